@@ -1,0 +1,1 @@
+"""The explicit-state model checker, quorum proofs, conformance checks and the `check` CLI."""

@@ -1,0 +1,100 @@
+"""The interface between the checker and any model it explores.
+
+A model is initial states, the actions enabled in a state, the next state for
+an action, and named properties. The checker knows nothing else about it: the
+token protocol in `spec/` is one model, the tiny counters in the tests are
+others.
+
+    class Counter:
+        name = "counter"
+        invariants = (Invariant("BelowTen", lambda s: None if s < 10 else f"s = {s}"),)
+        step_properties = ()
+        sometimes = (Sometimes("ReachesThree", lambda s: s == 3),)
+        def initial_states(self): return (0,)
+        def actions(self, s): return ("inc",) if s < 5 else ()
+        def next_state(self, s, a): return s + 1
+        def is_fair(self, s, a): return True
+        def is_quiescent(self, s): return s == 5
+        def describe_action(self, a): return a
+        def describe_state(self, s): return {"s": s}
+
+States must be hashable and immutable, and equal states must hash equally
+in every process (use ints and tuples, not strings, inside states if the
+enumeration order must not depend on PYTHONHASHSEED). `actions` must list
+actions in a deterministic order: counterexamples are rebuilt by replaying
+the index of each action in that list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+S = TypeVar("S", bound=Hashable)
+A = TypeVar("A")
+
+
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    """An *always* property of states. `check` returns None when it holds,
+    else a one-line explanation naming the values that break it."""
+
+    name: str
+    check: Callable[[Any], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class StepProperty:
+    """An *always* property of transitions, checked on every (state, action,
+    next state), including transitions into states already visited."""
+
+    name: str
+    check: Callable[[Any, Any, Any], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Sometimes:
+    """A *sometimes* property: some reachable state must satisfy it. A full
+    exploration that never meets it is a violation (a vacuous model)."""
+
+    name: str
+    check: Callable[[Any], bool]
+
+
+# The liveness property the checker derives from `is_fair` and `is_quiescent`.
+PROGRESS = "Progress"
+
+
+class Model(Protocol[S, A]):
+    """What the checker needs of a model. See the module docstring."""
+
+    name: str
+    invariants: Sequence[Invariant]
+    step_properties: Sequence[StepProperty]
+    sometimes: Sequence[Sometimes]
+
+    def initial_states(self) -> Iterable[S]: ...
+
+    def actions(self, state: S) -> Sequence[A]:
+        """The enabled actions, in a deterministic order."""
+        ...
+
+    def next_state(self, state: S, action: A) -> S: ...
+
+    def is_fair(self, state: S, action: A) -> bool:
+        """True when fairness guarantees the step: it involves only correct
+        nodes. Progress may rely only on fair steps."""
+        ...
+
+    def is_quiescent(self, state: S) -> bool:
+        """True when nothing is pending (the goal Progress must reach)."""
+        ...
+
+    def describe_action(self, action: A) -> str:
+        """One readable trace line."""
+        ...
+
+    def describe_state(self, state: S) -> Mapping[str, Any]:
+        """A JSON-serialisable view of the state, for traces and --json."""
+        ...
