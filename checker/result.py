@@ -33,6 +33,9 @@ class Stats:
     seconds: float = 0.0
     peak_memory_bytes: int = 0
     frontier: int = 0
+    # Chance that two distinct states shared a 64-bit fingerprint, so that one
+    # was wrongly taken as visited: about states**2 / 2**65 (0 when exact).
+    collision_probability: float = 0.0
 
     @property
     def states_per_second(self) -> float:

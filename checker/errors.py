@@ -1,0 +1,29 @@
+"""The checker's exceptions: one base class, one class per failure mode.
+
+    try:
+        steps = replay(model, [0, 3, 1])
+    except CheckerError as err:  # ReplayError, NondeterministicModel, BadBound
+        print(err)
+
+Each message names what was wrong, what was expected, and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class CheckerError(Exception):
+    """Base class of every error the checker raises on purpose."""
+
+
+class ReplayError(CheckerError):
+    """A path names an action index (or initial state) that is not there."""
+
+
+class NondeterministicModel(CheckerError):
+    """Replaying the recorded action indexes did not rebuild the state the
+    exploration saw: the model enumerates actions or initial states in an
+    order that changes between calls, or its successor function is impure."""
+
+
+class BadBound(CheckerError, ValueError):
+    """max_states or max_seconds is negative (or not a number)."""

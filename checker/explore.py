@@ -1,0 +1,274 @@
+"""Breadth-first exhaustive exploration of a model's reachable states.
+
+The engine visits states level by level from the initial states, checking
+each new state against the invariants, every transition (also into states
+already visited) against the step properties, and remembering which
+*sometimes* properties some state met. Because it goes by levels, the first
+violation it meets is a shortest one. When the exploration completes, the
+liveness check (`checker.liveness`) looks for states that cannot reach
+quiescence with fair steps, and for cycles of fair steps that avoid it.
+
+    from checker.explore import explore
+    from tests.checker.tiny_models import Grid
+
+    result = explore(Grid(3))
+    result.verdict, result.stats.states        # (Verdict.VERIFIED, 16)
+
+How it stays small: a visited state is kept only as its 64-bit fingerprint
+(`hash(state)`, as TLC does) in a dict fingerprint -> state id; per id, two
+compact arrays hold the parent id and the index of the action that reached
+it in the parent's `actions(state)` list. Full states live only in the
+current and next frontier. A counterexample is rebuilt by walking the parent
+links and replaying the action indexes from the initial state
+(`checker.replay`), which is why models must enumerate actions
+deterministically. Two distinct states sharing a fingerprint would make the
+second look visited; the chance of any such collision is about n**2 / 2**65
+for n states (1e-7 at 2 million), reported as `stats.collision_probability`.
+`exact=True` keys the visited set by the states themselves instead: no
+collision risk, several times the memory. (CPython's hash(-1) == hash(-2):
+keep -1 out of states that also use -2, or use exact mode.)
+
+Results: VERIFIED, VIOLATED with a Counterexample (or with `unmet_sometimes`
+and no counterexample when a complete run never met a sometimes property), or
+INCOMPLETE with the bound ("max_states=N", "max_seconds=S") that stopped the
+run. Incomplete is never a pass.
+"""
+
+from __future__ import annotations
+
+import math
+import resource
+import sys
+import time
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+from checker.errors import BadBound, NondeterministicModel
+from checker.liveness import FairGraph, find_progress_violation
+from checker.model import PROGRESS
+from checker.replay import rebuild
+from checker.result import CheckResult, Counterexample, Stats, Verdict
+
+# How often (in expanded states) the hot loop looks at the clock: often
+# enough for a 0.5 s progress line, rarely enough to cost nothing.
+_CLOCK_EVERY = 256
+_PROGRESS_PERIOD = 0.5
+
+
+def explore(
+    model: Any,
+    *,
+    max_states: int | None = None,
+    max_seconds: float | None = None,
+    liveness: bool = True,
+    on_progress: Callable[[Stats], None] | None = None,
+    exact: bool = False,
+) -> CheckResult:
+    """Explore every reachable state of `model` breadth-first and check its
+    properties.
+
+    - `max_states`: stop (INCOMPLETE, bound "max_states=N") rather than visit
+      more than N distinct states; `max_seconds` likewise for wall time.
+    - `liveness`: after a complete exploration, check Progress (see
+      `checker.liveness`); costs one `is_fair` call per transition and a few
+      bytes per fair edge.
+    - `on_progress`: called with the live Stats about every 0.5 s.
+    - `exact`: key visited states by value, not by fingerprint (tests, or
+      models whose hashes are poor).
+
+    The order of checks: a step property is checked on each transition, then
+    the invariants on the state it reaches if that state is new. A violation
+    stops the run at once. Stats.depth is the highest BFS level reached (the
+    initial states are level 0). Raises BadBound for a negative bound and
+    NondeterministicModel if a recorded path does not replay.
+    """
+    _check_bound("max_states", max_states)
+    _check_bound("max_seconds", max_seconds)
+    started = time.perf_counter()
+    stats = Stats()
+    inv_checks = tuple((p.name, p.check) for p in model.invariants)
+    step_checks = tuple((p.name, p.check) for p in model.step_properties)
+    unmet = [(p.name, p.check) for p in model.sometimes]
+    checked = tuple(name for name, _ in inv_checks + step_checks) + tuple(n for n, _ in unmet)
+    if liveness:
+        checked += (PROGRESS,)
+
+    seen: dict[Any, int] = {}
+    parent = array("i")  # parent id per state id; -1 for an initial state
+    via = array("i")  # action index from the parent (initial-state index for roots)
+    quiescent = bytearray()  # per id, when liveness is on
+    fair_off = array("i")  # per expanded id: start of its fair edges in fair_dst
+    fair_dst = array("i")  # destination ids of fair edges, grouped by source id
+
+    def finish(verdict: Verdict, transitions: int, depth: int, **fields: Any) -> CheckResult:
+        _fill(stats, len(seen), transitions, depth, started, exact)
+        stats.frontier = 0
+        return CheckResult(verdict, stats, checked=checked, **fields)
+
+    def violation(name: str, detail: str, state_id: int, extra: tuple[int, ...], state: Any):
+        steps = rebuild(model, parent, via, state_id, extra)
+        if steps[-1].state != state:
+            raise NondeterministicModel(
+                f"replaying the path to a violation of {name} gave a different state; "
+                "the model's actions or successors are not deterministic"
+            )
+        return Counterexample(name, detail, steps)
+
+    limit = max_states if max_states is not None else sys.maxsize
+    deadline = started + max_seconds if max_seconds is not None else math.inf
+
+    # Level 0: the initial states, deduplicated, in the model's order.
+    frontier: list[Any] = []
+    for index, state in enumerate(model.initial_states()):
+        fp = state if exact else hash(state)
+        if fp in seen:
+            continue
+        if len(seen) >= limit:
+            return finish(Verdict.INCOMPLETE, 0, 0, bound=f"max_states={max_states}")
+        sid = len(seen)
+        seen[fp] = sid
+        parent.append(-1)
+        via.append(index)
+        frontier.append(state)
+        if liveness:
+            quiescent.append(1 if model.is_quiescent(state) else 0)
+        for name, check in inv_checks:
+            detail = check(state)
+            if detail is not None:
+                cex = violation(name, detail, sid, (), state)
+                return finish(Verdict.VIOLATED, 0, 0, counterexample=cex)
+        if unmet:
+            unmet = [(n, c) for n, c in unmet if not c(state)]
+
+    # The hot loop. Everything it touches is a local; the rare paths
+    # (violation, bound, progress report) leave through helpers.
+    actions = model.actions
+    next_state = model.next_state
+    is_fair = model.is_fair
+    is_quiescent = model.is_quiescent
+    get = seen.get
+    par_append = parent.append
+    via_append = via.append
+    q_append = quiescent.append
+    off_append = fair_off.append
+    dst_append = fair_dst.append
+    live = liveness
+    n = len(seen)
+    transitions = 0
+    level = 0
+    first_id = 0  # ids are given in BFS order, so a level is a range of ids
+    last_report = started
+    while frontier:
+        next_frontier: list[Any] = []
+        push = next_frontier.append
+        sid = first_id - 1
+        for state in frontier:
+            sid += 1
+            if not sid % _CLOCK_EVERY:
+                now = time.perf_counter()
+                if now >= deadline:
+                    return finish(
+                        Verdict.INCOMPLETE, transitions, level, bound=f"max_seconds={max_seconds}"
+                    )
+                if on_progress is not None and now - last_report >= _PROGRESS_PERIOD:
+                    last_report = now
+                    _fill(
+                        stats, n, transitions, level + (1 if next_frontier else 0), started, exact
+                    )
+                    stats.frontier = len(frontier) - (sid - first_id) + len(next_frontier)
+                    on_progress(stats)
+            if live:
+                off_append(len(fair_dst))
+            enabled = actions(state)
+            for ai, action in enumerate(enabled):
+                nxt = next_state(state, action)
+                if step_checks:
+                    for name, check in step_checks:
+                        detail = check(state, action, nxt)
+                        if detail is not None:
+                            cex = violation(name, detail, sid, (ai,), nxt)
+                            return finish(
+                                Verdict.VIOLATED,
+                                transitions + ai + 1,
+                                level + 1,
+                                counterexample=cex,
+                            )
+                fp = nxt if exact else hash(nxt)
+                nid = get(fp)
+                if nid is None:
+                    if n >= limit:
+                        return finish(
+                            Verdict.INCOMPLETE,
+                            transitions + ai + 1,
+                            level + 1,
+                            bound=f"max_states={max_states}",
+                        )
+                    nid = n
+                    n += 1
+                    seen[fp] = nid
+                    par_append(sid)
+                    via_append(ai)
+                    push(nxt)
+                    if live:
+                        q_append(1 if is_quiescent(nxt) else 0)
+                    if inv_checks:
+                        for name, check in inv_checks:
+                            detail = check(nxt)
+                            if detail is not None:
+                                cex = violation(name, detail, nid, (), nxt)
+                                return finish(
+                                    Verdict.VIOLATED,
+                                    transitions + ai + 1,
+                                    level + 1,
+                                    counterexample=cex,
+                                )
+                    if unmet:
+                        unmet = [(n_, c) for n_, c in unmet if not c(nxt)]
+                if live and is_fair(state, action):
+                    dst_append(nid)
+            transitions += len(enabled)
+        first_id += len(frontier)
+        frontier = next_frontier
+        if frontier:
+            level += 1
+
+    if unmet:
+        return finish(
+            Verdict.VIOLATED, transitions, level, unmet_sometimes=tuple(n_ for n_, _ in unmet)
+        )
+    if liveness:
+        off_append(len(fair_dst))  # sentinel: fair edges of id i are off[i]:off[i+1]
+        graph = FairGraph(parent, via, quiescent, fair_off, fair_dst)
+        cex = find_progress_violation(model, graph)
+        if cex is not None:
+            return finish(Verdict.VIOLATED, transitions, level, counterexample=cex)
+    return finish(Verdict.VERIFIED, transitions, level)
+
+
+def collision_probability(states: int) -> float:
+    """The chance that some two of `states` distinct states share a 64-bit
+    fingerprint (birthday bound, n**2 / 2**65)."""
+    return states * states / 2.0**65
+
+
+def peak_memory_bytes() -> int:
+    """The process's peak resident memory (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _fill(stats: Stats, states: int, transitions: int, depth: int, started: float, exact: bool):
+    stats.states = states
+    stats.transitions = transitions
+    stats.depth = depth
+    stats.seconds = time.perf_counter() - started
+    stats.peak_memory_bytes = peak_memory_bytes()
+    stats.collision_probability = 0.0 if exact else collision_probability(states)
+
+
+def _check_bound(name: str, value: float | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise BadBound(f"{name}={value!r} is not allowed: expected a number >= 0, or None")

@@ -1,0 +1,176 @@
+"""Progress: from every reachable state, fair steps alone reach quiescence,
+and no cycle of fair steps avoids it.
+
+A step is fair when the model's `is_fair(state, action)` says so (it involves
+only correct nodes: fairness guarantees it is eventually taken); a state is
+quiescent when `is_quiescent(state)` says nothing is pending. After a
+complete exploration, the explorer hands over the fair edges of the state
+graph (`FairGraph`) and this module looks for the two ways Progress fails:
+
+1. A *stuck* state: no path of fair steps leads from it to a quiescent
+   state. Found by backward reachability from the quiescent states over fair
+   edges; the counterexample is the shortest path to the shallowest stuck
+   state, with `loop_start` None.
+2. A *fair cycle*: fair steps that go round among non-quiescent states
+   forever. The fair subgraph of non-quiescent states must be acyclic; nodes
+   without a fair successor inside it are peeled off (Kahn's algorithm, in a
+   loop, never recursive); whatever remains contains a cycle. The
+   counterexample is the shortest path to the cycle's shallowest state, then
+   the cycle, whose last step returns to `steps[loop_start]`.
+
+    >>> from checker.explore import explore
+    >>> from tests.checker.tiny_models import Spinner
+    >>> explore(Spinner()).counterexample.loop_start
+    1
+
+Unfair steps (those of faulty nodes) are ignored: a cycle that needs one is
+not a violation, since fairness does not promise it will ever be taken.
+Everything runs on flat int arrays; memory is a few bytes per fair edge.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from dataclasses import dataclass
+from itertools import accumulate, chain, repeat
+from operator import sub
+from typing import Any
+
+from checker.errors import NondeterministicModel
+from checker.model import PROGRESS
+from checker.replay import rebuild
+from checker.result import Counterexample
+
+
+@dataclass(frozen=True, slots=True)
+class FairGraph:
+    """The explored state graph, reduced to what liveness needs. State ids are
+    BFS order. `parent`/`via` rebuild paths (see `checker.replay.rebuild`);
+    `quiescent[i]` is 1 for a quiescent state; the fair edges leaving state i
+    go to `fair_dst[fair_off[i]:fair_off[i + 1]]` (len(fair_off) == n + 1)."""
+
+    parent: array
+    via: array
+    quiescent: bytearray
+    fair_off: array
+    fair_dst: array
+
+
+def find_progress_violation(model: Any, graph: FairGraph) -> Counterexample | None:
+    """The Progress counterexample of a completely explored graph, or None
+    when Progress holds: a stuck state first (the shallowest), else a lasso
+    to a cycle of fair non-quiescent steps (short, not necessarily shortest)."""
+    quiescent, off, dst = graph.quiescent, graph.fair_off, graph.fair_dst
+    n = len(quiescent)
+    if n == 0:
+        return None
+    rev_off, preds = _predecessors(n, off, dst)
+
+    stuck = _first_stuck(n, quiescent, rev_off, preds)
+    if stuck is not None:
+        steps = rebuild(model, graph.parent, graph.via, stuck)
+        has_fair = off[stuck + 1] > off[stuck]
+        why = (
+            "its fair steps lead only to states that cannot reach quiescence either"
+            if has_fair
+            else "it has no fair step (every enabled step needs a faulty node, or none is enabled)"
+        )
+        detail = f"no path of fair steps from the last state reaches a quiescent state: {why}"
+        return Counterexample(PROGRESS, detail, steps, loop_start=None)
+
+    cycle = _fair_cycle(n, quiescent, off, dst, rev_off, preds)
+    if cycle is None:
+        return None
+    return _lasso(model, graph, cycle)
+
+
+def _sources(n: int, off: array) -> Any:
+    """The source id of each fair edge, in edge order, without storing them."""
+    return chain.from_iterable(map(repeat, range(n), map(sub, off[1:], off[:-1])))
+
+
+def _predecessors(n: int, off: array, dst: array) -> tuple[array, array]:
+    """The reverse adjacency (CSR): predecessors of v are preds[rev_off[v]:rev_off[v+1]]."""
+    counts = Counter(dst)  # counted in C
+    rev_off = array("i", accumulate((counts.get(v, 0) for v in range(n)), initial=0))
+    preds = array("i", bytes(4 * len(dst)))
+    fill = array("i", rev_off)
+    for u, v in zip(_sources(n, off), dst, strict=True):
+        slot = fill[v]
+        preds[slot] = u
+        fill[v] = slot + 1
+    return rev_off, preds
+
+
+def _first_stuck(n: int, quiescent: bytearray, rev_off: array, preds: array) -> int | None:
+    """The smallest id that cannot reach a quiescent state over fair edges."""
+    reached = bytearray(quiescent)
+    queue = [v for v in range(n) if quiescent[v]]
+    for v in queue:  # the list grows while we walk it: a breadth-first queue
+        for u in preds[rev_off[v] : rev_off[v + 1]]:
+            if not reached[u]:
+                reached[u] = 1
+                queue.append(u)
+    stuck = reached.find(0)
+    return stuck if stuck >= 0 else None
+
+
+def _fair_cycle(
+    n: int, quiescent: bytearray, off: array, dst: array, rev_off: array, preds: array
+) -> list[int] | None:
+    """A cycle of fair edges among non-quiescent states, as the list of its
+    ids starting at the smallest one, or None if there is none."""
+    # Fair successors of each non-quiescent state that are non-quiescent too.
+    outdeg = array("i", bytes(4 * n))
+    for u, v in zip(_sources(n, off), dst, strict=True):
+        if not quiescent[u] and not quiescent[v]:
+            outdeg[u] += 1
+    # Peel states with no such successor; their predecessors may follow.
+    queue = [u for u in range(n) if not quiescent[u] and not outdeg[u]]
+    for v in queue:
+        for u in preds[rev_off[v] : rev_off[v + 1]]:
+            if not quiescent[u]:
+                outdeg[u] -= 1
+                if not outdeg[u]:
+                    queue.append(u)
+    # Left: non-quiescent states with outdeg > 0, each with a successor left.
+    start = next((u for u in range(n) if outdeg[u] > 0 and not quiescent[u]), None)
+    if start is None:
+        return None
+    walk: list[int] = []
+    position: dict[int, int] = {}
+    node = start
+    while node not in position:
+        position[node] = len(walk)
+        walk.append(node)
+        node = next(v for v in dst[off[node] : off[node + 1]] if outdeg[v] > 0 and not quiescent[v])
+    cycle = walk[position[node] :]
+    entry = cycle.index(min(cycle))  # the shallowest state: the shortest prefix
+    return cycle[entry:] + cycle[:entry]
+
+
+def _lasso(model: Any, graph: FairGraph, cycle: list[int]) -> Counterexample:
+    """Path to cycle[0], then round the cycle back to it. Fair edges carry no
+    action index, so each one is found again among the enabled actions."""
+    prefix = rebuild(model, graph.parent, graph.via, cycle[0])
+    state = prefix[-1].state
+    indexes: list[int] = []
+    for target_id in cycle[1:] + cycle[:1]:
+        target = rebuild(model, graph.parent, graph.via, target_id)[-1].state
+        for ai, action in enumerate(model.actions(state)):
+            if model.is_fair(state, action) and model.next_state(state, action) == target:
+                indexes.append(ai)
+                break
+        else:
+            raise NondeterministicModel(
+                "a recorded fair step could not be found again among the enabled actions; "
+                "the model's actions, successors or is_fair are not deterministic"
+            )
+        state = target
+    steps = rebuild(model, graph.parent, graph.via, cycle[0], indexes)
+    detail = (
+        f"a cycle of {len(cycle)} fair step(s) from state {len(prefix) - 1} of the path "
+        "returns to it without ever reaching a quiescent state"
+    )
+    return Counterexample(PROGRESS, detail, steps, loop_start=len(prefix) - 1)
