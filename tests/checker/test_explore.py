@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from checker.errors import BadBound, ReplayError
 from checker.explore import collision_probability, explore
 from checker.model import Invariant, Sometimes
+from checker.progress import ProgressLine
 from checker.replay import replay
 from checker.result import Stats, Verdict
 from tests.checker.tiny_models import (
@@ -195,3 +197,35 @@ def test_replay_of_an_index_that_is_not_enabled_says_which_step_and_what_is_enab
         replay(Counter(1), [0, 0])
     with pytest.raises(ReplayError, match="initial state index 1 does not exist"):
         replay(Counter(1), [], initial_index=1)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_line_draws_in_place_on_a_terminal_and_close_erases_it() -> None:
+    out = _Terminal()
+    line = ProgressLine(out)
+    stats = Stats(states=123_456, transitions=1_234_567, depth=17, seconds=3.0, frontier=9_000)
+    stats.peak_memory_bytes = 312 * 2**20
+    line(stats)
+    assert out.getvalue() == (
+        "\r\x1b[Kstates 123,456  transitions 1,234,567  depth 17  frontier 9,000  "
+        "41,152 states/s  312 MB"
+    )
+    line.close()
+    assert out.getvalue().endswith("MB\r\x1b[K")
+
+
+def test_the_progress_line_stays_silent_for_short_runs_pipes_and_quiet() -> None:
+    short, long = Stats(states=10, seconds=0.5), Stats(states=10, seconds=2.0)
+    for stream, enabled, stats in (
+        (_Terminal(), None, short),  # the run has not lasted a second yet
+        (io.StringIO(), None, long),  # stderr is not a terminal
+        (_Terminal(), False, long),  # --quiet
+    ):
+        line = ProgressLine(stream, enabled=enabled)
+        line(stats)
+        line.close()
+        assert stream.getvalue() == ""
