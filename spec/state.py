@@ -1,0 +1,127 @@
+"""The model's state: immutable, hashable tuples of small ints.
+
+A state is the configuration, every node's local state (indexed by node id:
+servers s1..sn first, then clients c1..cK), the manager, the network (a
+sorted tuple of distinct in-flight messages, i.e. a set in a deterministic
+order), the ghost `linearized[t]`, the operations each node has started, and
+the changes started. Names never appear inside a state: ints hash the same in
+every process, so enumeration order and counterexamples are reproducible.
+
+A message is a flat tuple
+    (kind, src, dst, client, opnum, phase, epoch, payload)
+whose middle four fields are its phase tag. Manager messages use
+client = MANAGER, opnum = the change's number, phase = SYNC.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+# Message kinds, in PROTOCOL.md's vocabulary.
+READ, READ_REPLY, WRITE, WRITE_ACK, SYNC_READ, SYNC_STATE, SYNC_WRITE, SYNC_ACK = range(8)
+KIND_NAMES = (
+    "READ",
+    "READ_REPLY",
+    "WRITE",
+    "WRITE_ACK",
+    "SYNC_READ",
+    "SYNC_STATE",
+    "SYNC_WRITE",
+    "SYNC_ACK",
+)
+TO_SERVER = frozenset((READ, WRITE, SYNC_READ, SYNC_WRITE))
+
+# Client phases; a message's phase tag uses the same numbers.
+IDLE, PHASE_READ, PHASE_WRITE, PHASE_WRITE_BACK, SYNC = range(5)
+PHASE_NAMES = ("idle", "read", "write", "write-back", "sync")
+
+# Operation kinds (same numbers as spec.scenario).
+PAY, GETTOKENS = 0, 1
+
+# Manager phases.
+MANAGER_SYNC_READ, MANAGER_SYNC_WRITE = 1, 2
+
+Message = tuple  # (kind, src, dst, client, opnum, phase, epoch, payload)
+Value = tuple[int, int, int]  # (token, version, owner)
+Store = tuple  # per token: (version, owner), or None where a token is missing
+
+
+class Server(NamedTuple):
+    epoch: int
+    store: Store | None  # None: a joiner still waiting for its SYNC_WRITE
+
+
+class Client(NamedTuple):
+    phase: int
+    op: tuple[int, int, int] | None  # (PAY, token, payee) or (GETTOKENS, 0, owner)
+    epoch: int  # the epoch of the configuration this phase uses
+    needed: int  # answers this phase waits for: q(n) of that configuration
+    answered: int  # bitmask of the servers that answered this phase
+    values: tuple[Value, ...]  # best read so far, or what this phase writes
+    snapshot: tuple[int, ...] | None  # linearized[t] at invocation, until the read completes
+
+
+IDLE_CLIENT = Client(IDLE, None, 0, 0, 0, (), None)
+
+
+class Manager(NamedTuple):
+    phase: int
+    target: int  # the node whose role changes
+    servers: tuple[int, ...]  # the new configuration's servers
+    answered: int  # bitmask
+    merged: Store | None  # highest version per token over the SYNC_STATEs so far
+
+
+class State(NamedTuple):
+    epoch: int
+    servers: tuple[int, ...]  # the installed configuration, sorted node ids
+    nodes: tuple[Server | Client, ...]
+    manager: Manager | None
+    network: tuple[Message, ...]
+    linearized: tuple[int, ...]
+    started: tuple[int, ...]  # operations started, per node
+    reconfigs: int  # changes started
+
+
+def popcount(mask: int) -> int:
+    return mask.bit_count()
+
+
+def merge_store(base: Store | None, other: Store | None) -> Store | None:
+    """Highest version per token; None entries (missing tokens) lose."""
+    if base is None:
+        return other
+    if other is None:
+        return base
+    return tuple(
+        b if o is None or (b is not None and b[0] >= o[0]) else o
+        for b, o in zip(base, other, strict=True)
+    )
+
+
+def merge_values(best: tuple[Value, ...], reply: tuple[Value, ...]) -> tuple[Value, ...]:
+    """A client's best values after one more reply: the higher version wins,
+    the first one seen wins a tie."""
+    if not best:
+        return reply
+    return tuple(b if b[1] >= r[1] else r for b, r in zip(best, reply, strict=True))
+
+
+def with_messages(network: tuple[Message, ...], new: list[Message]) -> tuple[Message, ...]:
+    """The network with `new` added, kept sorted and free of duplicates."""
+    if not new:
+        return network
+    return tuple(sorted(set(network).union(new)))
+
+
+def without_message(network: tuple[Message, ...], m: Message) -> tuple[Message, ...]:
+    i = network.index(m)
+    return network[:i] + network[i + 1 :]
+
+
+def without_tag(
+    network: tuple[Message, ...], kinds: frozenset[int], tag: tuple[int, int, int, int]
+) -> tuple[Message, ...]:
+    """The network less the messages of these kinds carrying this phase tag:
+    the dead messages of a completed or restarted phase."""
+    return tuple(m for m in network if not (m[0] in kinds and m[3:7] == tag))
