@@ -91,3 +91,15 @@ def test_liveness_off_skips_progress() -> None:
 def test_no_liveness_verdict_on_an_incomplete_run() -> None:
     result = explore(stuck_model(), max_states=3)
     assert result.verdict is Verdict.INCOMPLETE
+
+
+def test_a_cycle_met_at_its_deeper_state_is_entered_at_its_shallowest() -> None:
+    # The walk 0, 1, 3, 2, 3 meets the loop {2, 3} at 3 (depth 2); 2 is at depth 1.
+    model = GraphModel(
+        edges={0: [Edge(1), Edge(2)], 1: [Edge(3)], 2: [Edge(3), Edge(9)], 3: [Edge(2), Edge(9)]},
+        quiescent=frozenset({9}),
+    )
+    cex = explore(model).counterexample
+    assert cex is not None
+    assert [s.state for s in cex.steps] == [0, 2, 3, 2]
+    assert cex.loop_start == 1
