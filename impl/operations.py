@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -114,10 +115,13 @@ class Handle:
         self.answer: Answer | None = None
         self.invoked_seq = 0
         self.answered_seq = 0
+        self.created_at = time.perf_counter()  # for latency figures only, never for verdicts
+        self.answered_at = 0.0
 
     def resolve(self, answer: Answer, seq: int) -> None:
         self.answer = answer
         self.answered_seq = seq
+        self.answered_at = time.perf_counter()
         self._done.set()
 
     @property

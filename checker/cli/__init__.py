@@ -33,3 +33,7 @@ def main(ctx: click.Context) -> None:
 
 # Subcommands register themselves with `main.add_command` in their modules;
 # each import below adds one command (and, where it has one, a suite part).
+from checker.cli.shell import shell  # noqa: E402
+main.add_command(shell)
+from checker.cli.run import run  # noqa: E402
+main.add_command(run)

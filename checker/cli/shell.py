@@ -1,0 +1,149 @@
+"""`check shell`: drive the reference implementation by hand, or from a script.
+
+    printf 'pay c1 0 c2\\ngettokens c2 c2\\nclose\\n' | check shell --servers 3 --drop 0.5
+
+Exit codes: 0 the run agrees with its fault-free re-run, 1 it differs or an
+operation did not complete, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import TextIO
+
+import click
+
+from impl.config import MAX_SERVERS, MIN_SERVERS, Params
+from impl.errors import BadCommand
+from impl.recorder import Recorder
+from impl.shell import Shell
+
+
+def system_options(f: click.decorators.FC) -> click.decorators.FC:
+    """The options that build a system, shared by `shell` and `run`."""
+    options = [
+        click.option(
+            "--servers",
+            type=click.IntRange(MIN_SERVERS, MAX_SERVERS),
+            default=5,
+            show_default=True,
+            help="Number of servers s1..sN.",
+        ),
+        click.option(
+            "--delay",
+            type=click.FloatRange(min=0),
+            default=0.005,
+            show_default=True,
+            help="Maximum delay of a message, in seconds (each waits uniformly in 0..delay).",
+        ),
+        click.option(
+            "--drop",
+            type=click.FloatRange(0, 1),
+            default=0.3,
+            show_default=True,
+            help="Probability that a message to or from a faulty server is lost.",
+        ),
+        click.option(
+            "--seed", type=int, default=0, show_default=True, help="Seed of every random choice."
+        ),
+        click.option(
+            "--faulty",
+            default=None,
+            metavar="S1,S2|none",
+            help="Faulty servers; default: maxf(n) of them chosen from the seed.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=10.0,
+            show_default=True,
+            help="Seconds an operation may take; then it is reported with the servers that "
+            "did not answer.",
+        ),
+        click.option(
+            "--trace-out",
+            type=click.Path(dir_okay=False, writable=True),
+            default=None,
+            help="Write every event as JSON Lines to this file (format in the README).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def make_params(
+    servers: int, delay: float, drop: float, seed: int, faulty: str | None, timeout: float
+) -> Params:
+    """Params from CLI options; a bad combination is a usage error (exit 2)."""
+    names: tuple[str, ...] | None = None
+    if faulty is not None:
+        names = (
+            ()
+            if faulty.strip().lower() == "none"
+            else tuple(x.strip() for x in faulty.split(",") if x.strip())
+        )
+    try:
+        return Params(
+            servers=servers, faulty=names, max_delay=delay, drop=drop, seed=seed, timeout=timeout
+        )
+    except BadCommand as error:
+        raise click.UsageError(str(error)) from error
+
+
+@contextlib.contextmanager
+def trace_recorder(path: str | None, header: dict[str, object]):  # type: ignore[no-untyped-def]
+    """A Recorder writing to `path` (or counting only, without a path)."""
+    if path is None:
+        yield Recorder()
+        return
+    try:
+        sink: TextIO = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise click.BadParameter(
+            f"cannot write {path}: {error.strerror}", param_hint="--trace-out"
+        ) from error
+    try:
+        yield Recorder(sink=sink, header=header)
+    finally:
+        sink.close()
+
+
+@click.command()
+@system_options
+@click.option(
+    "--step",
+    is_flag=True,
+    help="Step-by-step mode: a seeded scheduler delivers or drops one message at a time "
+    "(same seed, same trace).",
+)
+def shell(
+    servers: int,
+    delay: float,
+    drop: float,
+    seed: int,
+    faulty: str | None,
+    timeout: float,
+    trace_out: str | None,
+    step: bool,
+) -> None:
+    """Manual mode: type pay, gettokens, transform, status, token_status, faults,
+    help, close. Reads a terminal or a pipe; `close` compares with a fault-free
+    re-run."""
+    params = make_params(servers, delay, drop, seed, faulty, timeout)
+    mode = "step" if step else "threaded"
+    stdin = click.get_text_stream("stdin")
+    interactive = stdin.isatty()
+    header = {"mode": mode, "seed": seed, "command": "shell", "params": params.to_json()}
+    with trace_recorder(trace_out, header) as recorder:
+        if interactive:
+            faulty_names = ", ".join(params.faulty_names()) or "none"
+            click.echo(
+                f"tokencheck shell: {servers} servers, faulty {faulty_names}; `help` lists commands"
+            )
+        session = Shell(
+            params, sys.stdout, mode=mode, recorder=recorder, prompt="> " if interactive else ""
+        )
+        code = session.run(stdin)
+    sys.exit(code)
