@@ -154,6 +154,7 @@ def explore(
     off_append = fair_off.append
     dst_append = fair_dst.append
     live = liveness
+    fingerprint = _identity if exact else hash
     n = len(seen)
     transitions = 0
     level = 0
@@ -194,7 +195,7 @@ def explore(
                                 level + 1,
                                 counterexample=cex,
                             )
-                fp = nxt if exact else hash(nxt)
+                fp = fingerprint(nxt)
                 nid = get(fp)
                 if nid is None:
                     if n >= limit:
@@ -265,6 +266,10 @@ def _fill(stats: Stats, states: int, transitions: int, depth: int, started: floa
     stats.seconds = time.perf_counter() - started
     stats.peak_memory_bytes = peak_memory_bytes()
     stats.collision_probability = 0.0 if exact else collision_probability(states)
+
+
+def _identity(state: Any) -> Any:
+    return state
 
 
 def _check_bound(name: str, value: float | None) -> None:

@@ -33,7 +33,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import sub
 from typing import Any
 
@@ -106,7 +106,7 @@ def _predecessors(n: int, off: array, dst: array) -> tuple[array, array]:
 def _first_stuck(n: int, quiescent: bytearray, rev_off: array, preds: array) -> int | None:
     """The smallest id that cannot reach a quiescent state over fair edges."""
     reached = bytearray(quiescent)
-    queue = [v for v in range(n) if quiescent[v]]
+    queue = list(compress(range(n), quiescent))
     for v in queue:  # the list grows while we walk it: a breadth-first queue
         for u in preds[rev_off[v] : rev_off[v + 1]]:
             if not reached[u]:
@@ -121,11 +121,12 @@ def _fair_cycle(
 ) -> list[int] | None:
     """A cycle of fair edges among non-quiescent states, as the list of its
     ids starting at the smallest one, or None if there is none."""
-    # Fair successors of each non-quiescent state that are non-quiescent too.
-    outdeg = array("i", bytes(4 * n))
-    for u, v in zip(_sources(n, off), dst, strict=True):
-        if not quiescent[u] and not quiescent[v]:
-            outdeg[u] += 1
+    # Fair successors of each state that are non-quiescent: all of them (a C
+    # loop), less the edges into quiescent states (usually few).
+    outdeg = array("i", map(sub, off[1:], off[:-1]))
+    for v in compress(range(n), quiescent):
+        for u in preds[rev_off[v] : rev_off[v + 1]]:
+            outdeg[u] -= 1
     # Peel states with no such successor; their predecessors may follow.
     queue = [u for u in range(n) if not quiescent[u] and not outdeg[u]]
     for v in queue:
