@@ -45,8 +45,8 @@ class Completed:
 def latest_values(cluster: Cluster) -> dict[int, tuple[int, str]]:
     """For each token, the highest version held by a current server, with its owner."""
     latest: dict[int, tuple[int, str]] = {}
-    for server in cluster.servers():
-        for t, (v, o) in cluster.store(server).items():
+    for store in cluster.stores().values():
+        for t, (v, o) in (store or {}).items():
             if t not in latest or v > latest[t][0]:
                 latest[t] = (v, o)
     return latest
@@ -58,12 +58,14 @@ def store_summary(cluster: Cluster) -> list[str]:
     latest = latest_values(cluster)
     status = {s.name: s for s in cluster.status()}
     lines = []
-    for server in cluster.servers():
-        store = cluster.store(server)
+    for server, store in cluster.stores().items():
+        mark = " faulty" if status[server].faulty else ""
+        if store is None:
+            lines.append(f"{server} (epoch {status[server].epoch}{mark}): no store yet (joining)")
+            continue
         behind = sum(1 for t, (v, _) in store.items() if v < latest[t][0])
         owners = Counter(o for _, o in store.values())
         per_owner = " ".join(f"{o}:{k}" for o, k in sorted(owners.items()))
-        mark = " faulty" if status[server].faulty else ""
         lines.append(
             f"{server} (epoch {status[server].epoch}{mark}): {len(store)} tokens, "
             f"{sum(v for v, _ in store.values())} version sum, behind on {behind}; {per_owner}"
@@ -72,13 +74,14 @@ def store_summary(cluster: Cluster) -> list[str]:
 
 
 def conservation(cluster: Cluster) -> list[str]:
-    """Problems with conservation (empty if it holds): every current server holds
-    every token once; copies of one version name one owner; a majority of the
-    current servers holds each token's latest version."""
+    """Problems with conservation (empty if it holds): every current server with
+    a store holds every token once; copies of one version name one owner; a
+    majority of the current servers holds each token's latest version."""
     problems: list[str] = []
     tokens = cluster.params.tokens
     servers = cluster.servers()
-    stores = {s: cluster.store(s) for s in servers}
+    # a joiner still waiting for its SYNC_WRITE has no store yet: it holds nothing
+    stores = {s: store for s, store in cluster.stores().items() if store is not None}
     need = quorum(len(servers))
     for s, store in stores.items():
         if sorted(store) != list(range(tokens)):

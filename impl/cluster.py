@@ -144,6 +144,17 @@ class Cluster:
                 raise Refused(f"{server} is joining and has no store yet; ask again once installed")
             return dict(node.server.store)
 
+    def stores(self) -> dict[str, Store | None]:
+        """Copies of the current servers' stores; None for a joiner still waiting
+        for its SYNC_WRITE (possible after install: only q(n') acknowledged)."""
+        result: dict[str, Store | None] = {}
+        for server in self.servers():
+            node = self.env.nodes[server]
+            with node.lock:
+                store = None if node.server is None else node.server.store
+                result[server] = None if store is None else dict(store)
+        return result
+
     def _servers_with_role(self) -> list[str]:
         return [n for n in _node_order(self.env.nodes) if self.env.nodes[n].server is not None]
 
