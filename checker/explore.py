@@ -106,7 +106,9 @@ def explore(
         stats.frontier = 0
         return CheckResult(verdict, stats, checked=checked, **fields)
 
-    def violation(name: str, detail: str, state_id: int, extra: tuple[int, ...], state: Any):
+    def violation(
+        name: str, detail: str, state_id: int, extra: tuple[int, ...], state: Any
+    ) -> Counterexample:
         steps = rebuild(model, parent, via, state_id, extra)
         if steps[-1].state != state:
             raise NondeterministicModel(
@@ -259,7 +261,9 @@ def peak_memory_bytes() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
-def _fill(stats: Stats, states: int, transitions: int, depth: int, started: float, exact: bool):
+def _fill(
+    stats: Stats, states: int, transitions: int, depth: int, started: float, exact: bool
+) -> None:
     stats.states = states
     stats.transitions = transitions
     stats.depth = depth

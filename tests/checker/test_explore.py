@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from checker.errors import BadBound, ReplayError
+from checker.errors import BadBound, NondeterministicModel, ReplayError
 from checker.explore import collision_probability, explore
 from checker.model import Invariant, Sometimes
 from checker.progress import ProgressLine
@@ -229,3 +229,16 @@ def test_the_progress_line_stays_silent_for_short_runs_pipes_and_quiet() -> None
         line(stats)
         line.close()
         assert stream.getvalue() == ""
+
+
+def test_a_model_whose_action_order_changes_between_calls_is_refused() -> None:
+    class Fickle(GraphModel):
+        calls = 0
+
+        def actions(self, s: int) -> tuple[Edge, ...]:
+            Fickle.calls += 1
+            edges = (Edge(1), Edge(2)) if s == 0 else ()
+            return edges if Fickle.calls % 2 else edges[::-1]
+
+    with pytest.raises(NondeterministicModel, match="not deterministic"):
+        explore(Fickle(edges={}, bad=frozenset({2})))
