@@ -6,7 +6,8 @@ oldest message first), and compares the answers one by one. An operation
 that overlapped in time (each invoked before the other was answered) with a
 pay of a token it touches may legitimately take effect before or after that
 pay, so a difference on that token is *explained by overlap*; a later difference on a
-token whose history already diverged that way *follows an overlap*. Any
+token that an explained pay difference left in another state *follows an
+overlap*. Any
 other difference is a failure.
 """
 
@@ -221,7 +222,8 @@ def compare(completed: list[Completed], rerun_answers: list[Answer | str]) -> Co
             verdict, text = "overlap", "; ".join(why)
         else:
             verdict, text = "follows-overlap", "; ".join(why)
-        if verdict != "failure":
+        # only a pay that came out differently leaves the token in a different state
+        if verdict != "failure" and isinstance(c.call, Pay):
             for t in touched:
                 diverged.setdefault(t, i)
         result.differences.append(Difference(i, c, again, verdict, text))
