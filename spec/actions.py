@@ -166,3 +166,58 @@ def describe(action: Action, names: tuple[str, ...]) -> str:
                 f" write {format_set(write_quorum, names)}"
             )
     raise TypeError(f"not a token-model action: {action!r}")
+
+
+def message_record(m: Message, names: tuple[str, ...]) -> dict[str, Any]:
+    """A message as JSON data, names instead of ids."""
+    kind, src, dst, client, opnum, phase, epoch, payload = m
+    record: dict[str, Any] = {
+        "kind": KIND_NAMES[kind],
+        "src": names[src],
+        "dst": names[dst],
+        "tag": {
+            "client": names[client],
+            "op": opnum,
+            "phase": PHASE_NAMES[phase],
+            "epoch": epoch,
+        },
+    }
+    if kind == READ:
+        record["tokens"] = list(payload)
+    elif kind in (READ_REPLY, WRITE):
+        record["values"] = [[t, v, names[o]] for t, v, o in payload]
+    elif kind == SYNC_STATE:
+        record["store"] = _store_record(payload, names)
+    elif kind == SYNC_WRITE:
+        record["servers"] = [names[i] for i in payload[0]]
+        record["store"] = _store_record(payload[1], names)
+    return record
+
+
+def _store_record(store: Any, names: tuple[str, ...]) -> list[Any] | None:
+    if store is None:
+        return None
+    return [None if e is None else [e[0], names[e[1]]] for e in store]
+
+
+def action_record(action: Action, names: tuple[str, ...]) -> dict[str, Any]:
+    """An action as JSON data: its type, its fields, the message it delivers."""
+    record: dict[str, Any] = {"type": action_name(action)}
+    match action:
+        case ClientStartPay(client, token, payee):
+            record |= {"client": names[client], "token": token, "payee": names[payee]}
+        case ClientStartGettokens(client, owner):
+            record |= {"client": names[client], "owner": names[owner]}
+        case ClientRestartPhase(client):
+            record["client"] = names[client]
+        case Receive(message) | Discard(message):
+            record["message"] = message_record(message, names)
+        case ManagerStartTransform(node):
+            record["node"] = names[node]
+        case ManagerTransformAtomic(node, read_quorum, write_quorum):
+            record |= {
+                "node": names[node],
+                "read_quorum": [names[i] for i in read_quorum],
+                "write_quorum": [names[i] for i in write_quorum],
+            }
+    return record

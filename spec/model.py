@@ -27,6 +27,7 @@ from spec.actions import (
     ManagerStartTransform,
     ManagerTransformAtomic,
     Receive,
+    action_record,
     describe,
     format_message,
     format_set,
@@ -147,6 +148,9 @@ class TokenModel:
 
     def describe_action(self, action: Action) -> str:
         return describe(action, self.params.names)
+
+    def action_record(self, action: Action) -> dict[str, Any]:
+        return action_record(action, self.params.names)
 
     def describe_state(self, state: State) -> Mapping[str, Any]:
         names = self.params.names

@@ -56,6 +56,42 @@ def _copies(s: State, names: tuple[str, ...]) -> Iterator[tuple[int, int, int, s
                         yield t, entry[0], entry[1], format_message(m, names)
 
 
+def _owners_agree(s: State) -> bool:
+    """True when every copy of each (token, version) names one owner."""
+    owner: dict[tuple[int, int], int] = {}
+    first = owner.setdefault
+    scanned: set[int] = set()  # stores are shared between nodes and messages
+    for node in s.nodes:
+        if type(node) is Server:
+            if node.store is not None and id(node.store) not in scanned:
+                scanned.add(id(node.store))
+                for t, entry in enumerate(node.store):
+                    if entry is not None and first((t, entry[0]), entry[1]) != entry[1]:
+                        return False
+        elif node.phase != IDLE:
+            for t, v, o in node.values:
+                if first((t, v), o) != o:
+                    return False
+    if s.manager is not None and s.manager.merged is not None:
+        for t, entry in enumerate(s.manager.merged):
+            if entry is not None and first((t, entry[0]), entry[1]) != entry[1]:
+                return False
+    for m in s.network:
+        kind = m[0]
+        if kind in (READ_REPLY, WRITE):
+            for t, v, o in m[7]:
+                if first((t, v), o) != o:
+                    return False
+        elif kind in (SYNC_STATE, SYNC_WRITE):
+            store = m[7] if kind == SYNC_STATE else m[7][1]
+            if store is not None and id(store) not in scanned:
+                scanned.add(id(store))
+                for t, entry in enumerate(store):
+                    if entry is not None and first((t, entry[0]), entry[1]) != entry[1]:
+                        return False
+    return True
+
+
 def make_properties(
     params: Params,
 ) -> tuple[tuple[Invariant, ...], tuple[StepProperty, ...], tuple[Sometimes, ...]]:
@@ -63,6 +99,9 @@ def make_properties(
     owners = range(params.nodes)
 
     def no_double_spend(s: State) -> str | None:
+        # Fast pass without locations; the slow pass names them on a conflict.
+        if _owners_agree(s):
+            return None
         seen: dict[tuple[int, int], tuple[int, str]] = {}
         for t, v, o, where in _copies(s, names):
             first = seen.setdefault((t, v), (o, where))
@@ -104,10 +143,10 @@ def make_properties(
         return None
 
     def store_monotone(s: State, action: object, after: State) -> str | None:
-        for i, (old, new) in enumerate(zip(s.nodes, after.nodes, strict=True)):
+        for i, old, new in zip(range(len(s.nodes)), s.nodes, after.nodes, strict=True):
             if old is new or type(old) is not Server or type(new) is not Server:
                 continue
-            if old.store is None or new.store is None:
+            if old.store is None or new.store is None or old.store is new.store:
                 continue
             for t, (was, now) in enumerate(zip(old.store, new.store, strict=True)):
                 before = 0 if was is None else was[0]

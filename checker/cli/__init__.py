@@ -33,7 +33,15 @@ def main(ctx: click.Context) -> None:
 
 # Subcommands register themselves with `main.add_command` in their modules;
 # each import below adds one command (and, where it has one, a suite part).
+from checker.cli.model import model_command  # noqa: E402
+
+main.add_command(model_command)
+from checker.cli.mutants import mutants_command  # noqa: E402
+
+main.add_command(mutants_command)
 from checker.cli.shell import shell  # noqa: E402
+
 main.add_command(shell)
 from checker.cli.run import run  # noqa: E402
+
 main.add_command(run)

@@ -1,0 +1,108 @@
+"""`check mutants`: every known bug must be caught by the property its
+catalog row names, on the smallest standard configuration that exposes it.
+
+    mutant             expected                    violated       length     states    time  status
+    small-quorum       NoDoubleSpend|ReadNotStale  ReadNotStale        8      2,141    0.2s  caught
+
+Exit 1 if any mutant survives or is caught by another property; 3 if a run
+hit its --max-seconds bound and nothing failed; 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+
+import click
+
+from checker.cli.runs import MutantRun, run_mutant, violated_property
+from checker.cli.suite import suite_part, worst_exit_code
+from checker.progress import ProgressLine
+from checker.report import format_counterexample
+from spec.mutants import CATALOG, MUTANTS
+
+HEADER = (
+    f"{'mutant':<18} {'config':<6} {'expected':<28} {'violated':<14} {'length':>6}"
+    f" {'states':>10} {'time':>8}  status"
+)
+
+
+def mutant_row(run: MutantRun) -> str:
+    r = run.result
+    ce = r.counterexample
+    got = violated_property(r) or ("none" if r.verdict.value == "verified" else "-")
+    length = str(ce.length) if ce else "-"
+    return (
+        f"{run.mutant.name:<18} {run.mutant.config:<6} {'|'.join(run.mutant.caught_by):<28}"
+        f" {got:<14} {length:>6} {r.stats.states:>10,} {r.stats.seconds:>7.1f}s  {run.status}"
+    )
+
+
+def run_table(
+    names: list[str],
+    max_seconds: float | None,
+    quiet: bool,
+    echo: Callable[[str], object] = click.echo,
+) -> list[MutantRun]:
+    echo(HEADER)
+    runs = []
+    for mutant in CATALOG:
+        if names and mutant.name not in names:
+            continue
+        with ProgressLine(enabled=False if quiet else None) as progress:
+            run = run_mutant(mutant, max_seconds=max_seconds, on_progress=progress)
+        echo(mutant_row(run))
+        runs.append(run)
+    return runs
+
+
+@click.command("mutants")
+@click.option("--only", multiple=True, help="Run only this mutant (repeatable).")
+@click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Bound each mutant's run (a stopped run is incomplete).",
+)
+@click.option("--show", is_flag=True, help="Print each counterexample.")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON on stdout.")
+@click.option("--quiet", is_flag=True, help="No progress line.")
+def mutants_command(
+    only: tuple[str, ...], max_seconds: float | None, show: bool, as_json: bool, quiet: bool
+) -> None:
+    """Run every mutant of the catalog and check that its property catches it."""
+    for name in only:
+        if name not in MUTANTS:
+            raise click.BadParameter(
+                f"unknown mutant {name!r}; known: {', '.join(MUTANTS)}", param_hint="'--only'"
+            )
+    if as_json:
+        runs = run_table(list(only), max_seconds, True, echo=lambda _: None)
+        click.echo(json.dumps([_as_dict(run) for run in runs], indent=2))
+    else:
+        runs = run_table(list(only), max_seconds, quiet)
+        if show:
+            for run in runs:
+                if run.result.counterexample is not None:
+                    click.echo(f"\n== {run.mutant.name}")
+                    click.echo(format_counterexample(run.model, run.result.counterexample))
+    sys.exit(worst_exit_code([run.exit_code for run in runs]))
+
+
+def _as_dict(run: MutantRun) -> dict[str, object]:
+    ce = run.result.counterexample
+    return {
+        "mutant": run.mutant.name,
+        "config": run.mutant.config,
+        "expected": list(run.mutant.caught_by),
+        "violated": violated_property(run.result),
+        "length": ce.length if ce else None,
+        "status": run.status,
+        "stats": run.result.stats.as_dict(),
+    }
+
+
+@suite_part("mutants")
+def mutant_table() -> int:
+    runs = run_table([], None, False)
+    return worst_exit_code([run.exit_code for run in runs])
