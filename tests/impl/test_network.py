@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from impl.config import maxf
+from impl.config import Params, maxf
 from impl.errors import OperationTimeout
 from impl.operations import Ok, Tokens
 from impl.workload import Workload, run_workload
@@ -30,13 +30,23 @@ def test_every_request_completes_with_maxf_faulty_servers_losing_most_messages(
     assert all(isinstance(a, Tokens) and len(a.tokens) == 10 for a in answers)
 
 
-def test_a_concurrent_random_workload_with_role_changes_passes_its_audit() -> None:
-    from impl.config import Params
-
-    params = Params(servers=5, drop=0.6, max_delay=0.002, seed=11, timeout=30.0)
+@pytest.mark.parametrize(("seed", "servers", "drop"), [(11, 5, 0.6), (12, 3, 1.0), (13, 7, 1.0)])
+def test_a_concurrent_random_workload_with_role_changes_passes_its_audit(
+    seed: int, servers: int, drop: float
+) -> None:
+    params = Params(servers=servers, drop=drop, max_delay=0.002, seed=seed, timeout=30.0)
     report = run_workload(params, Workload(requests=120, max_interval=0.001, role_changes=3))
     assert report.exit_code == 0, "\n".join(report.lines)
     assert len(report.completed) == 123
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(30))
+def test_many_concurrent_workloads_conserve_tokens_and_agree_with_the_rerun(seed: int) -> None:
+    servers = 3 + seed % 5
+    params = Params(servers=servers, drop=0.3 + 0.7 * (seed % 2), max_delay=0.003, seed=seed)
+    report = run_workload(params, Workload(requests=300, max_interval=0.001, role_changes=4))
+    assert report.exit_code == 0, "\n".join(report.lines)
 
 
 def test_a_timeout_names_the_servers_that_did_not_answer(make_cluster: MakeCluster) -> None:
