@@ -145,5 +145,5 @@ def shell(
         session = Shell(
             params, sys.stdout, mode=mode, recorder=recorder, prompt="> " if interactive else ""
         )
-        code = session.run(stdin)
+        code = session.run(iter(stdin.readline, ""))  # line by line, also on a terminal
     sys.exit(code)

@@ -61,3 +61,15 @@ def test_bad_arguments_exit_two_and_name_the_option() -> None:
         result = runner.invoke(main, args, input="close\n")
         assert result.exit_code == 2, (args, result.output)
         assert mention in result.output, (args, result.output)
+
+
+def test_check_shell_step_mode_twice_with_one_seed_writes_identical_traces(tmp_path: Path) -> None:
+    script = "pay c1 0 c2\ntransform c5\npay c2 0 c3\ntransform s2\ngettokens c1 c3\nclose\n"
+    traces = []
+    for name in ("a", "b"):
+        trace = tmp_path / f"{name}.trace.jsonl"
+        args = ["shell", "--step", "--seed", "9", "--drop", "0.7", "--trace-out", str(trace)]
+        result = CliRunner().invoke(main, args, input=script)
+        assert result.exit_code == 0, result.output
+        traces.append(trace.read_bytes())
+    assert traces[0] == traces[1]
