@@ -23,6 +23,7 @@ from spec.state import (
     Message,
     State,
     Value,
+    evolve,
     merge_values,
     popcount,
     with_messages,
@@ -73,12 +74,10 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
     best = merge_values(c.values, values)
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        return s._replace(
-            nodes=set_node(s.nodes, client, c._replace(answered=answered, values=best)),
-            network=network,
-        )
+        state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot)
+        return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _READ_MESSAGES, (client, opnum, phase, epoch))
-    return _read_complete(params, s._replace(network=network), client, c.op, best)
+    return _read_complete(params, evolve(s, s.nodes, network), client, c.op, best)
 
 
 def _read_complete(
@@ -109,9 +108,7 @@ def _begin_write(
     state = Client(phase, op, s.epoch, params.client_quorum(len(s.servers)), 0, values, None)
     opnum = s.started[client]
     writes = [(WRITE, client, srv, client, opnum, phase, s.epoch, values) for srv in s.servers]
-    return s._replace(
-        nodes=set_node(s.nodes, client, state), network=with_messages(s.network, writes)
-    )
+    return evolve(s, set_node(s.nodes, client, state), with_messages(s.network, writes))
 
 
 def _finish(s: State, client: int, written: tuple[Value, ...]) -> State:
@@ -130,11 +127,10 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
     answered = c.answered | 1 << server
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        return s._replace(
-            nodes=set_node(s.nodes, client, c._replace(answered=answered)), network=network
-        )
+        state = Client(c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot)
+        return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _ACKS, (client, opnum, phase, epoch))
-    return _finish(s._replace(network=network), client, c.values)
+    return _finish(evolve(s, s.nodes, network), client, c.values)
 
 
 def restart_phase(params: Params, s: State, client: int) -> State:

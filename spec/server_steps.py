@@ -21,6 +21,7 @@ from spec.state import (
     Message,
     Server,
     State,
+    evolve,
     merge_store,
     with_messages,
     without_message,
@@ -48,7 +49,7 @@ def receive_read(params: Params, s: State, m: Message) -> State:
         values = tuple((t, *(store[t] or (0, 0))) for t in tokens)
         reply = (READ_REPLY, server, client, client, opnum, phase, epoch, values)
         network = with_messages(network, [reply])
-    return s._replace(network=network)
+    return evolve(s, s.nodes, network)
 
 
 def receive_write(params: Params, s: State, m: Message) -> State:
@@ -66,7 +67,7 @@ def receive_write(params: Params, s: State, m: Message) -> State:
     if client_phase_live(s, client, opnum, phase, epoch):
         ack = (WRITE_ACK, server, client, client, opnum, phase, epoch, ())
         network = with_messages(network, [ack])
-    return s._replace(nodes=nodes, network=network)
+    return evolve(s, nodes, network)
 
 
 def receive_sync_read(params: Params, s: State, m: Message) -> State:
@@ -76,7 +77,7 @@ def receive_sync_read(params: Params, s: State, m: Message) -> State:
     if manager_phase_live(s, change, MANAGER_SYNC_READ):
         state = (SYNC_STATE, server, manager, manager, change, phase, epoch, s.nodes[server].store)
         network = with_messages(network, [state])
-    return s._replace(network=network)
+    return evolve(s, s.nodes, network)
 
 
 def apply_sync(params: Params, store: tuple | None, merged: tuple | None) -> tuple | None:
@@ -95,8 +96,8 @@ def receive_sync_write(params: Params, s: State, m: Message) -> State:
     if manager_phase_live(s, change, MANAGER_SYNC_WRITE):
         ack = (SYNC_ACK, server, manager, manager, change, phase, epoch, ())
         network = with_messages(network, [ack])
-    return s._replace(nodes=nodes, network=network)
+    return evolve(s, nodes, network)
 
 
 def discard(params: Params, s: State, m: Message) -> State:
-    return s._replace(network=without_message(s.network, m))
+    return evolve(s, s.nodes, without_message(s.network, m))
