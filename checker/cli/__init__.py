@@ -7,6 +7,7 @@ violated, 2 bad usage, 3 incomplete (a bound stopped the run).
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 
@@ -14,20 +15,31 @@ from checker.cli.suite import PARTS, worst_exit_code
 
 
 @click.group(invoke_without_command=True)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes the standard suite may use (default: the cores, at most 4).",
+)
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, jobs: int | None) -> None:
     """tokencheck: model-check the token protocol, prove its quorums, and run
     its reference implementation. With no subcommand, run the standard suite."""
     if ctx.invoked_subcommand is not None:
         return
+    from checker.cli.runs import default_jobs
+
+    jobs = jobs or default_jobs()
+    started = time.perf_counter()
     codes = []
     for part in PARTS:
         click.echo(f"== {part.name}")
-        codes.append(part.run())
+        codes.append(part.run(jobs))
         click.echo()
     code = worst_exit_code(codes)
     verdict = {0: "all parts hold", 1: "VIOLATED", 3: "INCOMPLETE"}.get(code, f"exit {code}")
-    click.echo(f"standard suite: {verdict} ({len(codes)} parts)")
+    seconds = time.perf_counter() - started
+    click.echo(f"standard suite: {verdict} ({len(codes)} parts, {seconds:.0f} s, {jobs} jobs)")
     sys.exit(code)
 
 

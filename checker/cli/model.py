@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from checker.cli.runs import StandardRun, check_config, run_standard, violated_property
+from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
 from checker.progress import ProgressLine
 from checker.report import format_counterexample
@@ -213,13 +213,11 @@ STANDARD_HEADER = (
 
 
 @suite_part("standard configurations")
-def standard_configurations() -> int:
+def standard_configurations(jobs: int) -> int:
     """Each standard configuration must give its expected verdict."""
     click.echo(STANDARD_HEADER)
     codes = []
-    for name in STANDARD_CONFIGS:
-        with ProgressLine() as progress:
-            run = run_standard(name, on_progress=progress)
+    for run in run_standards(list(STANDARD_CONFIGS), jobs):
         click.echo(standard_table_row(run))
         codes.append(run.exit_code)
         if run.status == "UNEXPECTED" and run.result.counterexample is not None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import click
 
-from checker.cli.runs import MutantRun, run_mutant, violated_property
+from checker.cli.runs import MutantRun, run_mutant, run_mutants, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
 from checker.progress import ProgressLine
 from checker.report import format_counterexample
@@ -45,6 +45,7 @@ def run_table(
     quiet: bool,
     echo: Callable[[str], object] = click.echo,
 ) -> list[MutantRun]:
+    """Run the named mutants (all if none) one by one, with a progress line."""
     echo(HEADER)
     runs = []
     for mutant in CATALOG:
@@ -103,6 +104,10 @@ def _as_dict(run: MutantRun) -> dict[str, object]:
 
 
 @suite_part("mutants")
-def mutant_table() -> int:
-    runs = run_table([], None, False)
-    return worst_exit_code([run.exit_code for run in runs])
+def mutant_table(jobs: int) -> int:
+    click.echo(HEADER)
+    codes = []
+    for run in run_mutants([m.name for m in CATALOG], jobs):
+        click.echo(mutant_row(run))
+        codes.append(run.exit_code)
+    return worst_exit_code(codes)

@@ -4,14 +4,17 @@ No click here: these return data, the commands print it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from checker.explore import explore
 from checker.result import CheckResult, Stats, Verdict
 from spec.config import Config
 from spec.model import TokenModel
-from spec.mutants import CATALOG, Mutant
+from spec.mutants import MUTANTS, Mutant
 from spec.standard import STANDARD_CONFIGS, Standard
 
 Progress = Callable[[Stats], None] | None
@@ -106,4 +109,37 @@ def run_mutant(
     return MutantRun(mutant, model, result)
 
 
-__all__ = ["CATALOG", "MutantRun", "StandardRun", "check_config", "run_mutant", "run_standard"]
+def _standard_result(name: str) -> CheckResult:
+    return check_config(STANDARD_CONFIGS[name].config)[1]
+
+
+def _mutant_result(name: str) -> CheckResult:
+    return check_config(mutant_config(MUTANTS[name]))[1]
+
+
+def run_standards(names: list[str], jobs: int) -> Iterator[StandardRun]:
+    """Each named standard run, in order, computed on `jobs` processes."""
+    for name, result in zip(names, _map(_standard_result, names, jobs), strict=True):
+        standard = STANDARD_CONFIGS[name]
+        yield StandardRun(standard, TokenModel(standard.config), result)
+
+
+def run_mutants(names: list[str], jobs: int) -> Iterator[MutantRun]:
+    """Each named mutant's run, in order, computed on `jobs` processes."""
+    for name, result in zip(names, _map(_mutant_result, names, jobs), strict=True):
+        mutant = MUTANTS[name]
+        yield MutantRun(mutant, TokenModel(mutant_config(mutant)), result)
+
+
+def _map(work: Callable[[str], CheckResult], names: list[str], jobs: int) -> Iterator[CheckResult]:
+    if jobs <= 1 or len(names) <= 1:
+        yield from map(work, names)
+        return
+    # fork: the workers inherit the loaded modules; results come back in order.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        yield from pool.map(work, names)
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
