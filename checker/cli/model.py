@@ -104,11 +104,11 @@ def verdict_line(result: CheckResult) -> str:
     return f"VIOLATED: {ce.property_name}, {kind} of {ce.length} steps"
 
 
-def print_result(model: TokenModel, result: CheckResult) -> None:
+def print_result(model: TokenModel, result: CheckResult, liveness: bool = True) -> None:
     click.echo(f"model    {model.name}")
     checks = [p.name for p in model.invariants] + [p.name for p in model.step_properties]
     click.echo(
-        f"checks   {', '.join(checks)}; liveness Progress;"
+        f"checks   {', '.join(checks)}; liveness {'Progress' if liveness else 'off'};"
         f" sometimes {', '.join(p.name for p in model.sometimes)}"
     )
     click.echo(f"verdict  {verdict_line(result)}")
@@ -186,7 +186,7 @@ def model_command(
     if as_json:
         click.echo(json.dumps(result_summary(model, result), indent=2))
     else:
-        print_result(model, result)
+        print_result(model, result, liveness=not no_liveness)
     if trace_out is not None and result.counterexample is not None:
         write_counterexample(
             trace_out, model, result.counterexample, dataclasses.asdict(model.config)
