@@ -36,4 +36,4 @@ def check_quorums(config: QuorumConfig) -> Report:
     """The whole run. Symbolic facts only for rules whose sizes follow n."""
     rows = tuple(check_row(n, config) for n in config.sizes)
     symbolic = solver.symbolic_facts(config.rule) if config.rule.scales_with_n else ()
-    return Report(config.rule.name, config.chain, config.transfer, rows, symbolic)
+    return Report(config.rule.name, config.chain, config.transfer, config.faulty, rows, symbolic)

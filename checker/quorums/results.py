@@ -125,6 +125,7 @@ class Report:
     rule: str
     chain: int
     transfer: bool
+    faulty: int | None  # None: maxf(n) at each n
     rows: tuple[Row, ...]
     symbolic: tuple[SymbolicFact, ...]
 
