@@ -57,3 +57,6 @@ main.add_command(shell)
 from checker.cli.run import run  # noqa: E402
 
 main.add_command(run)
+from checker.cli.quorums import quorums  # noqa: E402
+
+main.add_command(quorums)

@@ -131,8 +131,8 @@ def quorums(
     except InvalidQuorumConfig as error:
         option = _OPTIONS.get(error.field, error.field)
         allowed = error.allowed
-        for field, name in _OPTIONS.items():
-            allowed = allowed.replace(field, name)  # speak in options, not fields
+        for field in ("min_n", "max_n"):
+            allowed = allowed.replace(field, _OPTIONS[field])  # speak in options, not fields
         raise click.BadParameter(
             f"{error.value!r} is not allowed: {allowed}", param_hint=f"'{option}'"
         ) from None
