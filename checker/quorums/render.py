@@ -2,8 +2,10 @@
 as a JSON-ready dict holding the same facts.
 
     >>> from checker.quorums import QuorumConfig, check_quorums
-    >>> print(to_text(check_quorums(QuorumConfig(min_n=3, max_n=3))).splitlines()[3])
-      3  2      1  proven        proven        proven  proven  proven
+    >>> to_text(check_quorums(QuorumConfig(min_n=3, max_n=3))).splitlines()[-1]
+    'quorum proofs: all proven (11 proven)'
+    >>> to_json(check_quorums(QuorumConfig(min_n=3, max_n=3)))["rows"][0]["max_f"]
+    1
 """
 
 from __future__ import annotations
