@@ -133,7 +133,7 @@ def shell(
     re-run."""
     params = make_params(servers, delay, drop, seed, faulty, timeout)
     mode = "step" if step else "threaded"
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     interactive = stdin.isatty()
     header = {"mode": mode, "seed": seed, "command": "shell", "params": params.to_json()}
     with trace_recorder(trace_out, header) as recorder:
