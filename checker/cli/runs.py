@@ -67,14 +67,6 @@ class StandardRun:
         return {"as expected": 0, "incomplete": 3}.get(self.status, 1)
 
 
-def run_standard(
-    name: str, *, max_seconds: float | None = None, on_progress: Progress = None
-) -> StandardRun:
-    standard = STANDARD_CONFIGS[name]
-    model, result = check_config(standard.config, max_seconds=max_seconds, on_progress=on_progress)
-    return StandardRun(standard, model, result)
-
-
 @dataclass(frozen=True, slots=True)
 class MutantRun:
     mutant: Mutant

@@ -1,0 +1,73 @@
+"""`check` with no subcommand: the parts it runs and how their exit codes combine."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import main
+from checker.cli import suite as suite_module
+from checker.cli.suite import PARTS, SuitePart, worst_exit_code
+
+
+def test_the_standard_suite_has_the_model_mutant_and_quorum_parts() -> None:
+    names = [part.name for part in PARTS]
+    assert names[:2] == ["standard configurations", "mutants"]
+    assert "quorum proofs" in names
+
+
+@pytest.mark.parametrize(
+    ("codes", "worst"),
+    [([], 0), ([0, 0], 0), ([0, 3], 3), ([3, 1, 0], 1), ([1, 3], 1)],
+)
+def test_a_violation_outranks_an_incomplete_run_which_outranks_a_pass(
+    codes: list[int], worst: int
+) -> None:
+    assert worst_exit_code(codes) == worst
+
+
+def _fake_parts(codes: list[int], seen_jobs: list[int]) -> list[SuitePart]:
+    def part(code: int) -> SuitePart:
+        def run(jobs: int) -> int:
+            seen_jobs.append(jobs)
+            print(f"part returning {code}")
+            return code
+
+        return SuitePart(f"part {code}", run)
+
+    return [part(code) for code in codes]
+
+
+@pytest.mark.parametrize(
+    ("codes", "exit_code", "verdict"),
+    [([0, 0], 0, "all parts hold"), ([0, 3], 3, "INCOMPLETE"), ([3, 1], 1, "VIOLATED")],
+)
+def test_check_runs_every_part_and_exits_with_the_worst_code(
+    monkeypatch: pytest.MonkeyPatch, codes: list[int], exit_code: int, verdict: str
+) -> None:
+    seen_jobs: list[int] = []
+    monkeypatch.setattr(suite_module, "PARTS", _fake_parts(codes, seen_jobs))
+    monkeypatch.setattr("checker.cli.PARTS", suite_module.PARTS)
+    result = CliRunner().invoke(main, ["--jobs", "2"])
+    assert result.exit_code == exit_code, result.output
+    for code in codes:
+        assert f"== part {code}" in result.output
+    assert f"standard suite: {verdict}" in result.output
+    assert seen_jobs == [2] * len(codes)
+
+
+def test_a_part_without_a_jobs_argument_is_still_called() -> None:
+    calls: list[str] = []
+    before = len(PARTS)
+    try:
+        suite_module.suite_part("no-arg part")(lambda: calls.append("ran") or 0)
+        assert PARTS[-1].run(4) == 0
+        assert calls == ["ran"]
+    finally:
+        del PARTS[before:]
+
+
+def test_check_rejects_zero_jobs_as_bad_usage() -> None:
+    result = CliRunner().invoke(main, ["--jobs", "0"])
+    assert result.exit_code == 2
+    assert "--jobs" in result.output
