@@ -2,14 +2,18 @@
 
     {"format": "tokencheck-counterexample", "version": 1, "model": ..., "config": {...},
      "property": "NoDoubleSpend", "detail": "...", "length": 10, "loop_start": null}
-    {"step": 0, "action": null, "action_index": null, "record": null, "state": {...}}
-    {"step": 1, "action": "ClientStartPay c1: pay(0, c2)", "action_index": 0,
-     "record": {"type": "ClientStartPay", ...}, "state": {...}}
+    {"step": 0, "action": null, "action_index": null, "record": null, "message": null,
+     "state": {...}}
+    {"step": 3, "action": "ServerReceiveRead: READ c1->s1 ...", "action_index": 4,
+     "record": {"type": "ServerReceiveRead", "message": {...}},
+     "message": {"kind": "READ", "src": "c1", "dst": "s1", "tag": {...}, "tokens": [0]},
+     "state": {...}}
 
 `action_index` is the action's position among those enabled in the previous
 state: with the header's config, `checker.replay.replay` rebuilds the path
 exactly. `record` is the action as data (with the message delivered, if
-any) when the model offers `action_record`; `state` is the state after.
+any) when the model offers `action_record`; `message` is the message the
+step delivers (null for other steps); `state` is the state after.
 """
 
 from __future__ import annotations
@@ -59,12 +63,14 @@ def write_counterexample(
     ]
     for number, step in enumerate(ce.steps):
         has_action = step.action is not None
+        data = record(step.action) if has_action and record else None
         lines.append(
             {
                 "step": number,
                 "action": model.describe_action(step.action) if has_action else None,
                 "action_index": step.action_index,
-                "record": record(step.action) if has_action and record else None,
+                "record": data,
+                "message": data.get("message") if data else None,
                 "state": dict(model.describe_state(step.state)),
             }
         )

@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from checker.cli import main
 from checker.replay import replay
 from checker.trace_file import TraceFileError, read_counterexample
+from spec.actions import message_record
 from spec.config import Config
 from spec.model import TokenModel
 from spec.mutants import CATALOG
@@ -81,6 +82,13 @@ def test_model_trace_out_writes_a_file_that_replays_to_the_violation(tmp_path: P
     assert all(no_double_spend(step.state) is None for step in steps[:-1])
     for step, row in zip(steps, trace.steps, strict=True):
         assert row["state"] == dict(model.describe_state(step.state))
+        message = getattr(step.action, "message", None)
+        if message is None:
+            assert row["message"] is None
+        else:
+            assert row["message"] == message_record(message, model.params.names)
+            assert row["message"]["kind"] in row["action"]
+    assert any(row["message"] is not None for row in trace.steps)
 
 
 def test_model_bounded_by_max_states_exits_3_and_says_incomplete() -> None:
