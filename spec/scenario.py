@@ -1,6 +1,8 @@
 """Scenarios: a fixed workload and a fixed sequence of role changes.
 
-    >>> parse_workload("c1: pay(0,c2); c2: gettokens(c2), gettokens(c2)", ...)
+    >>> ops = parse_workload("c1: pay(0,c2); c2: gettokens(c2)", ["s1", "c1", "c2"], tokens=1)
+    >>> [(node, [str(op) for op in script]) for node, script in ops.items()]
+    [('c1', ['pay(0,c2)']), ('c2', ['gettokens(c2)'])]
 
 A workload names, for each node, the operations it starts in order while it
 is a client: `pay(TOKEN,PAYEE)` or `gettokens(OWNER)`. Transforms name the
