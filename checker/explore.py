@@ -64,6 +64,7 @@ def explore(
     liveness: bool = True,
     on_progress: Callable[[Stats], None] | None = None,
     exact: bool = False,
+    should_stop: Callable[[], bool] | None = None,
 ) -> CheckResult:
     """Explore every reachable state of `model` breadth-first and check its
     properties.
@@ -76,6 +77,8 @@ def explore(
     - `on_progress`: called with the live Stats about every 0.5 s.
     - `exact`: key visited states by value, not by fingerprint (tests, or
       models whose hashes are poor).
+    - `should_stop`: polled with the clock; when it returns True the run
+      stops cleanly, INCOMPLETE with bound "interrupted" (the CLI's Ctrl-C).
 
     The order of checks: a step property is checked on each transition, then
     the invariants on the state it reaches if that state is new. A violation
@@ -174,6 +177,8 @@ def explore(
                     return finish(
                         Verdict.INCOMPLETE, transitions, level, bound=f"max_seconds={max_seconds}"
                     )
+                if should_stop is not None and should_stop():
+                    return finish(Verdict.INCOMPLETE, transitions, level, bound="interrupted")
                 if on_progress is not None and now - last_report >= _PROGRESS_PERIOD:
                     last_report = now
                     _fill(

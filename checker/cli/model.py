@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from checker.cli.interrupt import first_interrupt_stops
 from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
 from checker.progress import ProgressLine
@@ -93,10 +94,8 @@ def verdict_line(result: CheckResult) -> str:
     if result.verdict is Verdict.VERIFIED:
         return "VERIFIED: every property holds"
     if result.verdict is Verdict.INCOMPLETE:
-        return (
-            f"INCOMPLETE: stopped at {result.bound} before the exploration finished;"
-            " nothing is proven"
-        )
+        where = "by Ctrl-C" if result.bound == "interrupted" else f"at {result.bound}"
+        return f"INCOMPLETE: stopped {where} before the exploration finished; nothing is proven"
     if ce is None:
         unmet = ", ".join(result.unmet_sometimes)
         return f"VIOLATED: {unmet} never holds in any reachable state (the model is vacuous)"
@@ -175,13 +174,17 @@ def model_command(
     config = build_config(base, {**parameters, "mutant": mutant})
     for warning in config.warnings():
         click.echo(f"warning: {warning}", err=True)
-    with ProgressLine(enabled=False if quiet else None) as progress:
+    with (
+        ProgressLine(enabled=False if quiet else None) as progress,
+        first_interrupt_stops() as stop,
+    ):
         model, result = check_config(
             config,
             max_states=max_states,
             max_seconds=max_seconds,
             liveness=not no_liveness,
             on_progress=progress,
+            should_stop=stop,
         )
     if as_json:
         click.echo(json.dumps(result_summary(model, result), indent=2))

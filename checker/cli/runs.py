@@ -36,6 +36,7 @@ def check_config(
     max_seconds: float | None = None,
     liveness: bool = True,
     on_progress: Progress = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[TokenModel, CheckResult]:
     model = TokenModel(config)
     result = explore(
@@ -44,6 +45,7 @@ def check_config(
         max_seconds=max_seconds,
         liveness=liveness,
         on_progress=on_progress,
+        should_stop=should_stop,
     )
     return model, result
 
