@@ -60,6 +60,14 @@ class ProgressLine:
         self.stream.flush()
         self.drawn = True
 
+    def show(self, text: str, seconds: float) -> None:
+        """Draw any text (e.g. which runs are under way), with the same rules."""
+        if not self.enabled or seconds <= self.min_seconds:
+            return
+        self.stream.write(_REDRAW + text)
+        self.stream.flush()
+        self.drawn = True
+
     def close(self) -> None:
         """Erase the line if one was drawn; safe to call more than once."""
         if self.drawn:

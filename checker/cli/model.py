@@ -220,9 +220,11 @@ def standard_configurations(jobs: int) -> int:
     """Each standard configuration must give its expected verdict."""
     click.echo(STANDARD_HEADER)
     codes = []
-    for run in run_standards(list(STANDARD_CONFIGS), jobs):
-        click.echo(standard_table_row(run))
-        codes.append(run.exit_code)
-        if run.status == "UNEXPECTED" and run.result.counterexample is not None:
-            click.echo(format_counterexample(run.model, run.result.counterexample))
+    with ProgressLine() as line:
+        for run in run_standards(list(STANDARD_CONFIGS), jobs, line):
+            line.close()
+            click.echo(standard_table_row(run))
+            codes.append(run.exit_code)
+            if run.status == "UNEXPECTED" and run.result.counterexample is not None:
+                click.echo(format_counterexample(run.model, run.result.counterexample))
     return worst_exit_code(codes)

@@ -107,7 +107,9 @@ def _as_dict(run: MutantRun) -> dict[str, object]:
 def mutant_table(jobs: int) -> int:
     click.echo(HEADER)
     codes = []
-    for run in run_mutants([m.name for m in CATALOG], jobs):
-        click.echo(mutant_row(run))
-        codes.append(run.exit_code)
+    with ProgressLine() as line:
+        for run in run_mutants([m.name for m in CATALOG], jobs, line):
+            line.close()
+            click.echo(mutant_row(run))
+            codes.append(run.exit_code)
     return worst_exit_code(codes)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from checker.explore import explore
+from checker.progress import ProgressLine
 from checker.result import CheckResult, Stats, Verdict
 from spec.config import Config
 from spec.model import TokenModel
@@ -103,36 +105,60 @@ def run_mutant(
     return MutantRun(mutant, model, result)
 
 
-def _standard_result(name: str) -> CheckResult:
-    return check_config(STANDARD_CONFIGS[name].config)[1]
+def _standard_result(name: str, on_progress: Progress = None) -> CheckResult:
+    return check_config(STANDARD_CONFIGS[name].config, on_progress=on_progress)[1]
 
 
-def _mutant_result(name: str) -> CheckResult:
-    return check_config(mutant_config(MUTANTS[name]))[1]
+def _mutant_result(name: str, on_progress: Progress = None) -> CheckResult:
+    return check_config(mutant_config(MUTANTS[name]), on_progress=on_progress)[1]
 
 
-def run_standards(names: list[str], jobs: int) -> Iterator[StandardRun]:
-    """Each named standard run, in order, computed on `jobs` processes."""
-    for name, result in zip(names, _map(_standard_result, names, jobs), strict=True):
+def run_standards(
+    names: list[str], jobs: int, line: ProgressLine | None = None
+) -> Iterator[StandardRun]:
+    """Each named standard run, in order, computed on `jobs` processes;
+    `line` shows what is under way meanwhile."""
+    for name, result in zip(names, _map(_standard_result, names, jobs, line), strict=True):
         standard = STANDARD_CONFIGS[name]
         yield StandardRun(standard, TokenModel(standard.config), result)
 
 
-def run_mutants(names: list[str], jobs: int) -> Iterator[MutantRun]:
+def run_mutants(
+    names: list[str], jobs: int, line: ProgressLine | None = None
+) -> Iterator[MutantRun]:
     """Each named mutant's run, in order, computed on `jobs` processes."""
-    for name, result in zip(names, _map(_mutant_result, names, jobs), strict=True):
+    for name, result in zip(names, _map(_mutant_result, names, jobs, line), strict=True):
         mutant = MUTANTS[name]
         yield MutantRun(mutant, TokenModel(mutant_config(mutant)), result)
 
 
-def _map(work: Callable[[str], CheckResult], names: list[str], jobs: int) -> Iterator[CheckResult]:
+def _map(
+    work: Callable[[str, Progress], CheckResult],
+    names: list[str],
+    jobs: int,
+    line: ProgressLine | None,
+) -> Iterator[CheckResult]:
     if jobs <= 1 or len(names) <= 1:
-        yield from map(work, names)
+        for name in names:
+            yield work(name, line)
         return
     # fork: the workers inherit the loaded modules; results come back in order.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        yield from pool.map(work, names)
+        futures = [pool.submit(work, name, None) for name in names]
+        started = time.perf_counter()
+        for name, future in zip(names, futures, strict=True):
+            while True:
+                try:
+                    result = future.result(timeout=0.5)
+                    break
+                except TimeoutError:
+                    if line is not None:
+                        done = sum(f.done() for f in futures)
+                        elapsed = time.perf_counter() - started
+                        text = f"waiting for {name}: {done}/{len(names)} runs done, {elapsed:.0f} s"
+                        line.show(text, elapsed)
+            yield result
 
 
 def default_jobs() -> int:
