@@ -85,7 +85,10 @@ def result_summary(model: TokenModel, result: CheckResult) -> dict[str, Any]:
         "bound": result.bound,
         "unmet_sometimes": list(result.unmet_sometimes),
         "checked": list(result.checked),
-        "stats": result.stats.as_dict(),
+        "stats": {
+            **result.stats.as_dict(),
+            "collision_probability": result.stats.collision_probability,
+        },
     }
 
 
@@ -117,6 +120,11 @@ def print_result(model: TokenModel, result: CheckResult, liveness: bool = True) 
         f" {st.seconds:.1f} s, {st.states_per_second:,.0f} states/s,"
         f" peak memory {st.peak_memory_bytes / 2**20:.0f} MB"
     )
+    if st.collision_probability:
+        click.echo(
+            f"         fingerprints: chance of a collision {st.collision_probability:.1e}"
+            " (--exact avoids it)"
+        )
     if result.counterexample is not None:
         click.echo()
         click.echo(format_counterexample(model, result.counterexample))
@@ -142,6 +150,11 @@ def print_result(model: TokenModel, result: CheckResult, liveness: bool = True) 
     "--max-seconds", type=click.FloatRange(min=0, min_open=True), help="Stop after S seconds."
 )
 @click.option("--no-liveness", is_flag=True, help="Skip the Progress check.")
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Keep whole states, not 64-bit fingerprints: no collision risk, more memory.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option(
     "--trace-out",
@@ -156,6 +169,7 @@ def model_command(
     max_states: int | None,
     max_seconds: float | None,
     no_liveness: bool,
+    exact: bool,
     as_json: bool,
     trace_out: str | None,
     quiet: bool,
@@ -185,6 +199,7 @@ def model_command(
             liveness=not no_liveness,
             on_progress=progress,
             should_stop=stop,
+            exact=exact,
         )
     if as_json:
         click.echo(json.dumps(result_summary(model, result), indent=2))

@@ -39,6 +39,7 @@ def check_config(
     liveness: bool = True,
     on_progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
+    exact: bool = False,
 ) -> tuple[TokenModel, CheckResult]:
     model = TokenModel(config)
     result = explore(
@@ -48,6 +49,7 @@ def check_config(
         liveness=liveness,
         on_progress=on_progress,
         should_stop=should_stop,
+        exact=exact,
     )
     return model, result
 

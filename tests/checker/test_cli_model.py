@@ -245,3 +245,12 @@ def test_read_counterexample_rejects_an_empty_file(tmp_path: Path) -> None:
 def test_read_counterexample_names_a_file_it_cannot_read(tmp_path: Path) -> None:
     with pytest.raises(TraceFileError, match="cannot read"):
         read_counterexample(tmp_path / "missing.jsonl")
+
+
+def test_exact_mode_gives_the_same_counts_and_no_collision_risk() -> None:
+    fingerprinted = json.loads(run("model", "--quiet", "--json").stdout)
+    exact = json.loads(run("model", "--quiet", "--json", "--exact").stdout)
+    assert exact["stats"]["states"] == fingerprinted["stats"]["states"] == 20_283
+    assert exact["stats"]["transitions"] == fingerprinted["stats"]["transitions"]
+    assert exact["stats"]["collision_probability"] == 0.0
+    assert 0.0 < fingerprinted["stats"]["collision_probability"] < 1e-9
