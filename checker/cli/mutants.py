@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import click
 
-from checker.cli.runs import MutantRun, run_mutant, run_mutants, violated_property
+from checker.cli.runs import MutantRun, default_jobs, run_mutants, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
 from checker.progress import ProgressLine
 from checker.report import format_counterexample
@@ -41,20 +41,21 @@ def mutant_row(run: MutantRun) -> str:
 
 def run_table(
     names: list[str],
-    max_seconds: float | None,
-    quiet: bool,
+    jobs: int,
+    max_seconds: float | None = None,
+    quiet: bool = False,
     echo: Callable[[str], object] = click.echo,
 ) -> list[MutantRun]:
-    """Run the named mutants (all if none) one by one, with a progress line."""
+    """Run the named mutants (all if none), print a row as each finishes in
+    catalog order, with a live line on a terminal meanwhile."""
+    chosen = [m.name for m in CATALOG if not names or m.name in names]
     echo(HEADER)
     runs = []
-    for mutant in CATALOG:
-        if names and mutant.name not in names:
-            continue
-        with ProgressLine(enabled=False if quiet else None) as progress:
-            run = run_mutant(mutant, max_seconds=max_seconds, on_progress=progress)
-        echo(mutant_row(run))
-        runs.append(run)
+    with ProgressLine(enabled=False if quiet else None) as line:
+        for run in run_mutants(chosen, jobs, line, max_seconds):
+            line.close()
+            echo(mutant_row(run))
+            runs.append(run)
     return runs
 
 
@@ -65,11 +66,22 @@ def run_table(
     type=click.FloatRange(min=0, min_open=True),
     help="Bound each mutant's run (a stopped run is incomplete).",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to use (default: the cores, at most 4).",
+)
 @click.option("--show", is_flag=True, help="Print each counterexample.")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress line.")
 def mutants_command(
-    only: tuple[str, ...], max_seconds: float | None, show: bool, as_json: bool, quiet: bool
+    only: tuple[str, ...],
+    max_seconds: float | None,
+    jobs: int | None,
+    show: bool,
+    as_json: bool,
+    quiet: bool,
 ) -> None:
     """Run every mutant of the catalog and check that its property catches it."""
     for name in only:
@@ -78,10 +90,10 @@ def mutants_command(
                 f"unknown mutant {name!r}; known: {', '.join(MUTANTS)}", param_hint="'--only'"
             )
     if as_json:
-        runs = run_table(list(only), max_seconds, True, echo=lambda _: None)
+        runs = run_table(list(only), jobs or default_jobs(), max_seconds, True, lambda _: None)
         click.echo(json.dumps([_as_dict(run) for run in runs], indent=2))
     else:
-        runs = run_table(list(only), max_seconds, quiet)
+        runs = run_table(list(only), jobs or default_jobs(), max_seconds, quiet)
         if show:
             for run in runs:
                 if run.result.counterexample is not None:
@@ -105,11 +117,4 @@ def _as_dict(run: MutantRun) -> dict[str, object]:
 
 @suite_part("mutants")
 def mutant_table(jobs: int) -> int:
-    click.echo(HEADER)
-    codes = []
-    with ProgressLine() as line:
-        for run in run_mutants([m.name for m in CATALOG], jobs, line):
-            line.close()
-            click.echo(mutant_row(run))
-            codes.append(run.exit_code)
-    return worst_exit_code(codes)
+    return worst_exit_code([run.exit_code for run in run_table([], jobs)])

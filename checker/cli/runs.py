@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 
 from checker.explore import explore
 from checker.progress import ProgressLine
@@ -98,21 +99,15 @@ def mutant_config(mutant: Mutant) -> Config:
     return replace(STANDARD_CONFIGS[mutant.config].config, mutant=mutant.name)
 
 
-def run_mutant(
-    mutant: Mutant, *, max_seconds: float | None = None, on_progress: Progress = None
-) -> MutantRun:
-    model, result = check_config(
-        mutant_config(mutant), max_seconds=max_seconds, on_progress=on_progress
-    )
-    return MutantRun(mutant, model, result)
-
-
 def _standard_result(name: str, on_progress: Progress = None) -> CheckResult:
     return check_config(STANDARD_CONFIGS[name].config, on_progress=on_progress)[1]
 
 
-def _mutant_result(name: str, on_progress: Progress = None) -> CheckResult:
-    return check_config(mutant_config(MUTANTS[name]), on_progress=on_progress)[1]
+def _mutant_result(
+    name: str, on_progress: Progress = None, max_seconds: float | None = None
+) -> CheckResult:
+    config = mutant_config(MUTANTS[name])
+    return check_config(config, on_progress=on_progress, max_seconds=max_seconds)[1]
 
 
 def run_standards(
@@ -126,10 +121,15 @@ def run_standards(
 
 
 def run_mutants(
-    names: list[str], jobs: int, line: ProgressLine | None = None
+    names: list[str],
+    jobs: int,
+    line: ProgressLine | None = None,
+    max_seconds: float | None = None,
 ) -> Iterator[MutantRun]:
-    """Each named mutant's run, in order, computed on `jobs` processes."""
-    for name, result in zip(names, _map(_mutant_result, names, jobs, line), strict=True):
+    """Each named mutant's run, in order, computed on `jobs` processes, each
+    bounded by `max_seconds` if given."""
+    work = partial(_mutant_result, max_seconds=max_seconds)
+    for name, result in zip(names, _map(work, names, jobs, line), strict=True):
         mutant = MUTANTS[name]
         yield MutantRun(mutant, TokenModel(mutant_config(mutant)), result)
 

@@ -254,3 +254,10 @@ def test_exact_mode_gives_the_same_counts_and_no_collision_risk() -> None:
     assert exact["stats"]["transitions"] == fingerprinted["stats"]["transitions"]
     assert exact["stats"]["collision_probability"] == 0.0
     assert 0.0 < fingerprinted["stats"]["collision_probability"] < 1e-9
+
+
+def test_mutants_cut_short_by_max_seconds_are_incomplete_and_exit_3() -> None:
+    result = run("mutants", "--quiet", "--only", "wait-all", "--max-seconds", "0.01")
+    assert result.exit_code == 3, result.output
+    assert "incomplete" in result.stdout
+    assert "caught" not in result.stdout
