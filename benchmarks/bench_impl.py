@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from impl.cluster import Cluster
-from impl.config import Params, initial_owner, maxf
-from impl.operations import Ok
-from impl.recorder import Recorder
+from impl.tokens.cluster import Cluster
+from impl.tokens.config import Params, initial_owner, maxf
+from impl.tokens.operations import Ok
+from impl.tokens.recorder import Recorder
 
 
 class Owners:

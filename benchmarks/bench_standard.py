@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from checker.explore import explore
-from spec.model import TokenModel
-from spec.standard import STANDARD_CONFIGS
+from spec.tokens.model import TokenModel
+from spec.tokens.standard import STANDARD_CONFIGS
 
 
 def _rss() -> int:

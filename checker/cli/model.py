@@ -25,11 +25,11 @@ from checker.progress import ProgressLine
 from checker.report import format_counterexample
 from checker.result import CheckResult, Verdict
 from checker.trace_file import write_counterexample
-from spec.config import RECONFIG_MODES, Config
-from spec.errors import ConfigError, ScenarioError, SpecError
-from spec.model import TokenModel
-from spec.mutants import CATALOG, MUTANTS
-from spec.standard import STANDARD_CONFIGS
+from spec.tokens.config import RECONFIG_MODES, Config
+from spec.tokens.errors import ConfigError, ScenarioError, SpecError
+from spec.tokens.model import TokenModel
+from spec.tokens.mutants import CATALOG, MUTANTS
+from spec.tokens.standard import STANDARD_CONFIGS
 
 _COUNT = click.IntRange(min=0)
 _STANDARD_NAMES = click.Choice(list(STANDARD_CONFIGS), case_sensitive=False)

@@ -20,7 +20,7 @@ from checker.cli.runs import MutantRun, default_jobs, run_mutants, violated_prop
 from checker.cli.suite import suite_part, worst_exit_code
 from checker.progress import ProgressLine
 from checker.report import format_counterexample
-from spec.mutants import CATALOG, MUTANTS
+from spec.tokens.mutants import CATALOG, MUTANTS
 
 HEADER = (
     f"{'mutant':<18} {'config':<6} {'expected':<28} {'violated':<14} {'length':>6}"

@@ -14,8 +14,8 @@ import sys
 import click
 
 from checker.cli.shell import make_params, system_options, trace_recorder
-from impl.errors import BadCommand
-from impl.workload import Workload, run_workload
+from impl.tokens.errors import BadCommand
+from impl.tokens.workload import Workload, run_workload
 
 
 @click.command()

@@ -15,10 +15,10 @@ from functools import partial
 from checker.explore import explore
 from checker.progress import ProgressLine
 from checker.result import CheckResult, Stats, Verdict
-from spec.config import Config
-from spec.model import TokenModel
-from spec.mutants import MUTANTS, Mutant
-from spec.standard import STANDARD_CONFIGS, Standard
+from spec.tokens.config import Config
+from spec.tokens.model import TokenModel
+from spec.tokens.mutants import MUTANTS, Mutant
+from spec.tokens.standard import STANDARD_CONFIGS, Standard
 
 Progress = Callable[[Stats], None] | None
 

@@ -14,10 +14,10 @@ from typing import TextIO
 
 import click
 
-from impl.config import MAX_SERVERS, MIN_SERVERS, Params
-from impl.errors import BadCommand
-from impl.recorder import Recorder
-from impl.shell import Shell
+from impl.tokens.config import MAX_SERVERS, MIN_SERVERS, Params
+from impl.tokens.errors import BadCommand
+from impl.tokens.recorder import Recorder
+from impl.tokens.shell import Shell
 
 
 def system_options(f: click.decorators.FC) -> click.decorators.FC:

@@ -13,10 +13,10 @@ from click.testing import CliRunner, Result
 from checker.cli import main
 from checker.replay import replay
 from checker.trace_file import TraceFileError, read_counterexample
-from spec.actions import message_record
-from spec.config import Config
-from spec.model import TokenModel
-from spec.mutants import CATALOG
+from spec.tokens.actions import message_record
+from spec.tokens.config import Config
+from spec.tokens.model import TokenModel
+from spec.tokens.mutants import CATALOG
 
 
 def run(*args: str) -> Result:

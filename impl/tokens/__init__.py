@@ -1,0 +1,1 @@
+"""The reference implementation: threads, a lossy network, the shell and random workloads."""

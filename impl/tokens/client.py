@@ -1,0 +1,201 @@
+"""The client role: operations run one at a time, each as a READ phase then a
+WRITE (pay) or WRITE-BACK (gettokens, NOT_OWNER) phase, each waiting for a
+quorum of the configuration installed when the phase started.
+
+A phase that has not reached its quorum when a newer configuration is
+installed restarts: same values, new epoch, new servers; the best values read
+so far are kept. Replies are matched on their phase tag, one per server.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from impl.tokens.actor import Effect
+from impl.tokens.config import Configuration, quorum
+from impl.tokens.errors import NotAClient
+from impl.tokens.messages import Entry, Message, Tag
+from impl.tokens.operations import Answer, Call, GetTokens, Handle, NotOwner, Ok, Pay, Tokens
+
+if TYPE_CHECKING:
+    from impl.tokens.node import Node
+
+
+@dataclass
+class Pending:
+    """The operation in progress and its current phase."""
+
+    call: Call
+    handle: Handle
+    op: int
+    phase: str = "read"
+    epoch: int = 0
+    servers: tuple[str, ...] = ()
+    answered: set[str] = field(default_factory=set)
+    best: dict[int, tuple[int, str]] = field(default_factory=dict)
+    entries: list[Entry] = field(default_factory=list)  # what a write phase writes
+    answer: Answer | None = None  # what a write phase answers once acknowledged
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "op": self.op,
+            "call": self.call.to_json(),
+            "phase": self.phase,
+            "epoch": self.epoch,
+            "servers": list(self.servers),
+            "answered": sorted(self.answered),
+            "best": [[t, v, o] for t, (v, o) in sorted(self.best.items())],
+        }
+
+
+class ClientRole:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.queue: deque[tuple[Call, Handle]] = deque()
+        self.pending: Pending | None = None
+
+    @property
+    def idle(self) -> bool:
+        return self.pending is None and not self.queue
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "role": "client",
+            "ops": self.node.ops_started,
+            "pending": None if self.pending is None else self.pending.to_json(),
+            "queued": len(self.queue),
+        }
+
+    def tag(self) -> Tag:
+        p = self.pending
+        assert p is not None
+        return Tag(self.node.name, p.op, p.phase, p.epoch)
+
+    def progress(self) -> tuple[str, tuple[str, ...]]:
+        """For timeouts: the pending phase and the servers that have not answered it."""
+        with self.node.lock:
+            p = self.pending
+            if p is None:
+                return ("queued", ())
+            return (
+                f"{p.phase} (epoch {p.epoch})",
+                tuple(s for s in p.servers if s not in p.answered),
+            )
+
+    def submit(self, call: Call) -> Handle:
+        """Queue an operation; it starts at once if the client is idle."""
+        handle = Handle(self.node.name, call, self.progress)
+        self.queue.append((call, handle))
+        if self.pending is None:
+            self._start_next()
+        return handle
+
+    def _start_next(self) -> None:
+        """ClientStart: take the next queued operation and start its READ phase."""
+        if not self.queue or self.node.client is not self:
+            return
+        call, handle = self.queue.popleft()
+        self.node.ops_started += 1
+        self.pending = Pending(call, handle, op=self.node.ops_started)
+        handle.invoked_seq = self.node.env.recorder.record(
+            "invoked", node=self.node.name, op=self.node.ops_started, call=call.to_json()
+        )
+        self._start_phase("read", restart=False)
+
+    def _start_phase(self, phase: str, restart: bool) -> None:
+        """Send this phase's request to every server of the installed configuration."""
+        p = self.pending
+        assert p is not None
+        config = self.node.env.board.get()
+        p.phase, p.epoch, p.servers = phase, config.epoch, config.servers
+        p.answered = set()
+        self.node.env.recorder.record(
+            "phase",
+            self.snapshot,
+            node=self.node.name,
+            tag=self.tag().to_json(),
+            restart=restart,
+        )
+        if phase == "read":
+            token = p.call.token if isinstance(p.call, Pay) else None
+            payload: dict[str, Any] = {"token": token}
+            kind = "READ"
+        else:
+            payload = {"entries": list(p.entries)}
+            kind = "WRITE"
+        for server in p.servers:
+            self.node.send(kind, server, self.tag(), payload)
+
+    def on_install(self, config: Configuration) -> None:
+        """ClientRestartPhase: a phase of an older epoch starts again in `config`."""
+        if self.pending is not None and config.epoch > self.pending.epoch:
+            self._start_phase(self.pending.phase, restart=True)
+
+    def handle(self, msg: Message) -> Effect | None:
+        if msg.kind not in ("READ_REPLY", "WRITE_ACK"):
+            return Effect(f"discarded: {msg.kind} is not for a client")
+        p = self.pending
+        if p is None or msg.tag != self.tag():
+            return Effect("ignored: reply to a phase that is over")
+        if msg.src not in p.servers or msg.src in p.answered:
+            return Effect(f"ignored: {msg.src} already answered or not in this phase")
+        if (msg.kind == "READ_REPLY") != (p.phase == "read"):
+            return Effect(f"ignored: {msg.kind} does not answer a {p.phase} phase")
+        p.answered.add(msg.src)
+        if msg.kind == "READ_REPLY":
+            for t, v, o in msg.payload["entries"]:
+                if t not in p.best or v > p.best[t][0]:
+                    p.best[t] = (v, o)
+        if len(p.answered) < quorum(len(p.servers)):
+            return Effect(f"counted {len(p.answered)}/{quorum(len(p.servers))}", changed=True)
+        # recorded before the steps it causes, so the trace keeps cause before effect
+        self.node.record_delivery(msg, Effect("quorum reached", changed=True))
+        if p.phase == "read":
+            self._finish_read(p)
+        else:
+            self._finish_operation(p)
+        return None
+
+    def _finish_read(self, p: Pending) -> None:
+        """Choose the second phase from the values read (highest version per token)."""
+        call = p.call
+        if isinstance(call, Pay):
+            v, o = p.best[call.token]
+            if o == self.node.name:
+                p.entries, p.answer = [(call.token, v + 1, call.to)], Ok(v + 1)
+                self._start_phase("write", restart=False)
+            else:
+                p.entries, p.answer = [(call.token, v, o)], NotOwner(v, o)
+                self._start_phase("write-back", restart=False)
+        else:
+            assert isinstance(call, GetTokens)
+            p.entries = [(t, v, o) for t, (v, o) in sorted(p.best.items())]
+            owned = tuple((t, v) for t, v, o in p.entries if o == call.owner)
+            p.answer = Tokens(owned)
+            self._start_phase("write-back", restart=False)
+
+    def _finish_operation(self, p: Pending) -> None:
+        assert p.answer is not None
+        self.pending = None
+        seq = self.node.env.recorder.record(
+            "answered",
+            self.snapshot,
+            node=self.node.name,
+            op=p.op,
+            call=p.call.to_json(),
+            answer=p.answer.to_json(),
+        )
+        p.handle.resolve(p.answer, seq)
+        self._start_next()
+
+
+def submit(node: Node, call: Call) -> Handle:
+    """Submit `call` to `node`, which must currently be a client."""
+    with node.lock:
+        if node.client is None:
+            raise NotAClient(
+                f"{node.name} is a server now, not a client; name one of the current clients"
+            )
+        return node.client.submit(call)

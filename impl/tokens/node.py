@@ -1,0 +1,78 @@
+"""A node: a fixed name and a role, server or client, that can change.
+
+The same node code runs under threads (impl/network.py) and under the
+step-by-step scheduler (impl/scheduler.py); the role objects in impl/server.py
+and impl/client.py hold the protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from impl.tokens.actor import Actor, Effect, Env
+from impl.tokens.client import ClientRole
+from impl.tokens.errors import Refused
+from impl.tokens.messages import Message
+from impl.tokens.server import ServerRole, initial_store
+
+
+class Node(Actor):
+    """A server or a client. Exactly one of `server` and `client` is set."""
+
+    def __init__(self, name: str, env: Env, role: str) -> None:
+        super().__init__(name, env)
+        self.ops_started = 0
+        self.server: ServerRole | None = None
+        self.client: ClientRole | None = None
+        if role == "server":
+            self.server = ServerRole(self, epoch=0, store=initial_store(env.params))
+        else:
+            self.client = ClientRole(self)
+
+    @property
+    def role(self) -> str:
+        return "server" if self.server is not None else "client"
+
+    def accepts_now(self, msg: Message) -> bool:
+        with self.lock:
+            return self.server is None or self.server.accepts_now(msg)
+
+    def handle(self, msg: Message) -> Effect | None:
+        if self.server is not None:
+            return self.server.handle(msg)
+        assert self.client is not None
+        return self.client.handle(msg)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            if self.server is not None:
+                return self.server.snapshot()
+            assert self.client is not None
+            return self.client.snapshot()
+
+    def become_joiner(self, epoch: int) -> None:
+        """Start of a join: an idle client becomes a server without a store at
+        `epoch`; from now on it starts no operation and is paid nothing."""
+        with self.lock:
+            if self.client is None:
+                raise Refused(f"{self.name} is already a server; name a client to add a server")
+            if not self.client.idle:
+                raise Refused(
+                    f"{self.name} is not idle (an operation is pending or queued); "
+                    f"wait for its answers, then transform it"
+                )
+            self.client = None
+            self.server = ServerRole(self, epoch=epoch, store=None)
+            self.env.recorder.record("role", self.snapshot, node=self.name, role="server")
+
+    def become_client(self) -> None:
+        """Install of a leave: the server becomes an idle client with an empty store."""
+        with self.lock:
+            if self.server is None:
+                return
+            held = self.server.held
+            self.server = None
+            self.client = ClientRole(self)
+            for msg in held:
+                self.record_delivery(msg, Effect(f"discarded: {self.name} is no longer a server"))
+            self.env.recorder.record("role", self.snapshot, node=self.name, role="client")

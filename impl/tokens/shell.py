@@ -1,0 +1,238 @@
+"""The manual mode: a command interpreter over a running system.
+
+Reads lines from any iterable (a terminal, a pipe, a list in tests) and
+writes to any text stream; click stays in checker/cli/shell.py.
+
+    shell = Shell(Params(servers=3), out=sys.stdout)
+    code = shell.run(["pay c1 0 c2", "gettokens c2 c2", "close"])
+
+A bad command prints its usage and changes nothing. `close` (or the end of
+the input) re-runs the accepted commands on a fresh system without faults
+or delays, prints both final ownerships' comparison, and stops the system.
+Exit code: 0 the runs agree, 1 they differ or an operation did not complete.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TextIO
+
+from impl.tokens.audit import Completed, compare, latest_values, rerun
+from impl.tokens.cluster import Cluster
+from impl.tokens.config import Params, maxf
+from impl.tokens.errors import ImplError, OperationTimeout
+from impl.tokens.operations import Handle
+from impl.tokens.recorder import Recorder
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    usage: str
+    summary: str
+    min_args: int
+    max_args: int
+
+
+COMMANDS = {
+    c.name: c
+    for c in (
+        Command("pay", "pay <client> <token> <to>", "client pays token to another client", 3, 3),
+        Command(
+            "gettokens", "gettokens <client> <owner>", "client asks which tokens owner holds", 2, 2
+        ),
+        Command("transform", "transform <node>", "a server leaves, or an idle client joins", 1, 1),
+        Command("status", "status", "every node: role, epoch, faulty or not", 0, 0),
+        Command("token_status", "token_status <server>", "a server's store", 1, 1),
+        Command(
+            "faults", "faults | faults set [<server>...]", "show or choose faulty servers", 0, 99
+        ),
+        Command("help", "help [<command>]", "list commands, or one command's usage", 0, 1),
+        Command("close", "close", "compare with a fault-free re-run, then quit", 0, 0),
+    )
+}
+
+
+class Shell:
+    """Runs commands against one Cluster; remembers the ones that completed."""
+
+    def __init__(
+        self,
+        params: Params,
+        out: TextIO,
+        mode: str = "threaded",
+        recorder: Recorder | None = None,
+        prompt: str = "",
+    ) -> None:
+        self.params = params
+        self.out = out
+        self.prompt = prompt
+        self.cluster = Cluster(params, mode=mode, recorder=recorder)
+        self.completed: list[Completed] = []
+        self.incomplete: list[Handle] = []
+        self.bad_commands = 0
+        self.closed = False
+        self.exit_code = 0
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def run(self, lines: Iterable[str]) -> int:
+        """Execute lines until `close` or the end of the input; return the exit code."""
+        try:
+            if self.prompt:
+                self.out.write(self.prompt)
+                self.out.flush()
+            for line in lines:
+                if not self.execute(line):
+                    break
+                if self.prompt:
+                    self.out.write(self.prompt)
+                    self.out.flush()
+            if not self.closed:
+                self.close()
+        finally:
+            self.cluster.stop()
+        return self.exit_code
+
+    def execute(self, line: str) -> bool:
+        """Execute one command line; False once the shell is closed."""
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError as error:
+            self._bad(f"cannot parse {line.strip()!r}: {error}")
+            return True
+        if not words:
+            return True
+        name, args = words[0], words[1:]
+        command = COMMANDS.get(name)
+        if command is None:
+            self._bad(f"unknown command {name!r}; commands: {', '.join(COMMANDS)} (try `help`)")
+            return True
+        if not command.min_args <= len(args) <= command.max_args:
+            self._bad(f"{name} takes {_count(command)}, got {len(args)}; usage: {command.usage}")
+            return True
+        handler: Callable[[list[str]], None] = getattr(self, f"_do_{name}")
+        try:
+            handler(args)
+        except ImplError as error:
+            text = str(error) if str(error).startswith(name) else f"{name}: {error}"
+            self._bad(f"{text}; usage: {command.usage}")
+        return not self.closed
+
+    def _bad(self, text: str) -> None:
+        self.bad_commands += 1
+        self.say(f"error: {text}")
+
+    # -- commands ------------------------------------------------------------
+
+    def _do_pay(self, args: list[str]) -> None:
+        client, token_text, to = args
+        if not token_text.isdigit():
+            raise _Usage(
+                f"token: expected a number 0..{self.params.tokens - 1}, got {token_text!r}"
+            )
+        self._wait(self.cluster.pay(client, int(token_text), to))
+
+    def _do_gettokens(self, args: list[str]) -> None:
+        self._wait(self.cluster.gettokens(args[0], args[1]))
+
+    def _do_transform(self, args: list[str]) -> None:
+        self._wait(self.cluster.transform(args[0]))
+
+    def _wait(self, handle: Handle) -> None:
+        try:
+            answer = self.cluster.run(handle)
+        except OperationTimeout as error:
+            self.incomplete.append(handle)
+            self.exit_code = 1
+            self.say(f"timeout: {error}")
+            return
+        call = handle.call
+        if handle.node == "manager":
+            call = str(call)[len("transform(") : -1]
+        self.completed.append(
+            Completed(handle.node, call, answer, handle.invoked_seq, handle.answered_seq)  # type: ignore[arg-type]
+        )
+        self.say(f"{handle.node}: {handle.call} -> {answer}")
+
+    def _do_status(self, args: list[str]) -> None:
+        config = self.cluster.configuration()
+        self.say(f"epoch {config.epoch}: servers {', '.join(config.servers)}")
+        for s in self.cluster.status():
+            epoch = "-" if s.epoch is None else str(s.epoch)
+            flag = "faulty" if s.faulty else "correct"
+            detail = f"  {s.detail}" if s.detail else ""
+            self.say(f"  {s.name:<4} {s.role:<7} epoch {epoch:<3} {flag}{detail}")
+
+    def _do_token_status(self, args: list[str]) -> None:
+        store = self.cluster.store(args[0])
+        cells = [f"{t:>2}:v{v} {o}" for t, (v, o) in sorted(store.items())]
+        for i in range(0, len(cells), 6):
+            self.say("  " + "  ".join(f"{c:<12}" for c in cells[i : i + 6]).rstrip())
+
+    def _do_faults(self, args: list[str]) -> None:
+        if args and args[0] != "set":
+            raise _Usage(f"faults: expected nothing or `set`, got {args[0]!r}")
+        if args:
+            self.cluster.set_faults(args[1:])
+        n = len(self.cluster.servers())
+        names = sorted(self.cluster.env.faulty)
+        self.say(f"faulty: {', '.join(names) or 'none'} (at most maxf({n}) = {maxf(n)})")
+
+    def _do_help(self, args: list[str]) -> None:
+        if args:
+            command = COMMANDS.get(args[0])
+            if command is None:
+                raise _Usage(f"help: unknown command {args[0]!r}; commands: {', '.join(COMMANDS)}")
+            self.say(f"{command.usage}: {command.summary}")
+            return
+        for c in COMMANDS.values():
+            self.say(f"  {c.usage:<34} {c.summary}")
+
+    def _do_close(self, args: list[str]) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Compare with the fault-free re-run of the completed commands; stop."""
+        self.closed = True
+        self.cluster.quiesce(self.params.timeout)
+        mine = latest_values(self.cluster)
+        again = rerun(self.params, self.completed)
+        comparison = compare(self.completed, again.answers)
+        for d in comparison.differences:
+            self.say(
+                f"  answer differs at #{d.index + 1} {d.op.describe()}: {d.op.answer} here, "
+                f"{d.rerun} fault-free ({d.verdict}: {d.why})"
+            )
+        owners_here = {t: o for t, (_, o) in mine.items()}
+        owners_again = {t: o for t, (_, o) in again.ownership.items()}
+        differing = sorted(t for t in owners_here if owners_here[t] != owners_again.get(t))
+        self.say(
+            f"re-ran {len(self.completed)} commands without faults or delays: "
+            + ("same final ownership" if not differing else f"{len(differing)} tokens differ")
+            + f" of all {len(mine)} tokens"
+        )
+        for t in differing:
+            self.say(f"  token {t}: {owners_here[t]} here, {owners_again.get(t)} fault-free")
+        if differing or comparison.failures:
+            self.exit_code = 1
+        if self.incomplete:
+            self.say(f"{len(self.incomplete)} operations did not complete: {self.incomplete}")
+            self.exit_code = 1
+
+
+class _Usage(ImplError):
+    """A command's argument is malformed (prints with the command's usage)."""
+
+
+def _count(command: Command) -> str:
+    if command.min_args == command.max_args:
+        n = command.min_args
+        return "no arguments" if n == 0 else f"{n} argument{'s' * (n > 1)}"
+    if command.max_args >= 99:
+        return f"at least {command.min_args} arguments"
+    return f"{command.min_args} to {command.max_args} arguments"

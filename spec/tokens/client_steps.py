@@ -1,0 +1,153 @@
+"""Client steps (PROTOCOL.md section 2): start an operation, handle a reply or
+an acknowledgement, restart a phase after a newer configuration is installed.
+
+Each function reads like a TLA+ action: the guard is checked by the
+enumeration in spec.enabled; here is the update. Dead messages of a phase
+that completes or restarts are removed (PROTOCOL.md section 4).
+"""
+
+from __future__ import annotations
+
+from spec.tokens.params import Params
+from spec.tokens.state import (
+    IDLE_CLIENT,
+    PAY,
+    PHASE_READ,
+    PHASE_WRITE,
+    PHASE_WRITE_BACK,
+    READ,
+    READ_REPLY,
+    WRITE,
+    WRITE_ACK,
+    Client,
+    Message,
+    State,
+    Value,
+    evolve,
+    merge_values,
+    popcount,
+    with_messages,
+    without_message,
+    without_tag,
+)
+
+_READ_MESSAGES = frozenset((READ, READ_REPLY))
+_ACKS = frozenset((WRITE_ACK,))
+
+
+def set_node(nodes: tuple, node: int, value: object) -> tuple:
+    return (*nodes[:node], value, *nodes[node + 1 :])
+
+
+def asked_tokens(params: Params, op: tuple[int, int, int]) -> tuple[int, ...]:
+    """pay asks for its token; gettokens for all of them."""
+    return (op[1],) if op[0] == PAY else tuple(range(params.tokens))
+
+
+def start_operation(params: Params, s: State, client: int, op: tuple[int, int, int]) -> State:
+    """The client invokes pay or gettokens: snapshot linearized, send READ."""
+    tokens = asked_tokens(params, op)
+    opnum = s.started[client] + 1
+    state = Client(
+        PHASE_READ,
+        op,
+        s.epoch,
+        params.client_quorum(len(s.servers)),
+        0,
+        (),
+        tuple(s.linearized[t] for t in tokens),
+    )
+    reads = [(READ, client, srv, client, opnum, PHASE_READ, s.epoch, tokens) for srv in s.servers]
+    started = set_node(s.started, client, opnum)
+    return s._replace(
+        nodes=set_node(s.nodes, client, state),
+        network=with_messages(s.network, reads),
+        started=started,
+    )
+
+
+def receive_read_reply(params: Params, s: State, m: Message) -> State:
+    """One more server answered the READ phase; at a quorum, move on."""
+    _, server, client, _, opnum, phase, epoch, values = m
+    c = s.nodes[client]
+    answered = c.answered | 1 << server
+    best = merge_values(c.values, values)
+    network = without_message(s.network, m)
+    if popcount(answered) < c.needed:
+        state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot)
+        return evolve(s, set_node(s.nodes, client, state), network)
+    network = without_tag(network, _READ_MESSAGES, (client, opnum, phase, epoch))
+    return _read_complete(params, evolve(s, s.nodes, network), client, c.op, best)
+
+
+def _read_complete(
+    params: Params, s: State, client: int, op: tuple[int, int, int], best: tuple[Value, ...]
+) -> State:
+    kind, token, target = op
+    if kind == PAY:
+        _, version, owner = best[0]
+        if owner == client or params.mutant == "no-owner-check":
+            return _begin_write(params, s, client, op, PHASE_WRITE, ((token, version + 1, target),))
+        answer = best  # NOT_OWNER(v, o)
+    else:
+        answer = tuple(v for v in best if v[2] == target)
+    if params.mutant == "no-write-back":
+        return _finish(s, client, answer)
+    return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best)
+
+
+def _begin_write(
+    params: Params,
+    s: State,
+    client: int,
+    op: tuple[int, int, int],
+    phase: int,
+    values: tuple[Value, ...],
+) -> State:
+    """Start a WRITE or WRITE-BACK phase on the installed configuration."""
+    state = Client(phase, op, s.epoch, params.client_quorum(len(s.servers)), 0, values, None)
+    opnum = s.started[client]
+    writes = [(WRITE, client, srv, client, opnum, phase, s.epoch, values) for srv in s.servers]
+    return evolve(s, set_node(s.nodes, client, state), with_messages(s.network, writes))
+
+
+def _finish(s: State, client: int, written: tuple[Value, ...]) -> State:
+    """The operation completes: what it wrote or returned is linearized."""
+    linearized = list(s.linearized)
+    for token, version, _ in written:
+        if version > linearized[token]:
+            linearized[token] = version
+    return s._replace(nodes=set_node(s.nodes, client, IDLE_CLIENT), linearized=tuple(linearized))
+
+
+def receive_write_ack(params: Params, s: State, m: Message) -> State:
+    """One more server acknowledged the WRITE (or WRITE-BACK) phase."""
+    _, server, client, _, opnum, phase, epoch, _ = m
+    c = s.nodes[client]
+    answered = c.answered | 1 << server
+    network = without_message(s.network, m)
+    if popcount(answered) < c.needed:
+        state = Client(c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot)
+        return evolve(s, set_node(s.nodes, client, state), network)
+    network = without_tag(network, _ACKS, (client, opnum, phase, epoch))
+    return _finish(evolve(s, s.nodes, network), client, c.values)
+
+
+def restart_phase(params: Params, s: State, client: int) -> State:
+    """Redo the current phase, same values, on the newer configuration."""
+    c = s.nodes[client]
+    opnum = s.started[client]
+    old_tag = (client, opnum, c.phase, c.epoch)
+    if c.phase == PHASE_READ:
+        network = without_tag(s.network, _READ_MESSAGES, old_tag)
+        payload: tuple = asked_tokens(params, c.op)
+        kind = READ
+    else:
+        network = without_tag(s.network, _ACKS, old_tag)
+        payload = c.values
+        kind = WRITE
+    messages = [(kind, client, srv, client, opnum, c.phase, s.epoch, payload) for srv in s.servers]
+    state = c._replace(epoch=s.epoch, needed=params.client_quorum(len(s.servers)), answered=0)
+    return s._replace(
+        nodes=set_node(s.nodes, client, state), network=with_messages(network, messages)
+    )

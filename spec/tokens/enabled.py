@@ -1,0 +1,137 @@
+"""Which actions are enabled in a state, in a fixed order: client starts,
+client restarts, the manager, then one delivery per deliverable message.
+
+The guards of PROTOCOL.md live here: who may start what (the `ops` budget or
+the scripted workload; only current clients as payee or owner), which role
+changes are allowed (the bounds, the fault bound, the scripted transforms),
+and the epoch rules that make a message deliverable, discardable, or wait.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from spec.tokens.actions import (
+    Action,
+    ClientRestartPhase,
+    ClientStartGettokens,
+    ClientStartPay,
+    Discard,
+    ManagerStartTransform,
+    ManagerTransformAtomic,
+    Receive,
+)
+from spec.tokens.manager_steps import new_servers
+from spec.tokens.params import Params
+from spec.tokens.state import (
+    IDLE,
+    PAY,
+    READ,
+    SYNC_READ,
+    SYNC_WRITE,
+    TO_SERVER,
+    WRITE,
+    Client,
+    Server,
+    State,
+)
+
+
+def enabled_actions(params: Params, s: State) -> list[Action]:
+    actions: list[Action] = []
+    nodes = s.nodes
+    clients = [i for i, n in enumerate(nodes) if type(n) is Client]
+    for c in clients:
+        node = nodes[c]
+        if node.phase == IDLE:
+            _starts(params, s, c, clients, actions)
+        elif node.epoch < s.epoch:
+            actions.append(ClientRestartPhase(c))
+    if s.manager is None and s.reconfigs < params.reconfigs:
+        _transforms(params, s, actions)
+    for m in s.network:
+        kind = m[0]
+        if kind not in TO_SERVER:
+            actions.append(Receive(m))
+            continue
+        server = nodes[m[2]]
+        if type(server) is not Server:
+            actions.append(Discard(m))
+        elif kind in (READ, WRITE):
+            if params.mutant == "no-epoch-check":
+                if server.store is not None:
+                    actions.append(Receive(m))
+            elif m[6] < server.epoch:
+                actions.append(Discard(m))
+            elif m[6] == server.epoch and server.store is not None:
+                actions.append(Receive(m))
+        elif kind == SYNC_READ:
+            if m[6] < server.epoch:
+                actions.append(Discard(m))
+            elif m[6] == server.epoch:
+                actions.append(Receive(m))
+        elif kind == SYNC_WRITE:
+            if m[6] <= server.epoch:
+                actions.append(Discard(m))
+            elif m[6] == server.epoch + 1:
+                actions.append(Receive(m))
+    return actions
+
+
+def _starts(params: Params, s: State, c: int, clients: list[int], out: list[Action]) -> None:
+    done = s.started[c]
+    if params.workload is not None:
+        script = params.workload[c]
+        if done < len(script):
+            kind, token, target = script[done]
+            # Operations name only current clients, and nobody pays itself.
+            if target in clients and not (kind == PAY and target == c):
+                out.append(
+                    ClientStartPay(c, token, target)
+                    if kind == PAY
+                    else ClientStartGettokens(c, target)
+                )
+        return
+    if done >= params.ops:
+        return
+    for token in range(params.tokens):
+        for payee in clients:
+            if payee != c:
+                out.append(ClientStartPay(c, token, payee))
+    for owner in clients:
+        out.append(ClientStartGettokens(c, owner))
+
+
+def _transforms(params: Params, s: State, out: list[Action]) -> None:
+    if params.transforms is not None:
+        candidates: tuple[int, ...] | range = (params.transforms[s.reconfigs],)
+    else:
+        candidates = range(params.nodes)
+    for node in candidates:
+        if not eligible(params, s, node):
+            continue
+        if not params.atomic:
+            out.append(ManagerStartTransform(node))
+            continue
+        servers = new_servers(s, node)
+        readable = [x for x in s.servers if s.nodes[x].epoch == s.epoch]
+        writable = [
+            x for x in servers if x == node or (x in s.servers and s.nodes[x].epoch == s.epoch)
+        ]
+        for read_quorum in combinations(readable, params.quorum(len(s.servers))):
+            for write_quorum in combinations(writable, params.quorum(len(servers))):
+                out.append(ManagerTransformAtomic(node, read_quorum, write_quorum))
+
+
+def eligible(params: Params, s: State, node: int) -> bool:
+    """May `node` change role now? A server leaves while n > min_servers; an
+    idle client joins while n < max_servers; never past the fault bound."""
+    n = len(s.servers)
+    if node in s.servers:
+        if n <= params.min_servers:
+            return False
+    else:
+        current = s.nodes[node]
+        if type(current) is not Client or current.phase != IDLE or n >= params.max_servers:
+            return False
+    return params.may_hold(new_servers(s, node))

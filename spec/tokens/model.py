@@ -1,0 +1,195 @@
+"""The token protocol as a checkable model (checker.model.Model).
+
+    >>> model = TokenModel(Config(servers=3, clients=2, tokens=1, ops=1))
+    >>> from checker.explore import explore
+    >>> explore(model).stats.states
+    20283
+
+The model is PROTOCOL.md section 4 at message granularity: a client starts an
+operation or restarts a phase, a message is delivered and handled, the
+manager starts, advances or installs a change. Omission needs no drop step: a
+message to or from a faulty server may simply never be delivered, so such a
+delivery is not fair, and Progress never relies on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from spec.tokens import client_steps, manager_steps, server_steps
+from spec.tokens.actions import (
+    Action,
+    ClientRestartPhase,
+    ClientStartGettokens,
+    ClientStartPay,
+    Discard,
+    ManagerStartTransform,
+    ManagerTransformAtomic,
+    Receive,
+    action_record,
+    describe,
+    format_message,
+    format_set,
+    format_store,
+    format_values,
+)
+from spec.tokens.config import Config
+from spec.tokens.enabled import enabled_actions
+from spec.tokens.params import Params, compile_params
+from spec.tokens.properties import make_properties
+from spec.tokens.state import (
+    GETTOKENS,
+    IDLE,
+    IDLE_CLIENT,
+    PAY,
+    PHASE_NAMES,
+    READ,
+    READ_REPLY,
+    SYNC_ACK,
+    SYNC_READ,
+    SYNC_STATE,
+    SYNC_WRITE,
+    TO_SERVER,
+    WRITE,
+    WRITE_ACK,
+    Client,
+    Server,
+    State,
+)
+
+_RECEIVERS = {
+    READ: server_steps.receive_read,
+    READ_REPLY: client_steps.receive_read_reply,
+    WRITE: server_steps.receive_write,
+    WRITE_ACK: client_steps.receive_write_ack,
+    SYNC_READ: server_steps.receive_sync_read,
+    SYNC_STATE: manager_steps.receive_sync_state,
+    SYNC_WRITE: server_steps.receive_sync_write,
+    SYNC_ACK: manager_steps.receive_sync_ack,
+}
+
+
+class TokenModel:
+    """The token protocol for one Config (validated on construction)."""
+
+    def __init__(self, config: Config) -> None:
+        self.params: Params = compile_params(config)
+        self.config = self.params.config
+        self.name = f"token protocol ({self.config.summary()})"
+        self.invariants, self.step_properties, self.sometimes = make_properties(self.params)
+
+    def initial_states(self) -> Sequence[State]:
+        p = self.params
+        store = manager_steps.initial_store(p)
+        nodes = tuple(Server(0, store) for _ in range(p.servers)) + tuple(
+            IDLE_CLIENT for _ in range(p.nodes - p.servers)
+        )
+        return (
+            State(
+                epoch=0,
+                servers=tuple(range(p.servers)),
+                nodes=nodes,
+                manager=None,
+                network=(),
+                linearized=(1,) * p.tokens,
+                started=(0,) * p.nodes,
+                reconfigs=0,
+            ),
+        )
+
+    def actions(self, state: State) -> Sequence[Action]:
+        return enabled_actions(self.params, state)
+
+    def next_state(self, state: State, action: Action) -> State:
+        p = self.params
+        kind = type(action)
+        if kind is Receive:
+            m = action.message
+            return _RECEIVERS[m[0]](p, state, m)
+        if kind is Discard:
+            return server_steps.discard(p, state, action.message)
+        if kind is ClientStartPay:
+            op = (PAY, action.token, action.payee)
+            return client_steps.start_operation(p, state, action.client, op)
+        if kind is ClientStartGettokens:
+            op = (GETTOKENS, 0, action.owner)
+            return client_steps.start_operation(p, state, action.client, op)
+        if kind is ClientRestartPhase:
+            return client_steps.restart_phase(p, state, action.client)
+        if kind is ManagerStartTransform:
+            return manager_steps.start_transform(p, state, action.node)
+        if kind is ManagerTransformAtomic:
+            return manager_steps.transform_atomic(
+                p, state, action.node, action.read_quorum, action.write_quorum
+            )
+        raise TypeError(f"not a token-model action: {action!r}")
+
+    def is_fair(self, state: State, action: Action) -> bool:
+        """Fair unless it needs a faulty server: a message whose server end
+        is faulty may never be delivered; an atomic change may use only
+        correct servers to be guaranteed."""
+        p = self.params
+        kind = type(action)
+        if kind is Receive or kind is Discard:
+            m = action.message
+            server = m[2] if m[0] in TO_SERVER else m[1]
+            return not p.is_faulty(server)
+        if kind is ManagerTransformAtomic:
+            used = (*action.read_quorum, *action.write_quorum)
+            return not any(p.is_faulty(x) for x in used)
+        return True
+
+    def is_quiescent(self, state: State) -> bool:
+        """No operation pending and no role change under way."""
+        return state.manager is None and all(
+            type(n) is not Client or n.phase == IDLE for n in state.nodes
+        )
+
+    def describe_action(self, action: Action) -> str:
+        return describe(action, self.params.names)
+
+    def action_record(self, action: Action) -> dict[str, Any]:
+        return action_record(action, self.params.names)
+
+    def describe_state(self, state: State) -> Mapping[str, Any]:
+        names = self.params.names
+        view: dict[str, Any] = {
+            "config": f"e{state.epoch} {format_set(state.servers, names)}",
+            "linearized": " ".join(f"t{t}=v{v}" for t, v in enumerate(state.linearized)),
+        }
+        for i, node in enumerate(state.nodes):
+            view[names[i]] = self._describe_node(i, node, state)
+        mgr = state.manager
+        view["manager"] = (
+            "idle"
+            if mgr is None
+            else f"{'sync-read' if mgr.phase == 1 else 'sync-write'} change {state.reconfigs}:"
+            f" {names[mgr.target]} -> {format_set(mgr.servers, names)}"
+            f" answered {format_set(_bits(mgr.answered), names)}"
+            f" merged {format_store(mgr.merged, names)}"
+        )
+        view["network"] = [format_message(m, names) for m in state.network]
+        return view
+
+    def _describe_node(self, i: int, node: Server | Client, state: State) -> str:
+        names = self.params.names
+        if type(node) is Server:
+            return f"server e{node.epoch} {format_store(node.store, names)}"
+        started = state.started[i]
+        if node.phase == IDLE:
+            return f"client idle, {started} op(s) started"
+        kind, token, target = node.op
+        op = f"pay({token},{names[target]})" if kind == PAY else f"gettokens({names[target]})"
+        text = (
+            f"client op#{started} {op} {PHASE_NAMES[node.phase]} e{node.epoch}"
+            f" answered {format_set(_bits(node.answered), names)}"
+            f" (needs {node.needed}) values {format_values(node.values, names) or '-'}"
+        )
+        if node.snapshot is not None:
+            text += f" snapshot {list(node.snapshot)}"
+        return text
+
+
+def _bits(mask: int) -> tuple[int, ...]:
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)

@@ -1,0 +1,105 @@
+"""A validated Config compiled into what the protocol steps read: node ids,
+quorum sizes, the faulty set, the scenario in ids, and the mutant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spec.tokens import scenario
+from spec.tokens.config import Config, client_name, majority, maxf, server_name
+from spec.tokens.errors import ConfigError
+from spec.tokens.mutants import lookup
+from spec.tokens.state import PAY
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    config: Config
+    names: tuple[str, ...]  # node id -> name; the manager is last
+    servers: int  # initial servers: ids 0..servers-1
+    nodes: int  # servers + clients
+    manager: int  # the manager's id (== nodes)
+    tokens: int
+    faulty_mask: int  # bitmask of faulty node ids
+    ops: int
+    reconfigs: int
+    min_servers: int
+    max_servers: int
+    atomic: bool
+    mutant: str | None
+    # Per node id, the scripted operations as (kind, token, target id); None: any op.
+    workload: tuple[tuple[tuple[int, int, int], ...], ...] | None
+    transforms: tuple[int, ...] | None
+
+    def quorum(self, n: int) -> int:
+        """q(n), as the mutant (if any) has it."""
+        if self.mutant == "small-quorum":
+            return n // 2
+        return majority(n)
+
+    def client_quorum(self, n: int) -> int:
+        return n if self.mutant == "wait-all" else self.quorum(n)
+
+    def is_faulty(self, node: int) -> bool:
+        return bool(self.faulty_mask >> node & 1)
+
+    def faulty_count(self, servers: tuple[int, ...]) -> int:
+        return sum(1 for s in servers if self.faulty_mask >> s & 1)
+
+    def may_hold(self, servers: tuple[int, ...]) -> bool:
+        """A configuration is allowed only with at most maxf(n) faulty servers."""
+        return self.faulty_count(servers) <= maxf(len(servers))
+
+    def initial_owner(self, token: int) -> int:
+        return self.servers + token % (self.nodes - self.servers)
+
+
+def compile_params(config: Config) -> Params:
+    config = config.validated()
+    if config.mutant is not None:
+        lookup(config.mutant)
+    names = tuple(server_name(i) for i in range(config.servers)) + tuple(
+        client_name(i) for i in range(config.clients)
+    )
+    ids = {name: i for i, name in enumerate(names)}
+    workload = None
+    if config.workload is not None:
+        parsed = scenario.parse_workload(config.workload, list(names), config.tokens)
+        workload = tuple(
+            tuple(
+                (op.kind, op.token if op.kind == PAY else 0, ids[op.target])
+                for op in parsed.get(name, ())
+            )
+            for name in names
+        )
+    transforms = None
+    reconfigs = config.reconfigs
+    if config.transforms is not None:
+        transforms = tuple(
+            ids[n] for n in scenario.parse_transforms(config.transforms, list(names))
+        )
+        if config.reconfigs < len(transforms):
+            raise ConfigError(
+                "reconfigs",
+                config.reconfigs,
+                f"at least the {len(transforms)} changes that --transforms lists",
+            )
+        reconfigs = len(transforms)
+    faulty = config.faulty or 0
+    return Params(
+        config=config,
+        names=(*names, "manager"),
+        servers=config.servers,
+        nodes=len(names),
+        manager=len(names),
+        tokens=config.tokens,
+        faulty_mask=(1 << faulty) - 1,
+        ops=config.ops,
+        reconfigs=reconfigs,
+        min_servers=config.min_servers,
+        max_servers=config.max_servers,
+        atomic=config.reconfig == "atomic",
+        mutant=config.mutant,
+        workload=workload,
+        transforms=transforms,
+    )

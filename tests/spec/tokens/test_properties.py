@@ -1,0 +1,195 @@
+"""Each property of PROTOCOL.md section 5 on hand-built states of S1.
+
+S1's node ids: s1, s2, s3 are 0, 1, 2; c1, c2 are 3, 4. Token 0 starts at
+version 1, owned by c1, in every store. A message is
+(kind, src, dst, client, opnum, phase, epoch, payload).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from spec.tokens.actions import ClientStartPay, Receive
+from spec.tokens.model import TokenModel
+from spec.tokens.standard import S1 as STANDARD_S1
+from spec.tokens.state import (
+    PAY,
+    PHASE_READ,
+    PHASE_WRITE,
+    READ_REPLY,
+    WRITE,
+    WRITE_ACK,
+    Client,
+    Server,
+    State,
+)
+
+S1, S2, S3, C1, C2 = range(5)
+MODEL = TokenModel(STANDARD_S1)
+INITIAL: State = MODEL.initial_states()[0]
+
+
+def invariant(name: str) -> Callable[[State], str | None]:
+    return next(p.check for p in MODEL.invariants if p.name == name)
+
+
+def step_property(name: str) -> Callable[[State, Any, State], str | None]:
+    return next(p.check for p in MODEL.step_properties if p.name == name)
+
+
+def with_node(state: State, node: int, value: Server | Client) -> State:
+    nodes = list(state.nodes)
+    nodes[node] = value
+    return state._replace(nodes=tuple(nodes))
+
+
+def write(version: int, owner: int, dst: int = S2) -> tuple:
+    return (WRITE, C1, dst, C1, 1, PHASE_WRITE, 0, ((0, version, owner),))
+
+
+def read_reply(server: int, version: int, owner: int = C1) -> tuple:
+    return (READ_REPLY, server, C1, C1, 1, PHASE_READ, 0, ((0, version, owner),))
+
+
+def reading_client(answered: int, values: tuple, snapshot: int) -> Client:
+    """c1 in the READ phase of pay(0, c2), waiting for q(3) = 2 replies."""
+    return Client(PHASE_READ, (PAY, 0, C2), 0, 2, answered, values, (snapshot,))
+
+
+# NoDoubleSpend
+
+
+def test_no_double_spend_holds_on_the_initial_state() -> None:
+    assert invariant("NoDoubleSpend")(INITIAL) is None
+
+
+def test_no_double_spend_holds_when_a_store_and_a_message_agree_on_the_owner() -> None:
+    state = with_node(INITIAL, S1, Server(0, ((2, C2),)))
+    state = state._replace(network=(write(2, C2),))
+    assert invariant("NoDoubleSpend")(state) is None
+
+
+def test_no_double_spend_detects_two_owners_of_one_version_in_a_store_and_a_message() -> None:
+    state = with_node(INITIAL, S1, Server(0, ((2, C1),)))
+    state = state._replace(network=(write(2, C2),))
+    detail = invariant("NoDoubleSpend")(state)
+    assert detail is not None
+    assert "token 0 version 2" in detail
+    assert "c1" in detail and "c2" in detail
+    assert "s1's store" in detail
+
+
+def test_no_double_spend_detects_two_owners_of_one_version_in_two_stores() -> None:
+    state = with_node(INITIAL, S1, Server(0, ((2, C1),)))
+    state = with_node(state, S3, Server(0, ((2, C2),)))
+    detail = invariant("NoDoubleSpend")(state)
+    assert detail is not None
+    assert "s1's store" in detail and "s3's store" in detail
+
+
+def test_no_double_spend_detects_a_client_buffer_that_disagrees_with_a_reply() -> None:
+    buffer = reading_client(1 << S1, ((0, 2, C1),), 1)
+    state = with_node(INITIAL, C1, buffer)
+    state = state._replace(network=(read_reply(S2, 2, owner=C2),))
+    detail = invariant("NoDoubleSpend")(state)
+    assert detail is not None
+    assert "c1's buffer" in detail
+
+
+def test_no_double_spend_allows_different_owners_of_different_versions() -> None:
+    state = with_node(INITIAL, S1, Server(0, ((2, C2),)))
+    state = state._replace(network=(write(3, C1),))
+    assert invariant("NoDoubleSpend")(state) is None
+
+
+# Conservation
+
+
+def test_conservation_holds_on_the_initial_state() -> None:
+    assert invariant("Conservation")(INITIAL) is None
+
+
+def test_conservation_detects_a_store_missing_a_token() -> None:
+    state = with_node(INITIAL, S2, Server(0, (None,)))
+    detail = invariant("Conservation")(state)
+    assert detail == "s2's store has no copy of token 0"
+
+
+def test_conservation_detects_a_store_with_too_few_tokens() -> None:
+    state = with_node(INITIAL, S3, Server(0, ()))
+    detail = invariant("Conservation")(state)
+    assert detail is not None
+    assert "s3 holds 0 tokens, not 1" in detail
+
+
+def test_conservation_ignores_a_joiner_that_has_no_store_yet() -> None:
+    state = with_node(INITIAL, C2, Server(0, None))
+    assert invariant("Conservation")(state) is None
+
+
+# StoreMonotone
+
+
+def test_store_monotone_detects_a_version_that_decreases() -> None:
+    before = with_node(INITIAL, S1, Server(0, ((3, C2),)))
+    after = with_node(INITIAL, S1, Server(0, ((2, C1),)))
+    detail = step_property("StoreMonotone")(before, Receive(write(2, C1, S1)), after)
+    assert detail == "s1's token 0 goes back from version 3 to 2"
+
+
+def test_store_monotone_holds_when_a_version_grows() -> None:
+    before = with_node(INITIAL, S1, Server(0, ((1, C1),)))
+    after = with_node(INITIAL, S1, Server(0, ((2, C2),)))
+    assert step_property("StoreMonotone")(before, Receive(write(2, C2, S1)), after) is None
+
+
+def test_store_monotone_detects_a_token_that_disappears_from_a_store() -> None:
+    before = with_node(INITIAL, S2, Server(0, ((2, C2),)))
+    after = with_node(INITIAL, S2, Server(0, (None,)))
+    detail = step_property("StoreMonotone")(before, Receive(write(1, C1)), after)
+    assert detail == "s2's token 0 goes back from version 2 to 0"
+
+
+# ReadNotStale
+
+
+def test_read_not_stale_detects_a_stale_read_on_the_completing_reply() -> None:
+    # s1 already answered version 1; s2's reply completes the quorum with
+    # version 1, while version 2 was linearized when pay started.
+    before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=2))
+    detail = step_property("ReadNotStale")(before, Receive(read_reply(S2, 1)), before)
+    assert detail is not None
+    assert "c1's READ phase ends with token 0 at version 1" in detail
+    assert "version 2 was linearized" in detail
+
+
+def test_read_not_stale_holds_when_the_completing_reply_brings_the_linearized_version() -> None:
+    before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=2))
+    assert step_property("ReadNotStale")(before, Receive(read_reply(S2, 2)), before) is None
+
+
+def test_read_not_stale_holds_when_an_earlier_reply_brought_the_linearized_version() -> None:
+    before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 2, C1),), snapshot=2))
+    assert step_property("ReadNotStale")(before, Receive(read_reply(S2, 1)), before) is None
+
+
+def test_read_not_stale_ignores_a_reply_that_does_not_complete_the_read_phase() -> None:
+    before = with_node(INITIAL, C1, reading_client(0, (), snapshot=2))
+    assert step_property("ReadNotStale")(before, Receive(read_reply(S2, 1)), before) is None
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        ClientStartPay(C1, 0, C2),
+        Receive(write(1, C1)),
+        Receive((WRITE_ACK, S2, C1, C1, 1, PHASE_WRITE, 0, ())),
+    ],
+    ids=["a start", "a write", "an ack"],
+)
+def test_read_not_stale_ignores_steps_that_deliver_no_read_reply(action: object) -> None:
+    before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=2))
+    assert step_property("ReadNotStale")(before, action, before) is None
