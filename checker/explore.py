@@ -46,7 +46,7 @@ from typing import Any
 
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
-from checker.model import PROGRESS
+from checker.model import PROGRESS, has_liveness
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
 
@@ -88,6 +88,8 @@ def explore(
     """
     _check_bound("max_states", max_states)
     _check_bound("max_seconds", max_seconds)
+    # Progress is opt-in: a model without fairness has no is_fair.
+    liveness = liveness and has_liveness(model)
     started = time.perf_counter()
     stats = Stats()
     inv_checks = tuple((p.name, p.check) for p in model.invariants)
@@ -150,8 +152,8 @@ def explore(
     # (violation, bound, progress report) leave through helpers.
     actions = model.actions
     next_state = model.next_state
-    is_fair = model.is_fair
-    is_quiescent = model.is_quiescent
+    is_fair = model.is_fair if liveness else None
+    is_quiescent = model.is_quiescent if liveness else None
     get = seen.get
     par_append = parent.append
     via_append = via.append

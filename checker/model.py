@@ -66,6 +66,13 @@ class Sometimes:
 PROGRESS = "Progress"
 
 
+def has_liveness(model: object) -> bool:
+    """Progress is opt-in: only a model with `is_fair` and `is_quiescent` has it."""
+    return callable(getattr(model, "is_fair", None)) and callable(
+        getattr(model, "is_quiescent", None)
+    )
+
+
 class Model(Protocol[S, A]):
     """What the checker needs of a model. See the module docstring."""
 
