@@ -86,12 +86,12 @@ def _read_complete(
     kind, token, target = op
     if kind == PAY:
         _, version, owner = best[0]
-        if owner == client or params.mutant == "no-owner-check":
+        if owner == client or not params.owner_check:
             return _begin_write(params, s, client, op, PHASE_WRITE, ((token, version + 1, target),))
         answer = best  # NOT_OWNER(v, o)
     else:
         answer = tuple(v for v in best if v[2] == target)
-    if params.mutant == "no-write-back":
+    if not params.write_back:
         return _finish(s, client, answer)
     return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best)
 

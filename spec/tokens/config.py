@@ -10,8 +10,9 @@ ConfigError naming the option, the value and what is allowed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from checker.protocol import param
 from spec.tokens.errors import ConfigError
 
 RECONFIG_MODES = ("messages", "atomic")
@@ -35,20 +36,80 @@ def client_name(index: int) -> str:
     return f"c{index + 1}"
 
 
+SWITCHES = (
+    "quorum_rule",
+    "client_wait",
+    "owner_check",
+    "write_back",
+    "version_check",
+    "sync_rule",
+    "transfer",
+    "epoch_check",
+)
+QUORUM_RULES = ("majority", "half")
+CLIENT_WAITS = ("quorum", "all")
+SYNC_RULES = ("merge", "replace")
+TRANSFERS = ("full", "none", "delta")
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
-    servers: int = 3
-    clients: int = 2
-    tokens: int = 1
-    faulty: int | None = None
-    ops: int = 1
-    reconfigs: int = 0
-    min_servers: int = 3
-    max_servers: int = 7
-    reconfig: str = "messages"
-    mutant: str | None = None
-    workload: str | None = None
-    transforms: str | None = None
+    servers: int = field(default=3, metadata=param("Initial servers n.", minimum=0))
+    clients: int = field(default=2, metadata=param("Clients K.", minimum=0))
+    tokens: int = field(default=1, metadata=param("Tokens T.", minimum=0))
+    faulty: int | None = field(
+        default=None, metadata=param("Faulty servers f: the first f (default maxf(n)).", minimum=0)
+    )
+    ops: int = field(
+        default=1, metadata=param("Operations each node may start as a client.", minimum=0)
+    )
+    reconfigs: int = field(default=0, metadata=param("Role changes allowed.", minimum=0))
+    min_servers: int = field(default=3, metadata=param("Fewest servers.", minimum=0))
+    max_servers: int = field(default=7, metadata=param("Most servers.", minimum=0))
+    reconfig: str = field(
+        default="messages", metadata=param("Change granularity.", choices=RECONFIG_MODES)
+    )
+    mutant: str | None = None  # a catalog name; validated() applies its switches
+    workload: str | None = field(
+        default=None,
+        metadata=param("Scripted ops, e.g. 'c1: pay(0,c2); c2: gettokens(c2)'."),
+    )
+    transforms: str | None = field(
+        default=None, metadata=param("Scripted role changes in order, e.g. 'c2, s2'.")
+    )
+    # The switches that mutants set (PROTOCOL.md section 6); the defaults are the protocol.
+    quorum_rule: str = field(
+        default="majority",
+        metadata=param("q(n): majority n//2+1, or half n//2.", choices=QUORUM_RULES),
+    )
+    client_wait: str = field(
+        default="quorum",
+        metadata=param("Replies a client phase waits for: q(n), or all n.", choices=CLIENT_WAITS),
+    )
+    owner_check: bool = field(
+        default=True, metadata=param("pay writes only when the payer owns the version read.")
+    )
+    write_back: bool = field(
+        default=True, metadata=param("gettokens and NOT_OWNER write back what they read.")
+    )
+    version_check: bool = field(
+        default=True, metadata=param("Servers apply only writes of a higher version.")
+    )
+    sync_rule: str = field(
+        default="merge",
+        metadata=param("How SYNC_WRITE changes a store: merge, or replace.", choices=SYNC_RULES),
+    )
+    transfer: str = field(
+        default="full",
+        metadata=param(
+            "State transfer: full merge, none (joiner starts from the initial store),"
+            " delta (only tokens written since the start).",
+            choices=TRANSFERS,
+        ),
+    )
+    epoch_check: bool = field(
+        default=True, metadata=param("Servers discard client messages of an older epoch.")
+    )
 
     def validated(self) -> Config:
         """This config with defaults filled in, or a ConfigError."""
@@ -78,12 +139,25 @@ class Config:
             )
         if self.reconfig not in RECONFIG_MODES:
             raise ConfigError("reconfig", self.reconfig, f"one of {', '.join(RECONFIG_MODES)}")
+        for option, allowed in (
+            ("quorum_rule", QUORUM_RULES),
+            ("client_wait", CLIENT_WAITS),
+            ("sync_rule", SYNC_RULES),
+            ("transfer", TRANSFERS),
+        ):
+            if getattr(self, option) not in allowed:
+                raise ConfigError(option, getattr(self, option), f"one of {', '.join(allowed)}")
+        switched = self
+        if self.mutant is not None:
+            from spec.tokens.mutants import lookup  # the catalog imports no Config
+
+            switched = replace(self, **lookup(self.mutant).overrides)
         faulty = maxf(self.servers) if self.faulty is None else self.faulty
         if faulty < 0:
             raise ConfigError("faulty", faulty, "a count must be 0 or more")
         if faulty > self.servers:
             raise ConfigError("faulty", faulty, f"at most servers ({self.servers})")
-        return replace(self, faulty=faulty)
+        return replace(switched, faulty=faulty)
 
     def warnings(self) -> list[str]:
         """Legal but noteworthy settings (call on a validated config)."""
@@ -118,4 +192,9 @@ class Config:
             parts.append(f'transforms="{self.transforms}"')
         if self.mutant:
             parts.append(f"mutant={self.mutant}")
+        else:
+            default = Config()
+            for name in SWITCHES:
+                if getattr(self, name) != getattr(default, name):
+                    parts.append(f"{name}={getattr(self, name)}")
         return " ".join(parts)

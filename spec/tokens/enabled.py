@@ -58,7 +58,7 @@ def enabled_actions(params: Params, s: State) -> list[Action]:
         if type(server) is not Server:
             actions.append(Discard(m))
         elif kind in (READ, WRITE):
-            if params.mutant == "no-epoch-check":
+            if not params.epoch_check:
                 if server.store is not None:
                     actions.append(Receive(m))
             elif m[6] < server.epoch:

@@ -6,7 +6,7 @@ reconfig=atomic, the whole change in one step with chosen quorums.
 from __future__ import annotations
 
 from spec.tokens.client_steps import set_node
-from spec.tokens.params import Params
+from spec.tokens.params import Params, Transfer
 from spec.tokens.server_steps import apply_sync
 from spec.tokens.state import (
     IDLE_CLIENT,
@@ -45,16 +45,16 @@ def initial_store(params: Params) -> tuple:
 
 def _joiner(params: Params, epoch: int) -> Server:
     """A joining node: a server at epoch e without a store, from the start."""
-    if params.mutant == "no-state-transfer":
+    if params.transfer is Transfer.NONE:
         return Server(epoch, initial_store(params))
     return Server(epoch, None)
 
 
 def _transferred(params: Params, merged: tuple | None) -> tuple | None:
     """What a SYNC_WRITE carries."""
-    if params.mutant == "no-state-transfer":
+    if params.transfer is Transfer.NONE:
         return None
-    if params.mutant == "delta-transfer" and merged is not None:
+    if params.transfer is Transfer.DELTA and merged is not None:
         return tuple(e if e is not None and e[0] > 1 else None for e in merged)
     return merged
 

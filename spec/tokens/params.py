@@ -1,15 +1,23 @@
 """A validated Config compiled into what the protocol steps read: node ids,
-quorum sizes, the faulty set, the scenario in ids, and the mutant."""
+quorum sizes, the faulty set, the scenario in ids, and the mutant switches."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from spec.tokens import scenario
 from spec.tokens.config import Config, client_name, majority, maxf, server_name
 from spec.tokens.errors import ConfigError
-from spec.tokens.mutants import lookup
 from spec.tokens.state import PAY
+
+
+class Transfer(Enum):
+    """What a change moves to the new configuration (Config.transfer)."""
+
+    FULL = "full"
+    NONE = "none"
+    DELTA = "delta"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,19 +34,27 @@ class Params:
     min_servers: int
     max_servers: int
     atomic: bool
-    mutant: str | None
+    # The mutant switches, compiled once from the Config.
+    half_quorum: bool
+    wait_all: bool
+    owner_check: bool
+    write_back: bool
+    version_check: bool
+    sync_replaces: bool
+    transfer: Transfer
+    epoch_check: bool
     # Per node id, the scripted operations as (kind, token, target id); None: any op.
     workload: tuple[tuple[tuple[int, int, int], ...], ...] | None
     transforms: tuple[int, ...] | None
 
     def quorum(self, n: int) -> int:
         """q(n), as the mutant (if any) has it."""
-        if self.mutant == "small-quorum":
+        if self.half_quorum:
             return n // 2
         return majority(n)
 
     def client_quorum(self, n: int) -> int:
-        return n if self.mutant == "wait-all" else self.quorum(n)
+        return n if self.wait_all else self.quorum(n)
 
     def is_faulty(self, node: int) -> bool:
         return bool(self.faulty_mask >> node & 1)
@@ -56,8 +72,6 @@ class Params:
 
 def compile_params(config: Config) -> Params:
     config = config.validated()
-    if config.mutant is not None:
-        lookup(config.mutant)
     names = tuple(server_name(i) for i in range(config.servers)) + tuple(
         client_name(i) for i in range(config.clients)
     )
@@ -99,7 +113,14 @@ def compile_params(config: Config) -> Params:
         min_servers=config.min_servers,
         max_servers=config.max_servers,
         atomic=config.reconfig == "atomic",
-        mutant=config.mutant,
+        half_quorum=config.quorum_rule == "half",
+        wait_all=config.client_wait == "all",
+        owner_check=config.owner_check,
+        write_back=config.write_back,
+        version_check=config.version_check,
+        sync_replaces=config.sync_rule == "replace",
+        transfer=Transfer(config.transfer),
+        epoch_check=config.epoch_check,
         workload=workload,
         transforms=transforms,
     )

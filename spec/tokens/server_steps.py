@@ -57,7 +57,7 @@ def receive_write(params: Params, s: State, m: Message) -> State:
     _, client, server, _, opnum, phase, epoch, values = m
     node = s.nodes[server]
     store = list(node.store)
-    overwrite = params.mutant == "overwrite"
+    overwrite = not params.version_check
     for token, version, owner in values:
         current = store[token]
         if overwrite or current is None or version > current[0]:
@@ -82,7 +82,7 @@ def receive_sync_read(params: Params, s: State, m: Message) -> State:
 
 def apply_sync(params: Params, store: tuple | None, merged: tuple | None) -> tuple | None:
     """The store after a SYNC_WRITE carrying `merged` (None: carries nothing)."""
-    if params.mutant == "sync-replace" and merged is not None:
+    if params.sync_replaces and merged is not None:
         return merged
     return merge_store(store, merged)
 
