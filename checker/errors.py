@@ -27,3 +27,14 @@ class NondeterministicModel(CheckerError):
 
 class BadBound(CheckerError, ValueError):
     """max_states or max_seconds is negative (or not a number)."""
+
+
+class ParameterError(CheckerError, ValueError):
+    """A protocol parameter is out of range. Protocols raise it (or a
+    subclass) from their model factory; the CLI names the option."""
+
+    def __init__(self, option: str, value: object, allowed: str) -> None:
+        self.option = option
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{option}={value!r} is not allowed: {allowed}")

@@ -9,7 +9,7 @@ descriptor:
         summary="read-impose-write-all atomic register on n servers",
         params_type=RegisterParams,          # a frozen dataclass, fields below
         build=RegisterModel,                 # params -> Model
-        standards=(StandardConfig("R1", RegisterParams(), expected=None, ...),),
+        standards=(StandardConfig("RG1", RegisterParams(), expected=None, ...),),
         mutants=(MutantSpec("no-impose", ..., overrides={"impose": False}),),
     )
 
@@ -123,7 +123,7 @@ class StandardConfig:
     pinned figures (None: not pinned)."""
 
     name: str
-    params: Any
+    config: Any  # the protocol's parameter record
     expected: str | None
     purpose: str
     states: int | None = None
@@ -188,4 +188,4 @@ class ProtocolSpec:
 
     def mutant_params(self, mutant: MutantSpec) -> Any:
         """The parameters a mutant's catalog row runs on."""
-        return self.mutated(self.standard(mutant.config).params, mutant)
+        return self.mutated(self.standard(mutant.config).config, mutant)

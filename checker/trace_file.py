@@ -46,13 +46,18 @@ class TraceFile:
 
 
 def write_counterexample(
-    path: str | Path, model: Any, ce: Counterexample, config: Mapping[str, Any]
+    path: str | Path,
+    model: Any,
+    ce: Counterexample,
+    config: Mapping[str, Any],
+    protocol: str | None = None,
 ) -> None:
     record = getattr(model, "action_record", None)
     lines = [
         {
             "format": FORMAT,
             "version": VERSION,
+            "protocol": protocol,
             "model": model.name,
             "config": dict(config),
             "property": ce.property_name,

@@ -23,8 +23,9 @@ from checker.cli.suite import PARTS, worst_exit_code
 )
 @click.pass_context
 def main(ctx: click.Context, jobs: int | None) -> None:
-    """tokencheck: model-check the token protocol, prove its quorums, and run
-    its reference implementation. With no subcommand, run the standard suite."""
+    """tokencheck: model-check protocols (`check list` shows them), prove
+    quorums, and run the reference implementations. With no subcommand, run
+    the standard suite: every protocol's configurations and mutants."""
     if ctx.invoked_subcommand is not None:
         return
     from checker.cli.runs import default_jobs
@@ -51,6 +52,9 @@ main.add_command(model_command)
 from checker.cli.mutants import mutants_command  # noqa: E402
 
 main.add_command(mutants_command)
+from checker.cli.listing import list_command  # noqa: E402
+
+main.add_command(list_command)
 from checker.cli.shell import shell  # noqa: E402
 
 main.add_command(shell)

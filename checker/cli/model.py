@@ -1,12 +1,15 @@
-"""`check model`: explore one configuration of the token protocol.
+"""`check model`: explore one configuration of any protocol.
 
     check model --servers 3 --clients 2 --tokens 1 --ops 1
     check model --config S3a --mutant sync-replace --trace-out cex.jsonl
-    check model --list-mutants
+    check model --protocol register --config RG1
+    check model --protocol register --help      # that protocol's options
 
-One option per model parameter (PROTOCOL.md section 4); --config starts
-from a standard configuration and the other options override it. Exit 0
-every property holds, 1 a property is violated, 2 bad usage, 3 incomplete.
+The options after the common ones are generated from the protocol's
+parameter record (`checker.protocol`): one option per field, with its help
+text and bounds, so a new field is a new option. --config starts from a
+standard configuration and the other options override it. Exit 0 every
+property holds, 1 a property is violated, 2 bad usage, 3 incomplete.
 """
 
 from __future__ import annotations
@@ -14,67 +17,114 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
 from checker.cli.interrupt import first_interrupt_stops
+from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
+from checker.errors import ParameterError
+from checker.model import Model, has_liveness
 from checker.progress import ProgressLine
+from checker.protocol import Parameter, ProtocolSpec, UnknownNameError
 from checker.report import format_counterexample
 from checker.result import CheckResult, Verdict
 from checker.trace_file import write_counterexample
-from spec.tokens.config import RECONFIG_MODES, Config
-from spec.tokens.errors import ConfigError, ScenarioError, SpecError
-from spec.tokens.model import TokenModel
-from spec.tokens.mutants import CATALOG, MUTANTS
-from spec.tokens.standard import STANDARD_CONFIGS
-
-_COUNT = click.IntRange(min=0)
-_STANDARD_NAMES = click.Choice(list(STANDARD_CONFIGS), case_sensitive=False)
 
 
-def print_catalog() -> None:
+def print_catalog(protocol: ProtocolSpec) -> None:
     click.echo(f"{'mutant':<18} {'caught by':<28} {'config':<6} change")
-    for m in CATALOG:
+    for m in protocol.mutants:
         click.echo(f"{m.name:<18} {' or '.join(m.caught_by):<28} {m.config:<6} {m.change}")
 
 
-def build_config(base_name: str | None, overrides: dict[str, Any]) -> Config:
-    """The base config (a standard one, or the defaults) with the options given."""
-    base = Config() if base_name is None else _standard(base_name).config
+def option_for(parameter: Parameter) -> click.Option:
+    """The click option of one parameter field; unset (None) keeps the base value."""
+    default = "" if parameter.default is None else f" (default {parameter.default})"
+    help_text = f"{parameter.help}{default}"
+    if parameter.kind is bool:
+        name = parameter.name.replace("_", "-")
+        return click.Option([f"--{name}/--no-{name}", parameter.name], default=None, help=help_text)
+    kind: click.ParamType
+    if parameter.choices:
+        kind = click.Choice(list(parameter.choices))
+    elif parameter.kind is int:
+        kind = click.IntRange(min=parameter.minimum, max=parameter.maximum)
+    elif parameter.kind is float:
+        kind = click.FloatRange(min=parameter.minimum, max=parameter.maximum)
+    else:
+        kind = click.STRING
+    return click.Option([parameter.option, parameter.name], type=kind, help=help_text)
+
+
+def _protocol_named_in(args: Sequence[str]) -> str:
+    """The --protocol value among raw arguments, before click parses them."""
+    for i, arg in enumerate(args):
+        if arg == "--protocol" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--protocol="):
+            return arg.split("=", 1)[1]
+    return DEFAULT_PROTOCOL
+
+
+class ProtocolCommand(click.Command):
+    """A command whose options include the chosen protocol's parameters."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        protocol = lookup(_protocol_named_in(args))
+        common = [p for p in self.params if not getattr(p, "generated", False)]
+        generated = []
+        for parameter in protocol.parameters:
+            option = option_for(parameter)
+            option.generated = True  # type: ignore[attr-defined]
+            generated.append(option)
+        self.params = common + generated
+        ctx.meta["protocol"] = protocol
+        return super().parse_args(ctx, args)
+
+
+def build_config(protocol: ProtocolSpec, base_name: str | None, overrides: dict[str, Any]) -> Any:
+    """The base config (a standard one, or the defaults) with the options given,
+    checked by building the model once."""
+    try:
+        base = protocol.params_type() if base_name is None else protocol.standard(base_name).config
+    except UnknownNameError as error:
+        raise click.BadParameter(str(error), param_hint="'--config'") from None
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         config = dataclasses.replace(base, **given)
-        TokenModel(config)  # validates the parameters, the scenario and the mutant
-    except ConfigError as error:
+        protocol.build(config)  # validates the parameters (and the scenario, the mutant)
+    except ParameterError as error:
         option = "--" + error.option.replace("_", "-")
         raise click.BadParameter(
             f"{error.value!r} is not allowed: {error.allowed}", param_hint=f"'{option}'"
         ) from None
-    except ScenarioError as error:
-        raise click.BadParameter(
-            f"{error.part!r}: {error.problem}", param_hint=f"'{error.option}'"
-        ) from None
-    except SpecError as error:
+    except ValueError as error:
+        option = getattr(error, "option", None)
+        part, problem = getattr(error, "part", None), getattr(error, "problem", None)
+        if isinstance(option, str) and part is not None:
+            raise click.BadParameter(f"{part!r}: {problem}", param_hint=f"'{option}'") from None
         raise click.UsageError(str(error)) from None
-    return config.validated()
+    validated = getattr(config, "validated", None)
+    return validated() if callable(validated) else config
 
 
-def _standard(name: str) -> Any:
-    for key, standard in STANDARD_CONFIGS.items():
-        if key.lower() == name.lower():
-            return standard
-    raise click.BadParameter(f"unknown configuration {name!r}", param_hint="'--config'")
+def config_record(config: Any) -> dict[str, Any]:
+    return dataclasses.asdict(config) if dataclasses.is_dataclass(config) else {}
 
 
-def result_summary(model: TokenModel, result: CheckResult) -> dict[str, Any]:
+def result_summary(
+    protocol: ProtocolSpec, config: Any, model: Model[Any, Any], result: CheckResult
+) -> dict[str, Any]:
     """The machine-readable summary that --json prints."""
     ce = result.counterexample
     return {
+        "protocol": protocol.name,
         "model": model.name,
-        "config": dataclasses.asdict(model.config),
+        "config": config_record(config),
         "verdict": result.verdict.value,
         "exit_code": result.verdict.exit_code,
         "property": violated_property(result),
@@ -92,6 +142,12 @@ def result_summary(model: TokenModel, result: CheckResult) -> dict[str, Any]:
     }
 
 
+def _liveness_word(model: Model[Any, Any], liveness: bool) -> str:
+    if not has_liveness(model):
+        return "none (the protocol defines no fairness)"
+    return "Progress" if liveness else "off"
+
+
 def verdict_line(result: CheckResult) -> str:
     ce = result.counterexample
     if result.verdict is Verdict.VERIFIED:
@@ -106,11 +162,11 @@ def verdict_line(result: CheckResult) -> str:
     return f"VIOLATED: {ce.property_name}, {kind} of {ce.length} steps"
 
 
-def print_result(model: TokenModel, result: CheckResult, liveness: bool = True) -> None:
+def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = True) -> None:
     click.echo(f"model    {model.name}")
     checks = [p.name for p in model.invariants] + [p.name for p in model.step_properties]
     click.echo(
-        f"checks   {', '.join(checks)}; liveness {'Progress' if liveness else 'off'};"
+        f"checks   {', '.join(checks)}; liveness {_liveness_word(model, liveness)};"
         f" sometimes {', '.join(p.name for p in model.sometimes)}"
     )
     click.echo(f"verdict  {verdict_line(result)}")
@@ -130,19 +186,14 @@ def print_result(model: TokenModel, result: CheckResult, liveness: bool = True) 
         click.echo(format_counterexample(model, result.counterexample))
 
 
-@click.command("model")
-@click.option("--config", "base", type=_STANDARD_NAMES, help="Start from a standard configuration.")
-@click.option("--servers", type=_COUNT, help="Initial servers n (default 3).")
-@click.option("--clients", type=_COUNT, help="Clients K (default 2).")
-@click.option("--tokens", type=_COUNT, help="Tokens T (default 1).")
-@click.option("--faulty", type=_COUNT, help="Faulty servers f: the first f (default maxf(n)).")
-@click.option("--ops", type=_COUNT, help="Operations each node may start as a client (default 1).")
-@click.option("--reconfigs", type=_COUNT, help="Role changes allowed (default 0).")
-@click.option("--min-servers", type=_COUNT, help="Fewest servers (default 3).")
-@click.option("--max-servers", type=_COUNT, help="Most servers (default 7).")
-@click.option("--reconfig", type=click.Choice(RECONFIG_MODES), help="Change granularity.")
-@click.option("--workload", help="Scripted ops, e.g. 'c1: pay(0,c2); c2: gettokens(c2)'.")
-@click.option("--transforms", help="Scripted role changes in order, e.g. 'c2, s2'.")
+@click.command("model", cls=ProtocolCommand)
+@click.option(
+    "--protocol",
+    default=DEFAULT_PROTOCOL,
+    show_default=True,
+    help="The protocol to check (`check list` shows them); its options follow.",
+)
+@click.option("--config", "base", help="Start from a standard configuration (`check list`).")
 @click.option("--mutant", help="Check a known bug (see --list-mutants).")
 @click.option("--list-mutants", is_flag=True, help="Show the mutant catalog and exit.")
 @click.option("--max-states", type=click.IntRange(min=1), help="Stop after N states (incomplete).")
@@ -162,7 +213,10 @@ def print_result(model: TokenModel, result: CheckResult, liveness: bool = True) 
     help="Write the counterexample as JSON Lines.",
 )
 @click.option("--quiet", is_flag=True, help="No progress line.")
+@click.pass_context
 def model_command(
+    ctx: click.Context,
+    protocol: str,
     base: str | None,
     list_mutants: bool,
     mutant: str | None,
@@ -175,24 +229,30 @@ def model_command(
     quiet: bool,
     **parameters: Any,
 ) -> None:
-    """Explore every reachable state of one configuration of the token
-    protocol; print the verdict and, if a property breaks, the shortest run
-    that breaks it. Exit 0 holds, 1 violated, 2 bad usage, 3 incomplete."""
+    """Explore every reachable state of one configuration of a protocol;
+    print the verdict and, if a property breaks, the shortest run that
+    breaks it. Exit 0 holds, 1 violated, 2 bad usage, 3 incomplete."""
+    spec: ProtocolSpec = ctx.meta["protocol"]
     if list_mutants:
-        print_catalog()
+        print_catalog(spec)
         return
-    if mutant is not None and mutant not in MUTANTS:
-        raise click.BadParameter(
-            f"unknown mutant {mutant!r}; known: {', '.join(MUTANTS)}", param_hint="'--mutant'"
-        )
-    config = build_config(base, {**parameters, "mutant": mutant})
-    for warning in config.warnings():
+    config = build_config(spec, base, parameters)
+    if mutant is not None:
+        try:
+            config = build_config(
+                spec, None, config_record(spec.mutated(config, spec.mutant(mutant)))
+            )
+        except UnknownNameError as error:
+            raise click.BadParameter(str(error), param_hint="'--mutant'") from None
+    warnings = getattr(config, "warnings", None)
+    for warning in warnings() if callable(warnings) else ():
         click.echo(f"warning: {warning}", err=True)
     with (
         ProgressLine(enabled=False if quiet else None) as progress,
         first_interrupt_stops() as stop,
     ):
         model, result = check_config(
+            spec,
             config,
             max_states=max_states,
             max_seconds=max_seconds,
@@ -202,12 +262,12 @@ def model_command(
             exact=exact,
         )
     if as_json:
-        click.echo(json.dumps(result_summary(model, result), indent=2))
+        click.echo(json.dumps(result_summary(spec, config, model, result), indent=2))
     else:
         print_result(model, result, liveness=not no_liveness)
     if trace_out is not None and result.counterexample is not None:
         write_counterexample(
-            trace_out, model, result.counterexample, dataclasses.asdict(model.config)
+            trace_out, model, result.counterexample, config_record(config), protocol=spec.name
         )
         if not as_json:
             click.echo(f"counterexample written to {trace_out}")
@@ -233,11 +293,16 @@ STANDARD_HEADER = (
 @suite_part("standard configurations")
 def standard_configurations(jobs: int) -> int:
     """Each standard configuration must give its expected verdict."""
-    click.echo(STANDARD_HEADER)
     codes = []
+    work = [(p, s.name) for p in all_protocols().values() for s in p.standards]
+    shown = None
     with ProgressLine() as line:
-        for run in run_standards(list(STANDARD_CONFIGS), jobs, line):
+        for run in run_standards(work, jobs, line):
             line.close()
+            if run.protocol.name != shown:
+                shown = run.protocol.name
+                click.echo(f"-- {shown}: {run.protocol.summary}")
+                click.echo(STANDARD_HEADER)
             click.echo(standard_table_row(run))
             codes.append(run.exit_code)
             if run.status == "UNEXPECTED" and run.result.counterexample is not None:

@@ -16,11 +16,12 @@ from collections.abc import Callable
 
 import click
 
+from checker.cli.registry import all_protocols, lookup
 from checker.cli.runs import MutantRun, default_jobs, run_mutants, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
 from checker.progress import ProgressLine
+from checker.protocol import ProtocolSpec
 from checker.report import format_counterexample
-from spec.tokens.mutants import CATALOG, MUTANTS
 
 HEADER = (
     f"{'mutant':<18} {'config':<6} {'expected':<28} {'violated':<14} {'length':>6}"
@@ -45,21 +46,34 @@ def run_table(
     max_seconds: float | None = None,
     quiet: bool = False,
     echo: Callable[[str], object] = click.echo,
+    protocols: list[ProtocolSpec] | None = None,
 ) -> list[MutantRun]:
-    """Run the named mutants (all if none), print a row as each finishes in
-    catalog order, with a live line on a terminal meanwhile."""
-    chosen = [m.name for m in CATALOG if not names or m.name in names]
-    echo(HEADER)
+    """Run the named mutants (all if none) of the given protocols (all if
+    None), print a row as each finishes in catalog order, a table per
+    protocol, with a live line on a terminal meanwhile."""
+    chosen = protocols if protocols is not None else list(all_protocols().values())
+    work = [(p, m.name) for p in chosen for m in p.mutants if not names or m.name in names]
     runs = []
+    shown = None
     with ProgressLine(enabled=False if quiet else None) as line:
-        for run in run_mutants(chosen, jobs, line, max_seconds):
+        for run in run_mutants(work, jobs, line, max_seconds):
             line.close()
+            if run.protocol.name != shown:
+                shown = run.protocol.name
+                if len(chosen) > 1:
+                    echo(f"-- {shown}")
+                echo(HEADER)
             echo(mutant_row(run))
             runs.append(run)
     return runs
 
 
 @click.command("mutants")
+@click.option(
+    "--protocol",
+    "protocol_name",
+    help="Only this protocol's catalog (default: tokens; `all` for every protocol).",
+)
 @click.option("--only", multiple=True, help="Run only this mutant (repeatable).")
 @click.option(
     "--max-seconds",
@@ -76,6 +90,7 @@ def run_table(
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON on stdout.")
 @click.option("--quiet", is_flag=True, help="No progress line.")
 def mutants_command(
+    protocol_name: str | None,
     only: tuple[str, ...],
     max_seconds: float | None,
     jobs: int | None,
@@ -83,17 +98,24 @@ def mutants_command(
     as_json: bool,
     quiet: bool,
 ) -> None:
-    """Run every mutant of the catalog and check that its property catches it."""
+    """Run every mutant of a protocol's catalog and check that its property catches it."""
+    if protocol_name == "all":
+        chosen = list(all_protocols().values())
+    else:
+        chosen = [lookup(protocol_name or "tokens")]
+    known = [m.name for p in chosen for m in p.mutants]
     for name in only:
-        if name not in MUTANTS:
+        if name not in known:
             raise click.BadParameter(
-                f"unknown mutant {name!r}; known: {', '.join(MUTANTS)}", param_hint="'--only'"
+                f"unknown mutant {name!r}; known: {', '.join(known)}", param_hint="'--only'"
             )
     if as_json:
-        runs = run_table(list(only), jobs or default_jobs(), max_seconds, True, lambda _: None)
+        runs = run_table(
+            list(only), jobs or default_jobs(), max_seconds, True, lambda _: None, chosen
+        )
         click.echo(json.dumps([_as_dict(run) for run in runs], indent=2))
     else:
-        runs = run_table(list(only), jobs or default_jobs(), max_seconds, quiet)
+        runs = run_table(list(only), jobs or default_jobs(), max_seconds, quiet, protocols=chosen)
         if show:
             for run in runs:
                 if run.result.counterexample is not None:
@@ -105,6 +127,7 @@ def mutants_command(
 def _as_dict(run: MutantRun) -> dict[str, object]:
     ce = run.result.counterexample
     return {
+        "protocol": run.protocol.name,
         "mutant": run.mutant.name,
         "config": run.mutant.config,
         "expected": list(run.mutant.caught_by),

@@ -1,4 +1,4 @@
-"""Runs of the token model that the CLI, the suite, the tests and the
+"""Runs of any protocol's model that the CLI, the suite, the tests and the
 benchmarks share: one configuration, one standard configuration, one mutant.
 No click here: these return data, the commands print it."""
 
@@ -9,16 +9,15 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from checker.explore import explore
+from checker.model import Model
 from checker.progress import ProgressLine
+from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
 from checker.result import CheckResult, Stats, Verdict
-from spec.tokens.config import Config
-from spec.tokens.model import TokenModel
-from spec.tokens.mutants import MUTANTS, Mutant
-from spec.tokens.standard import STANDARD_CONFIGS, Standard
 
 Progress = Callable[[Stats], None] | None
 
@@ -33,7 +32,8 @@ def violated_property(result: CheckResult) -> str | None:
 
 
 def check_config(
-    config: Config,
+    protocol: ProtocolSpec,
+    config: Any,
     *,
     max_states: int | None = None,
     max_seconds: float | None = None,
@@ -41,8 +41,8 @@ def check_config(
     on_progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
     exact: bool = False,
-) -> tuple[TokenModel, CheckResult]:
-    model = TokenModel(config)
+) -> tuple[Model[Any, Any], CheckResult]:
+    model = protocol.build(config)
     result = explore(
         model,
         max_states=max_states,
@@ -57,8 +57,9 @@ def check_config(
 
 @dataclass(frozen=True, slots=True)
 class StandardRun:
-    standard: Standard
-    model: TokenModel
+    protocol: ProtocolSpec
+    standard: StandardConfig
+    model: Model[Any, Any]
     result: CheckResult
 
     @property
@@ -76,8 +77,9 @@ class StandardRun:
 
 @dataclass(frozen=True, slots=True)
 class MutantRun:
-    mutant: Mutant
-    model: TokenModel
+    protocol: ProtocolSpec
+    mutant: MutantSpec
+    model: Model[Any, Any]
     result: CheckResult
 
     @property
@@ -95,48 +97,56 @@ class MutantRun:
         return {"caught": 0, "incomplete": 3}.get(self.status, 1)
 
 
-def mutant_config(mutant: Mutant) -> Config:
-    return replace(STANDARD_CONFIGS[mutant.config].config, mutant=mutant.name)
+def _lookup(name: str) -> ProtocolSpec:
+    # Workers receive names, not descriptors: they look the protocol up again.
+    from checker.cli.registry import lookup
+
+    return lookup(name)
 
 
-def _standard_result(name: str, on_progress: Progress = None) -> CheckResult:
-    return check_config(STANDARD_CONFIGS[name].config, on_progress=on_progress)[1]
+def _standard_result(job: tuple[str, str], on_progress: Progress = None) -> CheckResult:
+    protocol = _lookup(job[0])
+    return check_config(protocol, protocol.standard(job[1]).config, on_progress=on_progress)[1]
 
 
 def _mutant_result(
-    name: str, on_progress: Progress = None, max_seconds: float | None = None
+    job: tuple[str, str], on_progress: Progress = None, max_seconds: float | None = None
 ) -> CheckResult:
-    config = mutant_config(MUTANTS[name])
-    return check_config(config, on_progress=on_progress, max_seconds=max_seconds)[1]
+    protocol = _lookup(job[0])
+    config = protocol.mutant_params(protocol.mutant(job[1]))
+    return check_config(protocol, config, on_progress=on_progress, max_seconds=max_seconds)[1]
 
 
 def run_standards(
-    names: list[str], jobs: int, line: ProgressLine | None = None
+    jobs_list: list[tuple[ProtocolSpec, str]], jobs: int, line: ProgressLine | None = None
 ) -> Iterator[StandardRun]:
-    """Each named standard run, in order, computed on `jobs` processes;
-    `line` shows what is under way meanwhile."""
-    for name, result in zip(names, _map(_standard_result, names, jobs, line), strict=True):
-        standard = STANDARD_CONFIGS[name]
-        yield StandardRun(standard, TokenModel(standard.config), result)
+    """Each (protocol, standard configuration) run, in order, computed on
+    `jobs` processes; `line` shows what is under way meanwhile."""
+    names = [(p.name, n) for p, n in jobs_list]
+    results = _map(_standard_result, names, jobs, line)
+    for (protocol, name), result in zip(jobs_list, results, strict=True):
+        standard = protocol.standard(name)
+        yield StandardRun(protocol, standard, protocol.build(standard.config), result)
 
 
 def run_mutants(
-    names: list[str],
+    jobs_list: list[tuple[ProtocolSpec, str]],
     jobs: int,
     line: ProgressLine | None = None,
     max_seconds: float | None = None,
 ) -> Iterator[MutantRun]:
-    """Each named mutant's run, in order, computed on `jobs` processes, each
-    bounded by `max_seconds` if given."""
+    """Each (protocol, mutant) catalog run, in order, computed on `jobs`
+    processes, each bounded by `max_seconds` if given."""
     work = partial(_mutant_result, max_seconds=max_seconds)
-    for name, result in zip(names, _map(work, names, jobs, line), strict=True):
-        mutant = MUTANTS[name]
-        yield MutantRun(mutant, TokenModel(mutant_config(mutant)), result)
+    names = [(p.name, n) for p, n in jobs_list]
+    for (protocol, name), result in zip(jobs_list, _map(work, names, jobs, line), strict=True):
+        mutant = protocol.mutant(name)
+        yield MutantRun(protocol, mutant, protocol.build(protocol.mutant_params(mutant)), result)
 
 
 def _map(
-    work: Callable[[str, Progress], CheckResult],
-    names: list[str],
+    work: Callable[[tuple[str, str], Progress], CheckResult],
+    names: list[tuple[str, str]],
     jobs: int,
     line: ProgressLine | None,
 ) -> Iterator[CheckResult]:
@@ -158,7 +168,10 @@ def _map(
                     if line is not None:
                         done = sum(f.done() for f in futures)
                         elapsed = time.perf_counter() - started
-                        text = f"waiting for {name}: {done}/{len(names)} runs done, {elapsed:.0f} s"
+                        text = (
+                            f"waiting for {name[0]} {name[1]}:"
+                            f" {done}/{len(names)} runs done, {elapsed:.0f} s"
+                        )
                         line.show(text, elapsed)
             yield result
 

@@ -1,1 +1,31 @@
-"""The executable specification of the token protocol (PROTOCOL.md sections 4 to 6)."""
+"""The token protocol (PROTOCOL.md sections 4 to 6) as a protocol plug-in.
+
+>>> PROTOCOL.name, PROTOCOL.standard("S1").states
+('tokens', 20283)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from checker.protocol import MutantSpec, ProtocolSpec
+from spec.tokens.config import Config
+from spec.tokens.model import TokenModel
+from spec.tokens.mutants import CATALOG
+from spec.tokens.standard import STANDARD_CONFIGS
+
+
+def _with_mutant(config: Config, mutant: MutantSpec) -> Config:
+    # The label is enough: Config.validated() applies the catalog's switches.
+    return replace(config, mutant=mutant.name)
+
+
+PROTOCOL = ProtocolSpec(
+    name="tokens",
+    summary="token payments on majority-quorum replicas, omission faults, role changes",
+    params_type=Config,
+    build=TokenModel,
+    standards=tuple(STANDARD_CONFIGS.values()),
+    mutants=CATALOG,
+    with_mutant=_with_mutant,
+)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+from checker.errors import ParameterError
+
 
 class SpecError(Exception):
     """Base class of every error the specification raises."""
 
 
-class ConfigError(SpecError, ValueError):
+class ConfigError(SpecError, ParameterError):
     """A model parameter is out of range. The message names the parameter,
     the value given, and what is allowed."""
-
-    def __init__(self, option: str, value: object, allowed: str) -> None:
-        self.option = option
-        self.value = value
-        self.allowed = allowed
-        super().__init__(f"{option}={value!r} is not allowed: {allowed}")
 
 
 class ScenarioError(SpecError, ValueError):

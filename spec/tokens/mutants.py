@@ -14,7 +14,6 @@ from __future__ import annotations
 from checker.protocol import MutantSpec as Mutant
 from spec.tokens.errors import UnknownMutantError
 
-
 CATALOG: tuple[Mutant, ...] = (
     Mutant(
         "small-quorum",
