@@ -11,7 +11,6 @@ from dataclasses import replace
 from checker.protocol import StandardConfig as Standard
 from spec.tokens.config import Config
 
-
 S1 = Config(servers=3, clients=2, tokens=1, faulty=1, ops=1, reconfigs=0)
 S2 = replace(S1, tokens=2)
 S3A = replace(S1, reconfigs=1, min_servers=3, max_servers=4, reconfig="atomic")
