@@ -153,6 +153,19 @@ class UnknownNameError(CheckerError):
 
 
 @dataclass(frozen=True, slots=True)
+class QuorumNeeds:
+    """The quorum-system obligations a protocol relies on, which the standard
+    suite proves with z3 (`check quorums`): majority quorums intersect and
+    survive `maxf(n)` faults for every n in min_n..max_n, and, when `chain`
+    > 0, a write survives up to `chain` successive one-server changes with
+    state transfer (join, leave)."""
+
+    min_n: int
+    max_n: int
+    chain: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ProtocolSpec:
     """A protocol plug-in's descriptor: see the module docstring."""
 
@@ -164,6 +177,8 @@ class ProtocolSpec:
     mutants: tuple[MutantSpec, ...] = ()
     # Applies a mutant to a parameter record; default: replace its fields.
     with_mutant: Callable[[Any, MutantSpec], Any] | None = None
+    # What the suite must prove of the protocol's quorum system (None: nothing).
+    quorums: QuorumNeeds | None = None
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 
 import click
 from click.core import ParameterSource
 
-from checker.cli.suite import suite_part
+from checker.cli.registry import all_protocols
+from checker.cli.suite import suite_part, worst_exit_code
 from checker.quorums import (
     DEFAULT,
     MAX_CHAIN,
@@ -167,7 +169,16 @@ def _rule(
 
 @suite_part("quorum proofs")
 def quorum_proofs() -> int:
-    """The default proofs: majority quorums, n = 3..7, chains of up to 3 changes."""
-    report = check_quorums(DEFAULT)
-    click.echo(to_text(report))
-    return report.exit_code
+    """What each protocol declares it needs of its quorum system (for the
+    token protocol: majority quorums, n = 3..7, chains of up to 3 changes)."""
+    codes = []
+    for protocol in all_protocols().values():
+        needs = protocol.quorums
+        if needs is None:
+            continue
+        click.echo(f"-- {protocol.name}: n = {needs.min_n}..{needs.max_n}, chain {needs.chain}")
+        config = replace(DEFAULT, min_n=needs.min_n, max_n=needs.max_n, chain=needs.chain)
+        report = check_quorums(config)
+        click.echo(to_text(report))
+        codes.append(report.exit_code)
+    return worst_exit_code(codes)

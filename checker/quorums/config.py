@@ -26,8 +26,8 @@ class QuorumConfig:
     """One run of the prover; the CLI options map one-to-one onto the fields.
 
     `faulty` None means maxf(n) faulty servers at each n. `chain` is the most
-    successive changes the chain obligation covers; `transfer` False is the
-    `no-state-transfer` mutant (joiners start from the initial store).
+    successive changes the chain obligation covers; `transfer` False is a
+    reconfiguration without state transfer (joiners start from the initial store).
     """
 
     min_n: int = 3

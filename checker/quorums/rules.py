@@ -1,7 +1,7 @@
 """Quorum rules: how many servers a read and a write wait for, out of n.
 
 Every size is `per_half * (n // 2) + offset`, so one shape covers the
-protocol's majority (`n//2 + 1`), the `small-quorum` mutant (`n//2`), a fixed
+protocol's majority (`n//2 + 1`), half (`n//2`, the token protocol's `small-quorum` mutant), a fixed
 size and flexible read/write sizes, and the z3 module can state each one
 symbolically for all n.
 

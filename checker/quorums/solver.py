@@ -12,14 +12,15 @@ one does, so exact sizes are the worst case).
     >>> chain(5, MAJORITY, 3, transfer=True).status
     <Status.PROVEN: 'proven'>
 
-Reconfiguration (PROTOCOL.md section 3). A write is acknowledged by a write
+Reconfiguration with state transfer (for the token protocol, PROTOCOL.md
+section 3: SYNC_READ and SYNC_WRITE). A write is acknowledged by a write
 quorum W of epoch 0. Change i moves epoch i to i+1: z3 picks a join (any
 server not in the configuration, a former one included) or a leave (any
-member), the manager's SYNC_READ quorum of epoch i and SYNC_WRITE quorum of
-epoch i+1. The holders of the write evolve as
+member), the transfer-read quorum of epoch i and the transfer-write quorum
+of epoch i+1. The holders of the write evolve as
 
     holders(0)   = W
-    holders(i+1) = servers(i+1) & (holders(i) | SYNC_WRITE(i+1) if SYNC_READ(i) meets holders(i))
+    holders(i+1) = servers(i+1) & (holders(i) | TW(i+1) if TR(i) meets holders(i))
 
 (a leaver loses its store; without state transfer the second term is empty).
 The obligation: every read quorum of the last epoch meets holders.
@@ -194,7 +195,7 @@ def chain(n: int, rule: QuorumRule, k: int, transfer: bool = True) -> Outcome:
 
 def _refute_run(rule: QuorumRule, run: Run, transfer: bool) -> tuple[Status, Counterexample | None]:
     """Search, along one run of configurations, for quorums (the write's, each
-    change's SYNC_READ and SYNC_WRITE, the last read) such that the read
+    change's transfer-read and transfer-write, the last read) such that the read
     quorum misses every server holding the write."""
     k = len(run) - 1
     servers = sorted(set().union(*run))
@@ -216,7 +217,7 @@ def _refute_run(rule: QuorumRule, run: Run, transfer: bool) -> tuple[Status, Cou
         sync_writes.append(sync_write)
         merged = z3.Or([z3.And(sync_read[s], holders[i][s]) for s in run[i]])
         transferred = z3.And(z3.BoolVal(transfer), merged)
-        # A leaver's store is emptied; a joiner holds only what SYNC_WRITE brings.
+        # A leaver's store is emptied; a joiner holds only what transfer-write brings.
         holders.append(
             {
                 s: z3.Or(holders[i][s], z3.And(transferred, sync_write[s]))
@@ -248,10 +249,10 @@ def _refute_run(rule: QuorumRule, run: Run, transfer: bool) -> tuple[Status, Cou
     sets = [_config(run, 0), sized("write quorum", 0, write, rule.write)]
     for i in range(k):
         if transfer:
-            sets.append(sized("SYNC_READ quorum", i, sync_reads[i], rule.read))
+            sets.append(sized("transfer-read quorum", i, sync_reads[i], rule.read))
         sets.append(_config(run, i + 1))
         if transfer:
-            sets.append(sized("SYNC_WRITE quorum", i + 1, sync_writes[i], rule.write))
+            sets.append(sized("transfer-write quorum", i + 1, sync_writes[i], rule.write))
     held = named("holders", k, holders[k], 0)
     sets.append(ServerSet("holders", k, held.members, len(held.members)))
     sets.append(sized("read quorum", k, read, rule.read))
@@ -289,8 +290,8 @@ def symbolic_facts(rule: QuorumRule) -> tuple[SymbolicFact, ...]:
 
     n is a z3 Int, `n // 2` is z3's integer division; each fact is refuted
     by an n when it fails. With q = the rule's sizes and f = maxf(n):
-    QuorumsIntersect (also what makes a SYNC_READ quorum meet the write
-    quorum, and a SYNC_WRITE quorum meet the next epoch's read quorums, at
+    QuorumsIntersect (also what makes a transfer-read quorum meet the write
+    quorum, and a transfer-write quorum meet the next epoch's read quorums, at
     every step of a chain), QuorumFits, CorrectQuorumExists, FaultsAreMinority,
     JoinQuorumsMeet (old write quorum vs new read quorum among n+1 servers)
     and LeaveQuorumsMeet (the write quorum less the leaver vs a read quorum

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from checker.protocol import MutantSpec, ProtocolSpec
+from checker.protocol import MutantSpec, ProtocolSpec, QuorumNeeds
 from spec.tokens.config import Config
 from spec.tokens.model import TokenModel
 from spec.tokens.mutants import CATALOG
@@ -28,4 +28,6 @@ PROTOCOL = ProtocolSpec(
     standards=tuple(STANDARD_CONFIGS.values()),
     mutants=CATALOG,
     with_mutant=_with_mutant,
+    # PROTOCOL.md section 7: 3..7 servers, role changes with state transfer.
+    quorums=QuorumNeeds(min_n=3, max_n=7, chain=3),
 )

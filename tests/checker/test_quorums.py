@@ -78,8 +78,8 @@ def replay_chain(cx: Counterexample, read: Size, write: Size, transfer: bool) ->
     for i in range(k):
         kept = holders & configs[i + 1]  # a leaver's store is emptied
         if transfer:
-            sync_read = members(cx.find("SYNC_READ quorum", i))
-            sync_write = members(cx.find("SYNC_WRITE quorum", i + 1))
+            sync_read = members(cx.find("transfer-read quorum", i))
+            sync_write = members(cx.find("transfer-write quorum", i + 1))
             assert sync_read <= configs[i] and len(sync_read) == read(len(configs[i]))
             assert sync_write <= configs[i + 1]
             assert len(sync_write) == write(len(configs[i + 1]))
