@@ -17,7 +17,13 @@ from checker.replay import replay
 from checker.result import Verdict
 from spec.tokens.model import TokenModel
 from spec.tokens.mutants import CATALOG, MUTANTS
-from tests.spec.tokens.helpers import can_complete, failures, mutant_config, mutant_run, property_kind
+from tests.spec.tokens.helpers import (
+    can_complete,
+    failures,
+    mutant_config,
+    mutant_run,
+    property_kind,
+)
 
 # mutant -> (the property that catches it, shortest counterexample length).
 PINNED: dict[str, tuple[str, int]] = {

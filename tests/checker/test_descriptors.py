@@ -1,0 +1,63 @@
+"""Every protocol's descriptor keeps its promises: each standard
+configuration gives its expected verdict with its pinned counts, and each
+mutant is caught by its named property with its pinned shortest length.
+Runs over 100,000 states are marked slow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from checker.explore import explore
+from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
+from checker.result import Verdict
+from spec import protocols
+
+SLOW_STATES = 100_000
+
+
+def _violated(result: Any) -> str | None:
+    if result.counterexample is not None:
+        return str(result.counterexample.property_name)
+    return result.unmet_sometimes[0] if result.unmet_sometimes else None
+
+
+def _marks(states: int | None) -> list[Any]:
+    return [pytest.mark.slow] if states is None or states > SLOW_STATES else []
+
+
+STANDARDS = [
+    pytest.param(p, s, id=f"{p.name}-{s.name}", marks=_marks(s.states))
+    for p in protocols().values()
+    for s in p.standards
+]
+MUTANTS = [
+    pytest.param(p, m, id=f"{p.name}-{m.name}", marks=_marks(p.standard(m.config).states))
+    for p in protocols().values()
+    for m in p.mutants
+]
+
+
+@pytest.mark.parametrize(("protocol", "standard"), STANDARDS)
+def test_a_standard_configuration_gives_its_verdict_and_pinned_counts(
+    protocol: ProtocolSpec, standard: StandardConfig
+) -> None:
+    result = explore(protocol.build(standard.config))
+    assert result.verdict is not Verdict.INCOMPLETE
+    assert _violated(result) == standard.expected
+    if standard.states is not None:
+        assert result.stats.states == standard.states
+    if standard.transitions is not None:
+        assert result.stats.transitions == standard.transitions
+
+
+@pytest.mark.parametrize(("protocol", "mutant"), MUTANTS)
+def test_a_mutant_is_caught_by_its_property_with_its_pinned_length(
+    protocol: ProtocolSpec, mutant: MutantSpec
+) -> None:
+    result = explore(protocol.build(protocol.mutant_params(mutant)))
+    assert _violated(result) in mutant.caught_by
+    if mutant.length is not None:
+        assert result.counterexample is not None
+        assert result.counterexample.length == mutant.length
