@@ -46,7 +46,7 @@ from typing import Any
 
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
-from checker.model import PROGRESS, has_liveness
+from checker.model import PROGRESS, Model, has_liveness
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
 
@@ -57,7 +57,7 @@ _PROGRESS_PERIOD = 0.5
 
 
 def explore(
-    model: Any,
+    model: Model[Any, Any],
     *,
     max_states: int | None = None,
     max_seconds: float | None = None,
@@ -152,8 +152,9 @@ def explore(
     # (violation, bound, progress report) leave through helpers.
     actions = model.actions
     next_state = model.next_state
-    is_fair = model.is_fair if liveness else None
-    is_quiescent = model.is_quiescent if liveness else None
+    # Only called when `live`; the stand-ins keep the locals' types callable.
+    is_fair: Callable[[Any, Any], bool] = model.is_fair if liveness else _no_fairness
+    is_quiescent: Callable[[Any], bool] = model.is_quiescent if liveness else _no_fairness
     get = seen.get
     par_append = parent.append
     via_append = via.append
@@ -194,8 +195,8 @@ def explore(
             for ai, action in enumerate(enabled):
                 nxt = next_state(state, action)
                 if step_checks:
-                    for name, check in step_checks:
-                        detail = check(state, action, nxt)
+                    for name, step_check in step_checks:
+                        detail = step_check(state, action, nxt)
                         if detail is not None:
                             cex = violation(name, detail, sid, (ai,), nxt)
                             return finish(
@@ -250,9 +251,9 @@ def explore(
     if liveness:
         off_append(len(fair_dst))  # sentinel: fair edges of id i are off[i]:off[i+1]
         graph = FairGraph(parent, via, quiescent, fair_off, fair_dst)
-        cex = find_progress_violation(model, graph)
-        if cex is not None:
-            return finish(Verdict.VIOLATED, transitions, level, counterexample=cex)
+        progress_cex = find_progress_violation(model, graph)
+        if progress_cex is not None:
+            return finish(Verdict.VIOLATED, transitions, level, counterexample=progress_cex)
     return finish(Verdict.VERIFIED, transitions, level)
 
 
@@ -277,6 +278,10 @@ def _fill(
     stats.seconds = time.perf_counter() - started
     stats.peak_memory_bytes = peak_memory_bytes()
     stats.collision_probability = 0.0 if exact else collision_probability(states)
+
+
+def _no_fairness(*_: Any) -> bool:
+    raise AssertionError("fairness queried with liveness off")
 
 
 def _identity(state: Any) -> Any:

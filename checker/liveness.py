@@ -38,7 +38,7 @@ from operator import sub
 from typing import Any
 
 from checker.errors import NondeterministicModel
-from checker.model import PROGRESS
+from checker.model import PROGRESS, Model
 from checker.replay import rebuild
 from checker.result import Counterexample
 
@@ -50,14 +50,14 @@ class FairGraph:
     `quiescent[i]` is 1 for a quiescent state; the fair edges leaving state i
     go to `fair_dst[fair_off[i]:fair_off[i + 1]]` (len(fair_off) == n + 1)."""
 
-    parent: array
-    via: array
+    parent: array[int]
+    via: array[int]
     quiescent: bytearray
-    fair_off: array
-    fair_dst: array
+    fair_off: array[int]
+    fair_dst: array[int]
 
 
-def find_progress_violation(model: Any, graph: FairGraph) -> Counterexample | None:
+def find_progress_violation(model: Model[Any, Any], graph: FairGraph) -> Counterexample | None:
     """The Progress counterexample of a completely explored graph, or None
     when Progress holds: a stuck state first (the shallowest), else a lasso
     to a cycle of fair non-quiescent steps (short, not necessarily shortest)."""
@@ -85,12 +85,12 @@ def find_progress_violation(model: Any, graph: FairGraph) -> Counterexample | No
     return _lasso(model, graph, cycle)
 
 
-def _sources(n: int, off: array) -> Any:
+def _sources(n: int, off: array[int]) -> Any:
     """The source id of each fair edge, in edge order, without storing them."""
     return chain.from_iterable(map(repeat, range(n), map(sub, off[1:], off[:-1])))
 
 
-def _predecessors(n: int, off: array, dst: array) -> tuple[array, array]:
+def _predecessors(n: int, off: array[int], dst: array[int]) -> tuple[array[int], array[int]]:
     """The reverse adjacency (CSR): predecessors of v are preds[rev_off[v]:rev_off[v+1]]."""
     counts = Counter(dst)  # counted in C
     rev_off = array("i", accumulate((counts.get(v, 0) for v in range(n)), initial=0))
@@ -103,7 +103,9 @@ def _predecessors(n: int, off: array, dst: array) -> tuple[array, array]:
     return rev_off, preds
 
 
-def _first_stuck(n: int, quiescent: bytearray, rev_off: array, preds: array) -> int | None:
+def _first_stuck(
+    n: int, quiescent: bytearray, rev_off: array[int], preds: array[int]
+) -> int | None:
     """The smallest id that cannot reach a quiescent state over fair edges."""
     reached = bytearray(quiescent)
     queue = list(compress(range(n), quiescent))
@@ -117,7 +119,12 @@ def _first_stuck(n: int, quiescent: bytearray, rev_off: array, preds: array) -> 
 
 
 def _fair_cycle(
-    n: int, quiescent: bytearray, off: array, dst: array, rev_off: array, preds: array
+    n: int,
+    quiescent: bytearray,
+    off: array[int],
+    dst: array[int],
+    rev_off: array[int],
+    preds: array[int],
 ) -> list[int] | None:
     """A cycle of fair edges among non-quiescent states, as the list of its
     ids starting at the smallest one, or None if there is none."""
@@ -151,7 +158,7 @@ def _fair_cycle(
     return cycle[entry:] + cycle[:entry]
 
 
-def _lasso(model: Any, graph: FairGraph, cycle: list[int]) -> Counterexample:
+def _lasso(model: Model[Any, Any], graph: FairGraph, cycle: list[int]) -> Counterexample:
     """Path to cycle[0], then round the cycle back to it. Fair edges carry no
     action index, so each one is found again among the enabled actions."""
     prefix = rebuild(model, graph.parent, graph.via, cycle[0])

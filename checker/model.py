@@ -76,10 +76,15 @@ def has_liveness(model: object) -> bool:
 class Model(Protocol[S, A]):
     """What the checker needs of a model. See the module docstring."""
 
-    name: str
-    invariants: Sequence[Invariant]
-    step_properties: Sequence[StepProperty]
-    sometimes: Sequence[Sometimes]
+    # Read-only (properties), so a model may declare them as tuples.
+    @property
+    def name(self) -> str: ...
+    @property
+    def invariants(self) -> Sequence[Invariant]: ...
+    @property
+    def step_properties(self) -> Sequence[StepProperty]: ...
+    @property
+    def sometimes(self) -> Sequence[Sometimes]: ...
 
     def initial_states(self) -> Iterable[S]: ...
 

@@ -21,10 +21,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from checker.errors import NondeterministicModel, ReplayError
+from checker.model import Model
 from checker.result import Step
 
 
-def replay(model: Any, action_indexes: Sequence[int], initial_index: int = 0) -> tuple[Step, ...]:
+def replay(
+    model: Model[Any, Any], action_indexes: Sequence[int], initial_index: int = 0
+) -> tuple[Step, ...]:
     """The steps of the path that starts at `model.initial_states()[initial_index]`
     and takes, at step i, the action `model.actions(state)[action_indexes[i]]`.
 
@@ -70,7 +73,7 @@ def path_indexes(parent: Sequence[int], via: Sequence[int], state_id: int) -> tu
 
 
 def rebuild(
-    model: Any,
+    model: Model[Any, Any],
     parent: Sequence[int],
     via: Sequence[int],
     state_id: int,

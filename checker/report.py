@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.model import PROGRESS
+from checker.model import PROGRESS, Model
 from checker.result import Counterexample
 
 
@@ -40,7 +40,7 @@ def state_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) ->
     return lines
 
 
-def format_counterexample(model: Any, ce: Counterexample) -> str:
+def format_counterexample(model: Model[Any, Any], ce: Counterexample) -> str:
     out = []
     previous = None
     for number, step in enumerate(ce.steps):

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError
+from checker.model import Model
 from checker.result import Counterexample
 
 FORMAT = "tokencheck-counterexample"
@@ -47,7 +48,7 @@ class TraceFile:
 
 def write_counterexample(
     path: str | Path,
-    model: Any,
+    model: Model[Any, Any],
     ce: Counterexample,
     config: Mapping[str, Any],
     protocol: str | None = None,

@@ -48,7 +48,7 @@ def option_for(parameter: Parameter) -> click.Option:
     if parameter.kind is bool:
         name = parameter.name.replace("_", "-")
         return click.Option([f"--{name}/--no-{name}", parameter.name], default=None, help=help_text)
-    kind: click.ParamType
+    kind: click.ParamType[Any]
     if parameter.choices:
         kind = click.Choice(list(parameter.choices))
     elif parameter.kind is int:
@@ -76,12 +76,12 @@ class ProtocolCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         protocol = lookup(_protocol_named_in(args))
         common = [p for p in self.params if not getattr(p, "generated", False)]
-        generated = []
+        generated: list[click.Parameter] = []
         for parameter in protocol.parameters:
             option = option_for(parameter)
             option.generated = True  # type: ignore[attr-defined]
             generated.append(option)
-        self.params = common + generated
+        self.params = [*common, *generated]
         ctx.meta["protocol"] = protocol
         return super().parse_args(ctx, args)
 
@@ -103,17 +103,18 @@ def build_config(protocol: ProtocolSpec, base_name: str | None, overrides: dict[
             f"{error.value!r} is not allowed: {error.allowed}", param_hint=f"'{option}'"
         ) from None
     except ValueError as error:
-        option = getattr(error, "option", None)
+        flag = getattr(error, "option", None)
         part, problem = getattr(error, "part", None), getattr(error, "problem", None)
-        if isinstance(option, str) and part is not None:
-            raise click.BadParameter(f"{part!r}: {problem}", param_hint=f"'{option}'") from None
+        if isinstance(flag, str) and part is not None:
+            raise click.BadParameter(f"{part!r}: {problem}", param_hint=f"'{flag}'") from None
         raise click.UsageError(str(error)) from None
     validated = getattr(config, "validated", None)
     return validated() if callable(validated) else config
 
 
 def config_record(config: Any) -> dict[str, Any]:
-    return dataclasses.asdict(config) if dataclasses.is_dataclass(config) else {}
+    is_record = dataclasses.is_dataclass(config) and not isinstance(config, type)
+    return dataclasses.asdict(config) if is_record else {}
 
 
 def result_summary(
@@ -216,6 +217,7 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
 @click.pass_context
 def model_command(
     ctx: click.Context,
+    /,
     protocol: str,
     base: str | None,
     list_mutants: bool,

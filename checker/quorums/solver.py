@@ -305,7 +305,12 @@ def symbolic_facts(rule: QuorumRule) -> tuple[SymbolicFact, ...]:
     def f(m: z3.ArithRef) -> z3.ArithRef:
         return (m - 1) / 2
 
-    qr, qw = (lambda m: size(rule.read, m)), (lambda m: size(rule.write, m))
+    def qr(m: z3.ArithRef) -> z3.ArithRef:
+        return size(rule.read, m)
+
+    def qw(m: z3.ArithRef) -> z3.ArithRef:
+        return size(rule.write, m)
+
     claims: list[tuple[str, str, int, Callable[[], z3.BoolRef]]] = [
         ("QuorumsIntersect", "qr(n) + qw(n) > n", 1, lambda: qr(n) + qw(n) > n),
         ("QuorumFits", "max(qr(n), qw(n)) <= n", 1, lambda: z3.And(qr(n) <= n, qw(n) <= n)),
@@ -327,6 +332,6 @@ def symbolic_facts(rule: QuorumRule) -> tuple[SymbolicFact, ...]:
     facts = []
     for name, text, from_n, claim in claims:
         status, model = _solve([n >= from_n, z3.Not(claim())], finite=False)
-        witness = model.eval(n).as_long() if model is not None else None  # type: ignore[union-attr]
+        witness = model.eval(n).as_long() if model is not None else None
         facts.append(SymbolicFact(name, text, from_n, status, witness))
     return tuple(facts)
