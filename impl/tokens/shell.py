@@ -26,6 +26,14 @@ from impl.tokens.errors import ImplError, OperationTimeout
 from impl.tokens.operations import Handle
 from impl.tokens.recorder import Recorder
 
+MAX_LINE = 4096
+"""The longest command line accepted, in characters without its line end;
+a longer one is rejected before it is parsed (so parsing stays linear)."""
+
+MAX_TOKEN_DIGITS = 6
+"""The most digits a token number may have; longer is rejected unconverted
+(int() of thousands of digits is slow, and refused past 4300)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Command:
@@ -100,6 +108,13 @@ class Shell:
 
     def execute(self, line: str) -> bool:
         """Execute one command line; False once the shell is closed."""
+        length = len(line.rstrip("\r\n"))
+        if length > MAX_LINE:
+            self._bad(
+                f"line is longer than {MAX_LINE} characters ({length}; limit {MAX_LINE}); "
+                "nothing was run, shorten it"
+            )
+            return True
         try:
             words = shlex.split(line, comments=True)
         except ValueError as error:
@@ -131,9 +146,11 @@ class Shell:
 
     def _do_pay(self, args: list[str]) -> None:
         client, token_text, to = args
-        if not token_text.isdigit():
+        if not _is_ascii_number(token_text):
+            shown = token_text if len(token_text) <= 20 else token_text[:20] + "..."
             raise _Usage(
-                f"token: expected a number 0..{self.params.tokens - 1}, got {token_text!r}"
+                f"token: expected a number 0..{self.params.tokens - 1} in ASCII digits "
+                f"(at most {MAX_TOKEN_DIGITS}), got {shown!r}"
             )
         self._wait(self.cluster.pay(client, int(token_text), to))
 
@@ -227,6 +244,11 @@ class Shell:
 
 class _Usage(ImplError):
     """A command's argument is malformed (prints with the command's usage)."""
+
+
+def _is_ascii_number(text: str) -> bool:
+    """ASCII decimal digits only (str.isdigit() also accepts '²', '①', '٣'...)."""
+    return 0 < len(text) <= MAX_TOKEN_DIGITS and text.isascii() and text.isdigit()
 
 
 def _count(command: Command) -> str:

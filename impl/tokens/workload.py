@@ -22,7 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from impl.tokens.audit import Completed, compare, conservation, rerun, store_summary, versions_unique
+from impl.tokens.audit import (
+    Completed,
+    compare,
+    conservation,
+    rerun,
+    store_summary,
+    versions_unique,
+)
 from impl.tokens.cluster import Cluster
 from impl.tokens.config import Params, initial_owner
 from impl.tokens.errors import BadCommand, ImplError, Refused

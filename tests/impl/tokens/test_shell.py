@@ -126,3 +126,44 @@ def test_the_threaded_shell_answers_the_same_as_the_step_one() -> None:
     assert "c1: pay(0, c3) -> NOT_OWNER(2, c2)" in out
     assert "c2: pay(0, c4) -> OK(3)" in out
     assert code == 0
+
+
+def test_non_ascii_digits_are_rejected_as_tokens() -> None:
+    bad = ["pay c1 ² c2", "pay c1 ① c2", "pay c1 ₃ c2", "pay c1 ٣ c2", "pay c1 ３ c2"]
+    code, out, shell = run_shell([*bad, "token_status s1", "close"], faulty=())
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert len(errors) == len(bad), out
+    assert all("error: pay: token: expected a number 0..59" in e for e in errors)
+    assert shell.completed == []
+    assert " 3:v1 c4" in out  # token 3 was not paid
+    assert code == 0
+
+
+def test_a_token_of_thousands_of_digits_is_rejected_without_a_crash() -> None:
+    # 4050 digits fit in a line; 5000 are a line over the limit (int() would raise)
+    lines = ["pay c1 " + "9" * 4050 + " c2", "pay c1 " + "0" * 4050 + " c2"]
+    _, out, shell = run_shell([*lines, "pay c1 " + "9" * 5000 + " c2"])
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3, out
+    assert all("error: pay: token: expected a number 0..59" in e for e in errors[:2])
+    assert "longer than 4096 characters" in errors[2]
+    assert len(max(out.splitlines(), key=len)) < 200  # the number is not echoed whole
+    assert shell.completed == []
+
+
+def test_a_line_over_the_limit_is_rejected_at_once_naming_the_limit() -> None:
+    import time
+
+    from impl.tokens.shell import MAX_LINE
+
+    assert MAX_LINE == 4096
+    start = time.perf_counter()
+    pay = "pay c1 0 c2"
+    lines = ["x" * 10**6, pay + " " * (MAX_LINE + 1 - len(pay)), pay + " " * (MAX_LINE - len(pay))]
+    _, out, shell = run_shell([*lines, "close"])
+    assert time.perf_counter() - start < 5
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2, out
+    assert "longer than 4096 characters" in errors[0]
+    assert "limit 4096" in errors[1]
+    assert len(shell.completed) == 1  # a line of exactly the limit is accepted
