@@ -14,6 +14,7 @@ entry point in the group `tokencheck.protocols` naming such a descriptor
 from __future__ import annotations
 
 import importlib
+from functools import cache
 from importlib.metadata import entry_points
 
 from checker.errors import CheckerError
@@ -38,6 +39,11 @@ def _checked(found: object, where: str) -> ProtocolSpec:
 
 def protocols() -> dict[str, ProtocolSpec]:
     """Every protocol: the built-in ones, then the installed plug-ins."""
+    return dict(_load())
+
+
+@cache  # entry points are scanned once per process; installing one needs a new process
+def _load() -> dict[str, ProtocolSpec]:
     found = {}
     for name in BUILTIN:
         module = importlib.import_module(f"spec.{name}")

@@ -86,16 +86,27 @@ class ProtocolCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
-def build_config(protocol: ProtocolSpec, base_name: str | None, overrides: dict[str, Any]) -> Any:
-    """The base config (a standard one, or the defaults) with the options given,
-    checked by building the model once."""
+def build_config(
+    protocol: ProtocolSpec,
+    base_name: str | None,
+    overrides: dict[str, Any],
+    mutant_name: str | None = None,
+) -> Any:
+    """The base config (a standard one, or the defaults) with the options
+    given and the mutant applied, checked by building the model once."""
     try:
         base = protocol.params_type() if base_name is None else protocol.standard(base_name).config
     except UnknownNameError as error:
         raise click.BadParameter(str(error), param_hint="'--config'") from None
+    try:
+        mutant = None if mutant_name is None else protocol.mutant(mutant_name)
+    except UnknownNameError as error:
+        raise click.BadParameter(str(error), param_hint="'--mutant'") from None
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         config = dataclasses.replace(base, **given)
+        if mutant is not None:
+            config = protocol.mutated(config, mutant)
         protocol.build(config)  # validates the parameters (and the scenario, the mutant)
     except ParameterError as error:
         option = "--" + error.option.replace("_", "-")
@@ -238,14 +249,7 @@ def model_command(
     if list_mutants:
         print_catalog(spec)
         return
-    config = build_config(spec, base, parameters)
-    if mutant is not None:
-        try:
-            config = build_config(
-                spec, None, config_record(spec.mutated(config, spec.mutant(mutant)))
-            )
-        except UnknownNameError as error:
-            raise click.BadParameter(str(error), param_hint="'--mutant'") from None
+    config = build_config(spec, base, parameters, mutant)
     warnings = getattr(config, "warnings", None)
     for warning in warnings() if callable(warnings) else ():
         click.echo(f"warning: {warning}", err=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import click
 
-from checker.cli.registry import all_protocols, lookup
+from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import MutantRun, default_jobs, run_mutants, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
 from checker.progress import ProgressLine
@@ -102,7 +102,7 @@ def mutants_command(
     if protocol_name == "all":
         chosen = list(all_protocols().values())
     else:
-        chosen = [lookup(protocol_name or "tokens")]
+        chosen = [lookup(protocol_name or DEFAULT_PROTOCOL)]
     known = [m.name for p in chosen for m in p.mutants]
     for name in only:
         if name not in known:

@@ -157,10 +157,11 @@ class RegisterModel:
 def read_not_stale(s: State, action: Action, nxt: State) -> str | None:
     """A read returns at least the timestamp linearized when it started."""
     for i, (before, after) in enumerate(zip(s.clients, nxt.clients, strict=True)):
-        done = before.reads_done != after.reads_done and after.answer is not None
-        if done and after.answer is not None and after.answer < before.snapshot:
+        answer = after.answer
+        finished = before.reads_done != after.reads_done
+        if finished and answer is not None and answer < before.snapshot:
             return (
-                f"c{i + 1}'s read returned ts {after.answer}, but ts {before.snapshot}"
+                f"c{i + 1}'s read returned ts {answer}, but ts {before.snapshot}"
                 " was linearized before the read started"
             )
     return None
