@@ -13,6 +13,7 @@ Signed messages tolerate any number of traitors: SM3 holds where G3 fails.
 from __future__ import annotations
 
 from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
+from spec.generals import tools
 from spec.generals.model import build_model
 from spec.generals.params import GeneralsParams
 
@@ -97,4 +98,5 @@ PROTOCOL = ProtocolSpec(
             length=4,
         ),
     ),
+    tools={"prove": tools.prove, "replay": tools.replay},
 )

@@ -1,0 +1,20 @@
+"""The generals' callables for `check generals` (the descriptor's `tools`),
+imported lazily so that listing protocols never loads z3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def prove(n: int, rounds: int, timeout: float) -> Any:
+    """spec.generals.proofs.prove: one cell of the n x m table."""
+    from spec.generals.proofs import prove as prove_cell
+
+    return prove_cell(n, rounds, timeout)
+
+
+def replay(witness: Any) -> Any:
+    """spec.generals.witness.replay_witness: a z3 witness on the explicit model."""
+    from spec.generals.witness import replay_witness
+
+    return replay_witness(witness)
