@@ -10,7 +10,9 @@ The commands reach the protocol through its descriptor's tools
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -122,3 +124,60 @@ def prove_command(min_n: int, max_n: int, max_m: int, timeout: float, witnesses:
         click.echo("DISAGREES with n > 3m at " + " ".join(f"n={n},m={m}" for n, m in disagree))
         sys.exit(1)
     click.echo(f"every cell agrees: proven exactly where n > 3m (n={min_n}..{max_n}, m=1..{max_m})")
+
+
+@generals.command("trace")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def trace_command(file: Path) -> None:
+    """Check a trace written by `check generals shell --trace-out FILE`: every
+    run replays on the explicit OM(m) model with its recorded traitors, and
+    each loyal general's decision is what OM(m) gives for the messages it
+    received. Exit 0 every run conforms, 1 one does not, 2 unreadable file."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.BadParameter(f"cannot read {file}: {error}", param_hint="'FILE'") from None
+    lines = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise click.BadParameter(
+                f"{file} line {number} is not JSON ({error.msg}); give a file written by"
+                " check generals shell --trace-out",
+                param_hint="'FILE'",
+            ) from None
+        if not isinstance(data, dict):
+            raise click.BadParameter(
+                f"{file} line {number} is not a JSON object", param_hint="'FILE'"
+            )
+        lines.append(data)
+    try:
+        reports = lookup(PROTOCOL).tool("check_trace")(lines)
+    except ValueError as error:
+        raise click.BadParameter(f"{file}: {error}", param_hint="'FILE'") from None
+    if not reports:
+        raise click.BadParameter(
+            f"{file} holds no run; give a file written by check generals shell --trace-out",
+            param_hint="'FILE'",
+        )
+    bad = 0
+    for r in reports:
+        status = "conforms" if r.conforms else "DOES NOT CONFORM"
+        faulty = ",".join(r.faulty) or "none"
+        click.echo(
+            f"run {r.run}: OM({r.rounds}) n={r.generals} faulty {faulty}:"
+            f" {r.steps} steps, {status}; {r.verdict}"
+        )
+        for problem in r.problems[:10]:
+            click.echo(f"  {problem}")
+        bad += not r.conforms
+    click.echo(f"{len(reports) - bad} of {len(reports)} runs conform to the model")
+    sys.exit(1 if bad else 0)
+
+
+from checker.cli.generals_shell import shell_command  # noqa: E402
+
+generals.add_command(shell_command)

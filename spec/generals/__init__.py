@@ -98,5 +98,5 @@ PROTOCOL = ProtocolSpec(
             length=4,
         ),
     ),
-    tools={"prove": tools.prove, "replay": tools.replay},
+    tools={"prove": tools.prove, "replay": tools.replay, "check_trace": tools.check_trace},
 )

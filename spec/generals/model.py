@@ -73,26 +73,30 @@ class OralModel:
         return tuple(found)
 
     def actions(self, s: OralState) -> Sequence[OralAction]:
-        found: list[OralAction] = []
-        for i, path in enumerate(self.paths):
-            if s.values[i] != NONE:
-                continue
-            before = self.prefix[i]
-            if before >= 0 and s.values[before] == NONE:
-                continue  # the sender has nothing to relay yet
-            if s.traitors >> path[-2] & 1:
-                found.extend((Send(i, RETREAT), Send(i, ATTACK)))
-            else:
-                found.append(Send(i, s.order if before < 0 else s.values[before]))
-        for g in range(1, self.n):
-            loyal = not s.traitors >> g & 1
-            if (
-                loyal
-                and s.decisions[g] == NONE
-                and all(s.values[i] != NONE for i in self.incoming[g])
-            ):
-                found.append(Decide(g))
+        found: list[OralAction] = [
+            Send(i, v) for i in range(len(self.paths)) for v in self.send_values(s, i)
+        ]
+        found.extend(Decide(g) for g in range(1, self.n) if self.can_decide(s, g))
         return found
+
+    def send_values(self, s: OralState, i: int) -> tuple[int, ...]:
+        """The values message i may carry now: none once sent or before its
+        sender has received what it relays; a loyal sender's value; either,
+        for a traitor."""
+        if s.values[i] != NONE:
+            return ()
+        before = self.prefix[i]
+        if before >= 0 and s.values[before] == NONE:
+            return ()
+        if s.traitors >> self.paths[i][-2] & 1:
+            return (RETREAT, ATTACK)
+        return (s.order if before < 0 else s.values[before],)
+
+    def can_decide(self, s: OralState, g: int) -> bool:
+        """A loyal lieutenant decides once, when every message to it has arrived."""
+        if g == 0 or s.traitors >> g & 1 or s.decisions[g] != NONE:
+            return False
+        return all(s.values[i] != NONE for i in self.incoming[g])
 
     def next_state(self, s: OralState, action: OralAction) -> OralState:
         if isinstance(action, Send):

@@ -18,3 +18,11 @@ def replay(witness: Any) -> Any:
     from spec.generals.witness import replay_witness
 
     return replay_witness(witness)
+
+
+def check_trace(lines: Any) -> Any:
+    """spec.generals.conformance.check_runs: a recorded trace against the model;
+    raises ValueError (TraceError) on a malformed trace."""
+    from spec.generals.conformance import check_runs
+
+    return check_runs(lines)

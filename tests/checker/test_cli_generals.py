@@ -71,3 +71,73 @@ def test_mutants_of_the_generals_are_all_caught() -> None:
     result = run("mutants", "--protocol", "generals")
     assert result.exit_code == 0, result.output
     assert result.stdout.count("caught") == 3
+
+
+def shell(n: int, commands: str, *options: str) -> Result:
+    return CliRunner().invoke(
+        main, ["generals", "shell", str(n), *options], input=commands, catch_exceptions=False
+    )
+
+
+def _primary(output: str) -> str:
+    return [line for line in output.splitlines() if ", primary," in line][-1].split(",")[0]
+
+
+def test_the_shell_reads_a_pipe_and_g_kill_of_the_primary_elects_another() -> None:
+    first = shell(4, "g-state\nexit\n", "--seed", "5")
+    primary = _primary(first.stdout)
+    result = shell(4, f"g-kill {primary}\ng-state\nactual-order attack\nexit\n", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert f"{primary} was the primary; elected g" in result.stdout
+    assert _primary(result.stdout) != primary
+    assert f"{primary}," not in result.stdout.split("killed")[1]
+    assert "execute order: attack! 3 of 3 generals decided attack" in result.stdout
+
+
+def test_a_faulty_majority_is_warned_about_and_does_not_fail_the_shell(tmp_path: Path) -> None:
+    trace = tmp_path / "runs.jsonl"
+    commands = "".join(f"g-state {g} faulty\n" for g in (1, 2, 3, 4)) + (
+        "actual-order attack\nactual-order retreat\nexit\n"
+    )
+    result = shell(7, commands, "--seed", "2", "--trace-out", str(trace))
+    assert result.exit_code == 0, result.output
+    assert "warning: 4 faulty of 7 generals; OM needs n > 3f, so at most 2" in result.stdout
+    checked = run("generals", "trace", str(trace))
+    assert checked.exit_code == 0, checked.output
+    assert "2 of 2 runs conform to the model" in checked.stdout
+
+
+def test_bad_shell_commands_print_usage_and_change_nothing() -> None:
+    script = "g-state\nfly away\ng-kill\ng-kill g42\ng-state 2 sleepy\ng-add x\ng-add 99\n"
+    script += "actual-order charge\ng-state\nexit\n"
+    result = shell(4, script, "--seed", "1")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 7
+    assert all("usage" in e or "commands:" in e for e in errors)
+    states = [line for line in lines if ", majority=" in line]
+    assert states[:4] == states[4:]
+
+
+def test_the_trace_command_rejects_a_tampered_run_and_an_unreadable_file(tmp_path: Path) -> None:
+    trace = tmp_path / "one.jsonl"
+    shell(4, "actual-order attack\nexit\n", "--trace-out", str(trace))
+    lines = trace.read_text().splitlines()
+    primary = json.loads(lines[0])["primary"]
+    decided = next(
+        i
+        for i, line in enumerate(lines)
+        if '"decided"' in line and json.loads(line)["general"] != primary
+    )
+    lines[decided] = lines[decided].replace('"attack"', '"retreat"')
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    result = run("generals", "trace", str(bad))
+    assert result.exit_code == 1 and "DOES NOT CONFORM" in result.stdout
+    junk = tmp_path / "junk.jsonl"
+    junk.write_text("{not json\n")
+    result = run("generals", "trace", str(junk))
+    assert result.exit_code == 2 and "line 1 is not JSON" in result.output
+    result = run("generals", "trace", str(tmp_path / "missing.jsonl"))
+    assert result.exit_code == 2 and "cannot read" in result.output
