@@ -89,13 +89,15 @@ PROTOCOL = ProtocolSpec(
             {"decide_rule": "first"},
             length=6,
         ),
+        # On SM4, where m = t rounds are needed; on G4 (OM(1) -> OM(0)) it
+        # behaves as no-relay, which tests/spec/generals checks too.
         MutantSpec(
             "short",
-            "one round fewer than m: OM(m-1)",
+            "one round fewer than m: SM(m-1), OM(m-1)",
             ("IC1",),
-            "G4",
+            "SM4",
             {"skip_rounds": 1},
-            length=4,
+            length=6,
         ),
     ),
     tools={"prove": tools.prove, "replay": tools.replay, "check_trace": tools.check_trace},

@@ -138,7 +138,15 @@ class OralModel:
         return {
             "traitors": traitor_names(s.traitors, self.n),
             "order": order_name(s.order) if not s.traitors & 1 else "(traitor)",
-            "sent": sum(v != NONE for v in s.values),
+            "received": " ".join(
+                f"{general_name(g)}<-"
+                + ",".join(
+                    f"{':'.join(general_name(x) for x in self.paths[i][:-1])}={order_name(v)}"
+                    for i in self.incoming[g]
+                    if (v := s.values[i]) != NONE
+                )
+                for g in range(1, self.n)
+            ),
             "decisions": decisions_text(s.decisions),
         }
 

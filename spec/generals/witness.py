@@ -44,16 +44,16 @@ def replay_witness(w: Witness) -> Replayed:
     state: OralState = starts[0]
     steps = 0
     for i, path in enumerate(model.paths):
-        value = w.sent.get(path, RETREAT) if path[-2] in w.traitors else None
-        enabled = [a for a in model.actions(state) if isinstance(a, Send) and a.message == i]
-        chosen = [a for a in enabled if value is None or a.value == value]
-        if len(chosen) != 1:
-            raise ValueError(f"message {path} with value {value} is not enabled: {enabled}")
-        state = model.next_state(state, chosen[0])
+        allowed = model.send_values(state, i)  # the guard of Send in model.actions
+        loyal_value = allowed[0] if allowed else None
+        value = w.sent.get(path, RETREAT) if path[-2] in w.traitors else loyal_value
+        if value is None or value not in allowed:
+            raise ValueError(f"message {path} with value {value} is not enabled: {allowed}")
+        state = model.next_state(state, Send(i, value))
         steps += 1
     for g in range(1, w.generals):
         if g not in w.traitors:
-            if Decide(g) not in model.actions(state):
+            if not model.can_decide(state, g):
                 raise ValueError(f"{general_name(g)} cannot decide after every message")
             state = model.next_state(state, Decide(g))
             steps += 1

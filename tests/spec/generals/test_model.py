@@ -77,6 +77,12 @@ def test_sm_tolerates_the_traitor_that_breaks_om_with_three_generals() -> None:
     )
 
 
+def test_short_on_om1_is_om0_and_a_traitor_commander_splits_the_lieutenants() -> None:
+    result = explore(build_model(GeneralsParams(skip_rounds=1)))
+    assert result.counterexample is not None
+    assert (result.counterexample.property_name, result.counterexample.length) == ("IC1", 4)
+
+
 def test_sm_without_relay_is_caught_by_ic1() -> None:
     result = explore(build_model(GeneralsParams(generals=3, algorithm="sm", relay=False)))
     assert result.counterexample is not None
