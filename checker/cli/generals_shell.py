@@ -10,6 +10,7 @@ which `check generals trace FILE` checks against the model.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -19,7 +20,8 @@ from impl.generals.army import MAX_GENERALS, MAX_ROUNDS, Army, RunResult
 from impl.generals.shell import Shell
 
 
-def _lines(stream: TextIO, out: TextIO) -> object:
+def _lines(stream: TextIO, out: TextIO) -> Iterator[str]:
+    """Lines from a pipe, or from a terminal with a prompt."""
     interactive = stream.isatty()
     while True:
         if interactive:
@@ -83,7 +85,7 @@ def shell_command(
     army = Army(generals, seed=seed, rounds=rounds, timeout=timeout)
     click.echo(f"{generals} generals started; primary g{army.primary} (seed {seed})")
     try:
-        code = Shell(army, out, on_run=record).run(_lines(sys.stdin, out))  # type: ignore[arg-type]
+        code = Shell(army, out, on_run=record).run(_lines(sys.stdin, out))
     finally:
         if trace is not None:
             trace.close()

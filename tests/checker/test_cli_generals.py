@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from checker.cli import main
+from checker.replay import replay
 from checker.trace_file import read_counterexample
+from spec.generals.model import build_model
+from spec.generals.params import GeneralsParams
 
 
 def run(*args: str) -> Result:
@@ -141,3 +145,34 @@ def test_the_trace_command_rejects_a_tampered_run_and_an_unreadable_file(tmp_pat
     assert result.exit_code == 2 and "line 1 is not JSON" in result.output
     result = run("generals", "trace", str(tmp_path / "missing.jsonl"))
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_a_generals_counterexample_file_replays_on_the_model_it_names(tmp_path: Path) -> None:
+    out = tmp_path / "sm.jsonl"
+    result = run(
+        "model", "--protocol", "generals", "--config", "SM4m1", "--quiet", "--trace-out", str(out)
+    )
+    assert result.exit_code == 1
+    trace = read_counterexample(out)
+    model = build_model(GeneralsParams(**trace.header["config"]))
+    # The file does not name the initial state (step 0 has no action_index), and
+    # the generals have several: find it by its described state.
+    starts = [dict(model.describe_state(s)) for s in model.initial_states()]
+    steps = replay(model, trace.action_indexes, starts.index(trace.steps[0]["state"]))
+    ic1 = next(p.check for p in model.invariants if p.name == "IC1")
+    assert (
+        ic1(steps[-1].state)
+        == trace.header["detail"]
+        == ("g3 decided attack but g4 decided retreat")
+    )
+    assert [s["action"] for s in trace.steps[1:]] == [
+        model.describe_action(s.action) for s in steps[1:]
+    ]
+
+
+def test_an_unknown_tool_names_the_tools_that_exist() -> None:
+    from checker.protocol import UnknownNameError
+    from spec import protocol
+
+    with pytest.raises(UnknownNameError, match="known: check_trace, prove, replay"):
+        protocol("generals").tool("disprove")
