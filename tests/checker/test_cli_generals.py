@@ -176,3 +176,12 @@ def test_an_unknown_tool_names_the_tools_that_exist() -> None:
 
     with pytest.raises(UnknownNameError, match="known: check_trace, prove, replay"):
         protocol("generals").tool("disprove")
+
+
+@pytest.mark.slow
+def test_prove_to_10_by_3_shows_the_boundary_exactly() -> None:
+    result = run("generals", "prove", "--max-n", "10", "--max-m", "3", "--witnesses")
+    assert result.exit_code == 0, result.output
+    assert "every cell agrees: proven exactly where n > 3m (n=3..10, m=1..3)" in result.stdout
+    # 3 + 3 + 6 refuted cells, each replayed on the explicit model
+    assert result.stdout.count("replayed on the explicit model") == 12

@@ -77,3 +77,9 @@ def test_the_prover_and_the_exhaustive_model_agree_on_g4_and_g3() -> None:
     assert prove(4, 1).status == PROVEN
     assert explore(OralModel(GeneralsParams(generals=3))).verdict is Verdict.VIOLATED
     assert prove(3, 1).status == REFUTED
+
+
+@pytest.mark.slow
+def test_om4_is_refuted_at_12_generals_and_proven_at_13() -> None:
+    assert prove(12, 4).status == REFUTED
+    assert prove(13, 4).status == PROVEN
