@@ -81,8 +81,18 @@ def check_run(run: Sequence[Mapping[str, Any]]) -> RunReport:
     order_text = _need(header, "order", str, where)
     if primary not in names or not set(faulty) <= set(names) or order_text not in VALUES:
         raise TraceError(f"{where}: primary, faulty and order must name listed generals/orders")
-    if not 2 <= len(names) <= MAX_GENERALS or not 0 <= rounds <= 4:
-        raise TraceError(f"{where}: 2..{MAX_GENERALS} generals and 0..4 rounds are checkable")
+    if not 1 <= len(names) <= MAX_GENERALS or not 0 <= rounds <= 4:
+        raise TraceError(f"{where}: 1..{MAX_GENERALS} generals and 0..4 rounds are checkable")
+    if len(names) == 1:  # the primary alone: no message, no lieutenant
+        return RunReport(
+            int(header.get("run") or 0),
+            1,
+            rounds,
+            tuple(faulty),
+            0,
+            [],
+            "one general: no lieutenant, nothing to check",
+        )
     index = {primary: 0} | {g: i for i, g in enumerate((g for g in names if g != primary), 1)}
     model_name = {i: g for g, i in index.items()}
     traitors = ",".join(general_name(index[g]) for g in faulty) or "none"
@@ -129,8 +139,13 @@ def check_run(run: Sequence[Mapping[str, Any]]) -> RunReport:
             if g_name not in index or value is None:
                 raise TraceError(f"event {seq}: unknown general or value in {event}")
             g = index[g_name]
+            if g == 0 and not state.traitors & 1 and value != order:
+                report.problems.append(
+                    f"event {seq}: the loyal primary {g_name} decided {order_name(value)},"
+                    f" not its own order {order_text}"
+                )
             if g == 0 or state.traitors >> g & 1:
-                continue  # the commander obeys itself; a traitor's decision binds nobody
+                continue  # the commander's order is its decision; a traitor's binds nobody
             if not model.can_decide(state, g):
                 report.problems.append(
                     f"event {seq}: {g_name} decided before every message to it arrived"

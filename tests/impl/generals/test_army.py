@@ -135,3 +135,20 @@ def test_a_flipped_loyal_relay_or_a_wrong_decision_does_not_conform(army: Army) 
     lieutenant["value"] = RETREAT
     (decision,) = check_runs(lines)
     assert any("on the messages it received gives attack" in p for p in decision.problems)
+
+
+def test_a_lone_general_conforms_trivially_and_a_primary_must_obey_itself() -> None:
+    a = Army(2, seed=4)
+    try:
+        a.kill(1 if a.primary == 2 else 2)
+        (alone,) = check_runs(_parsed(a.order(ATTACK)))
+        assert alone.conforms and alone.steps == 0
+        a.add(2)
+        lines = _parsed(a.order(ATTACK))
+    finally:
+        a.stop()
+    primary = lines[0]["primary"]
+    own = next(e for e in lines[1:] if e["event"] == "decided" and e["general"] == primary)
+    own["value"] = RETREAT
+    (report,) = check_runs(lines)
+    assert any("not its own order attack" in p for p in report.problems)
