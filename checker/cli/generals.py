@@ -34,7 +34,7 @@ def _name(g: int) -> str:
     return f"g{g + 1}"
 
 
-def _witness_lines(cell: Any, replayed: Any | None) -> list[str]:
+def _witness_lines(cell: Any, replayed: Any) -> list[str]:
     w = cell.witness
     traitors = ",".join(_name(g) for g in w.traitors)
     order = "traitor" if w.order is None else ORDER_NAMES[w.order]
@@ -48,7 +48,9 @@ def _witness_lines(cell: Any, replayed: Any | None) -> list[str]:
         "    z3 decisions: "
         + " ".join(f"{_name(g)}={ORDER_NAMES[d]}" for g, d in sorted(w.decisions.items()))
     )
-    if replayed is not None:
+    if replayed is None:
+        lines.append("    not replayed: too many messages for the explicit model")
+    else:
         lines.append(
             f"    replayed on the explicit model in {replayed.steps} steps:"
             f" {replayed.violated} violated: {replayed.detail}"
@@ -56,7 +58,7 @@ def _witness_lines(cell: Any, replayed: Any | None) -> list[str]:
     return lines
 
 
-@generals.command("prove")
+@generals.command("prove", short_help="z3: OM(m) proven or refuted for every n and m.")
 @click.option(
     "--min-n", type=click.IntRange(3, MAX_N), default=3, show_default=True, help="Fewest generals."
 )
@@ -126,7 +128,7 @@ def prove_command(min_n: int, max_n: int, max_m: int, timeout: float, witnesses:
     click.echo(f"every cell agrees: proven exactly where n > 3m (n={min_n}..{max_n}, m=1..{max_m})")
 
 
-@generals.command("trace")
+@generals.command("trace", short_help="Check a shell trace against the OM(m) model.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def trace_command(file: Path) -> None:
     """Check a trace written by `check generals shell --trace-out FILE`: every

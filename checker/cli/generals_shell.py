@@ -33,7 +33,7 @@ def _lines(stream: TextIO, out: TextIO) -> Iterator[str]:
         yield line.rstrip("\n")
 
 
-@click.command("shell")
+@click.command("shell", short_help="Threaded generals and their console.")
 @click.argument("generals", type=click.IntRange(1, MAX_GENERALS))
 @click.option(
     "--seed",

@@ -13,10 +13,19 @@ def prove(n: int, rounds: int, timeout: float) -> Any:
     return prove_cell(n, rounds, timeout)
 
 
+MAX_REPLAY_MESSAGES = 20_000
+"""Each replayed step copies the state's tuple of messages, so a replay costs
+messages squared: 20,000 (n=10, m=4) takes seconds, n=12, m=4 would take hours."""
+
+
 def replay(witness: Any) -> Any:
-    """spec.generals.witness.replay_witness: a z3 witness on the explicit model."""
+    """spec.generals.witness.replay_witness: a z3 witness on the explicit model,
+    or None when the run has more than MAX_REPLAY_MESSAGES messages."""
+    from spec.generals.oral import message_paths
     from spec.generals.witness import replay_witness
 
+    if len(message_paths(witness.generals, witness.rounds)) > MAX_REPLAY_MESSAGES:
+        return None
     return replay_witness(witness)
 
 
