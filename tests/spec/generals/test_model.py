@@ -5,6 +5,8 @@ tests/checker/test_descriptors.py through the descriptor.)"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from checker.errors import ParameterError
@@ -104,3 +106,35 @@ def test_bad_parameters_name_the_option(fields: dict[str, object], option: str) 
     with pytest.raises(ParameterError) as error:
         GeneralsParams(**fields).validated()  # type: ignore[arg-type]
     assert error.value.option == option
+
+
+def test_sm0_with_two_loyal_generals_has_eight_states_by_hand() -> None:
+    # Per order: start, signed order delivered, round ended, decided: 4 states, 3 steps.
+    result = explore(
+        build_model(GeneralsParams(generals=2, rounds=0, max_traitors=0, algorithm="sm"))
+    )
+    assert result.verdict is Verdict.VERIFIED
+    assert (result.stats.states, result.stats.transitions) == (8, 6)
+
+
+def test_an_sm_traitor_commander_with_nobody_loyal_to_split_changes_nothing() -> None:
+    # n=2: the only lieutenant is loyal; whatever a traitor commander signs, IC1
+    # cannot break and IC2 does not apply. It may sign both orders, one, or none.
+    model = build_model(GeneralsParams(generals=2, rounds=0, traitors="g1", algorithm="sm"))
+    result = explore(model)
+    assert result.verdict is Verdict.VERIFIED
+    finals = {s for s in _reachable(model) if s.decisions[1] != NONE}
+    assert {s.decisions[1] for s in finals} == {ATTACK, RETREAT}
+
+
+def _reachable(model: Any) -> set[Any]:
+    seen = set(model.initial_states())
+    todo = list(seen)
+    while todo:
+        s = todo.pop()
+        for a in model.actions(s):
+            t = model.next_state(s, a)
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen
