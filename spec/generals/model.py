@@ -30,9 +30,9 @@ OralAction = Send | Decide
 def build_model(params: GeneralsParams) -> Model[Any, Any]:
     """The model the parameters name: OM(m) or, with algorithm=sm, SM(m).
 
-    Neither defines is_fair/is_quiescent: the algorithms are synchronous and
-    always terminate, so there is no Progress to check (DecisionReached is
-    the sometimes property that rules out a vacuous model)."""
+    Neither defines is_fair/is_quiescent: every run ends (each message is sent
+    once, and SM has m + 1 rounds), so there is no Progress to check;
+    DecisionReached is the sometimes property that rules out a vacuous model."""
     params = params.validated()
     if params.algorithm == "sm":
         from spec.generals.signed import SignedModel
