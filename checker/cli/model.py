@@ -218,6 +218,21 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
     is_flag=True,
     help="Keep whole states, not 64-bit fingerprints: no collision risk, more memory.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    help="Processes (or Ray actors) sharing the search, each owning a shard of the states.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: this machine's processes; ray: Ray actors (pip install -e '.[ray]').",
+)
+@click.option("--address", help="With --engine ray: join this Ray cluster (else start a local one).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option(
     "--trace-out",
@@ -237,6 +252,9 @@ def model_command(
     max_seconds: float | None,
     no_liveness: bool,
     exact: bool,
+    workers: int,
+    engine: str,
+    address: str | None,
     as_json: bool,
     trace_out: str | None,
     quiet: bool,
@@ -250,6 +268,7 @@ def model_command(
         print_catalog(spec)
         return
     config = build_config(spec, base, parameters, mutant)
+    _check_engine_options(workers, engine, address, exact)
     warnings = getattr(config, "warnings", None)
     for warning in warnings() if callable(warnings) else ():
         click.echo(f"warning: {warning}", err=True)
@@ -266,6 +285,9 @@ def model_command(
             on_progress=progress,
             should_stop=stop,
             exact=exact,
+            workers=workers,
+            engine=engine,
+            address=address,
         )
     if as_json:
         click.echo(json.dumps(result_summary(spec, config, model, result), indent=2))
@@ -278,6 +300,25 @@ def model_command(
         if not as_json:
             click.echo(f"counterexample written to {trace_out}")
     sys.exit(result.verdict.exit_code)
+
+
+def _check_engine_options(workers: int, engine: str, address: str | None, exact: bool) -> None:
+    if exact and (workers > 1 or engine == "ray"):
+        raise click.UsageError(
+            "--exact runs on one process: shards route states by fingerprint;"
+            " drop --exact or use --workers 1 --engine local"
+        )
+    if address is not None and engine != "ray":
+        raise click.BadParameter(
+            f"{address!r} is for --engine ray; add --engine ray or drop --address",
+            param_hint="'--address'",
+        )
+    if engine == "ray":
+        from checker.ray_engine import ray_missing
+
+        missing = ray_missing()
+        if missing:
+            raise click.UsageError(f"--engine ray: {missing}")
 
 
 def standard_table_row(run: StandardRun) -> str:

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 from checker.explore import explore
+from checker.parallel import explore_parallel
 from checker.model import Model
 from checker.progress import ProgressLine
 from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
@@ -41,10 +42,14 @@ def check_config(
     on_progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
     exact: bool = False,
+    workers: int = 1,
+    engine: str = "local",
+    address: str | None = None,
 ) -> tuple[Model[Any, Any], CheckResult]:
+    """One configuration's run: on this process (workers 1), on `workers`
+    forked processes, or on Ray actors (`engine="ray"`, one per worker)."""
     model = protocol.build(config)
-    result = explore(
-        model,
+    bounds: dict[str, Any] = dict(
         max_states=max_states,
         max_seconds=max_seconds,
         liveness=liveness,
@@ -52,7 +57,13 @@ def check_config(
         should_stop=should_stop,
         exact=exact,
     )
-    return model, result
+    if engine == "ray":
+        from checker.ray_engine import explore_on_ray
+
+        return model, explore_on_ray(model, workers=workers, address=address, **bounds)
+    if workers > 1:
+        return model, explore_parallel(model, workers=workers, **bounds)
+    return model, explore(model, **bounds)
 
 
 @dataclass(frozen=True, slots=True)
