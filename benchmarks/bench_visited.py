@@ -38,9 +38,10 @@ def main() -> None:
         table.get(rng.getrandbits(64) - 2**63)
     looked = time.perf_counter() - started
     grown = peak_memory_bytes() - before
+    per_state = table.nbytes / len(table)
     print(
-        f"states {len(table):,}  slots {table.slots:,}  table {table.nbytes / len(table):.1f} B/state"
-        f"  + parent/via 8 = {table.nbytes / len(table) + 8:.1f} B/state"
+        f"states {len(table):,}  slots {table.slots:,}  table {per_state:.1f} B/state"
+        f"  + parent/via 8 = {per_state + 8:.1f} B/state"
     )
     print(f"peak memory growth {grown / len(table):.1f} B/state (includes the rehash's old table)")
     print(f"insert {n / inserted:,.0f}/s  lookup {n / looked:,.0f}/s (each with a random draw)")

@@ -22,6 +22,7 @@ and compare fingerprints.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import signal
@@ -31,7 +32,7 @@ import traceback
 from array import array
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, cast
 
 from checker.errors import NondeterministicModel
 from checker.explore import _check_bound, _fill, explore
@@ -39,7 +40,7 @@ from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
-from checker.shard import ACTION_BITS, Shard, Violation, route, split_key
+from checker.shard import Shard, Violation, route, split_key
 
 _POLL = 0.2  # seconds between looks at the clock while workers compute
 
@@ -81,12 +82,12 @@ class ForkPool(Pool):
         answers: dict[int, Any] = {}
         while len(answers) < len(self.conns):
             ready = wait([c for i, c in enumerate(self.conns) if i not in answers], _POLL)
-            for conn in ready:
-                assert isinstance(conn, Connection)
-                ok, value = conn.recv()
+            for got in ready:
+                sender = cast(Connection, got)
+                ok, value = sender.recv()
                 if not ok:
                     raise RuntimeError(f"a worker failed:\n{value}")
-                answers[self.conns.index(conn)] = value
+                answers[self.conns.index(sender)] = value
             try:
                 self.poll()
             except Interrupted:
@@ -95,10 +96,8 @@ class ForkPool(Pool):
 
     def close(self) -> None:
         for conn in self.conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.send(None)
-            except OSError:
-                pass
         for proc in self.procs:
             proc.join(timeout=5)
             if proc.is_alive():
@@ -267,7 +266,8 @@ class _Coordinator:
             step_violation = _first([v for _, v, _, _, _ in expanded])
             incoming = [[expanded[s][0][d] for s in range(n)] for d in range(n)]
             requests = pool.call("resolve", [(incoming[d],) for d in range(n)])
-            batches = pool.call("send_states", [([requests[d][s] for d in range(n)],) for s in range(n)])
+            asked = [([requests[d][s] for d in range(n)],) for s in range(n)]
+            batches = pool.call("send_states", asked)
             accepted = pool.call("accept", [([batches[s][d] for s in range(n)],) for d in range(n)])
             for _, _, _, unmet_names in accepted:
                 met |= {p.name for p in self.model.sometimes} - set(unmet_names)
@@ -295,7 +295,8 @@ class _Coordinator:
                 taken[owner] += 1
             answers = pool.call("assign", [(ids[d],) for d in range(n)])
             if self.liveness:
-                dsts = pool.call("fair_edges", [([answers[d][s] for d in range(n)],) for s in range(n)])
+                answered = [([answers[d][s] for d in range(n)],) for s in range(n)]
+                dsts = pool.call("fair_edges", answered)
                 self._add_fair_edges(first_id, frontier, expanded, dsts)
             self.transitions += level_transitions
             first_id += frontier

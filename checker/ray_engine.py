@@ -16,6 +16,7 @@ the run at the end of the round under way).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -60,13 +61,13 @@ class RayPool(Pool):
                     include_dashboard=False,
                     _node_ip_address="127.0.0.1",
                     log_to_driver=False,
-                    logging_level="ERROR",
+                    logging_level=logging.ERROR,
                 )
             else:
-                ray.init(address=address, log_to_driver=False, logging_level="ERROR")
+                ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
             self.started_ray = True
-        actor = ray.remote(num_cpus=1)(_ShardActor)
-        self.actors = [actor.remote(shard) for shard in shards]  # type: ignore[attr-defined]
+        actor: Any = ray.remote(num_cpus=1)(_ShardActor)
+        self.actors: list[Any] = [actor.remote(shard) for shard in shards]
         self.poll = poll
 
     def call(self, method: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:

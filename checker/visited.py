@@ -15,9 +15,9 @@ index) add 8.
     (0, None, 1)
 
 The fingerprint 0 marks an empty slot, so its id lives apart, in one
-field (a model of small ints has the state 0, whose hash is 0). The probe starts at the fingerprint's
-low bits mixed with its high ones, so fingerprints that differ only in
-their top bits (small ints' hashes are the ints) still spread.
+field (a model of small ints has the state 0, whose hash is 0). The
+probe starts at the fingerprint's low bits mixed with its high ones, so
+fingerprints that differ only in their top bits still spread.
 """
 
 from __future__ import annotations

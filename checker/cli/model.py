@@ -232,7 +232,9 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
     show_default=True,
     help="local: this machine's processes; ray: Ray actors (pip install -e '.[ray]').",
 )
-@click.option("--address", help="With --engine ray: join this Ray cluster (else start a local one).")
+@click.option(
+    "--address", help="With --engine ray: join this Ray cluster (else start a local one)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option(
     "--trace-out",

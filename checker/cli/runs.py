@@ -14,8 +14,8 @@ from functools import partial
 from typing import Any
 
 from checker.explore import explore
-from checker.parallel import explore_parallel
 from checker.model import Model
+from checker.parallel import explore_parallel
 from checker.progress import ProgressLine
 from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
 from checker.result import CheckResult, Stats, Verdict
