@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import heapq
 import socket
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,4 +209,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

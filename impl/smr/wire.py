@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import struct
 from typing import Any
 
@@ -99,3 +100,30 @@ async def read_frame(reader: asyncio.StreamReader) -> dict[str, Any]:
     except asyncio.IncompleteReadError:
         raise FrameError(f"connection closed inside a frame of {length} bytes") from None
     return decode(body)
+
+
+def send_frame(sock: socket.socket, message: dict[str, Any]) -> None:
+    """Blocking send, for the control connection."""
+    sock.sendall(encode(message))
+
+
+def recv_frame(sock: socket.socket) -> dict[str, Any]:
+    """Blocking receive of one message, for the control connection (the
+    socket's timeout bounds it)."""
+    header = _recv_exactly(sock, _HEADER.size)
+    (length,) = _HEADER.unpack(header)
+    if length > MAX_FRAME:
+        raise FrameError(f"frame length {length} is over the {MAX_FRAME}-byte limit")
+    return decode(_recv_exactly(sock, length))
+
+
+def _recv_exactly(sock: socket.socket, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            if not data:
+                raise ConnectionClosed
+            raise FrameError("connection closed inside a frame")
+        data += chunk
+    return data
