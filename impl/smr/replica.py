@@ -32,7 +32,7 @@ from typing import Any
 
 from impl.smr.machine import StateMachine, VaccineLog
 from impl.smr.trace import Trace
-from impl.smr.wire import ConnectionClosed, FrameError, encode, read_frame
+from impl.smr.wire import ConnectionClosed, FrameError, decode, encode, read_body
 
 
 @dataclass
@@ -71,17 +71,19 @@ class Replica:
         try:
             while True:
                 try:
-                    message = await read_frame(reader)
+                    body = await read_body(reader)
                 except FrameError as error:  # out of step: say why and hang up
                     self._refuse(writer, str(error))
                     return
                 except ConnectionClosed:
                     return
+                message: dict[str, Any] = {}
                 try:
+                    message = decode(body)
                     peer = self._handle(message, peer, writer)
                 except FrameError as error:
                     self._refuse(writer, str(error), message.get("seq"))
-                if peer is None and message["type"] == "bye":
+                if peer is None and message.get("type") == "bye":
                     return
         except (ConnectionError, OSError):
             return

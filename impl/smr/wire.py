@@ -84,8 +84,15 @@ def _type_name(expected: type | tuple[type, ...]) -> str:
 
 
 async def read_frame(reader: asyncio.StreamReader) -> dict[str, Any]:
-    """The next message. ConnectionClosed at a clean end of stream; FrameError
-    for a bad length or body (the stream is then out of step: close it)."""
+    """The next message: `read_body`, then `decode`."""
+    return decode(await read_body(reader))
+
+
+async def read_body(reader: asyncio.StreamReader) -> bytes:
+    """The next frame's body. ConnectionClosed at a clean end of stream;
+    FrameError for a bad length or a torn frame (the stream is then out of
+    step: close it). A bad body is `decode`'s business: the next frame can
+    still be read."""
     try:
         header = await reader.readexactly(_HEADER.size)
     except asyncio.IncompleteReadError as error:
@@ -99,7 +106,7 @@ async def read_frame(reader: asyncio.StreamReader) -> dict[str, Any]:
         body = await reader.readexactly(length)
     except asyncio.IncompleteReadError:
         raise FrameError(f"connection closed inside a frame of {length} bytes") from None
-    return decode(body)
+    return body
 
 
 def send_frame(sock: socket.socket, message: dict[str, Any]) -> None:
