@@ -222,7 +222,7 @@ async def _menu(name: str, ports: list[int], timeout: float, trace: Trace) -> in
 @smr_command.command("trace")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def trace_command(files: tuple[Path, ...]) -> None:
-    """Check replica and client traces: Agreement, Order, Validity, Answers."""
+    """Check replica and client traces: Agreement, Order, Validity, CausalOrder, Answers."""
     try:
         report = audit(list(files))
     except TraceError as error:

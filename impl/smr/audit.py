@@ -8,6 +8,9 @@ sequence must be one the model allows.
 - Order: each replica applies in timestamp order, (clock, client) increasing.
 - Validity: each applied request is one a client's trace says it sent (same
   clock and command), applied at most once per replica.
+- CausalOrder: a request sent after its client's answer from replica R is
+  applied after every request R had received before it replied (one hop of
+  happened-before, read from the traces; what Lamport clocks are for).
 - Answers: each answer a client recorded is the result its replica recorded.
 
 A request from a client with no trace among the files cannot be checked:
@@ -88,6 +91,8 @@ def audit(paths: list[Path]) -> Report:
     known_clients = set()
     answers: list[tuple[str, Key, str, Any]] = []  # (client, key, replica, result)
     applied: dict[str, list[tuple[int, str, int, Any, Any]]] = {}
+    # (replica, answered request) -> the requests it had received before applying it
+    before_reply: dict[tuple[str, Key], list[Key]] = {}
     for t in traces:
         if t.role == "client":
             known_clients.add(t.process)
@@ -116,6 +121,13 @@ def audit(paths: list[Path]) -> Report:
                 if e.get("event") == "applied"
             ]
             report.replicas[t.process] = len(applied[t.process])
+            received: list[Key] = []
+            for e in t.events:
+                if e.get("event") == "received" and e.get("kind") == "request":
+                    received.append((_field(t, e, "client", str), _field(t, e, "seq", int)))
+                elif e.get("event") == "applied":
+                    key = (e["client"], e["seq"])
+                    before_reply[(t.process, key)] = list(received)
     v = report.violations
     names = sorted(applied)
     for i, a in enumerate(names):
@@ -151,6 +163,7 @@ def audit(paths: list[Path]) -> Report:
                     f"Validity: {r} applied {_name(key)} at clock {clock} with {command},"
                     f" but {client} sent clock {sent[key][0]} with {sent[key][1]}"
                 )
+    v.extend(_causal_order(applied, answers, before_reply, set(sent)))
     results = {(r, (x[1], x[2])): x[4] for r in names for x in applied[r]}
     for client, key, replica, result in answers:
         recorded = results.get((replica, key))
@@ -165,6 +178,38 @@ def audit(paths: list[Path]) -> Report:
                 f" which recorded {recorded}"
             )
     return report
+
+
+def _causal_order(
+    applied: dict[str, list[tuple[int, str, int, Any, Any]]],
+    answers: list[tuple[str, Key, str, Any]],
+    before_reply: dict[tuple[str, Key], list[Key]],
+    sent: set[Key],
+) -> list[str]:
+    """x happened before y when y's client sent y after an answer from a
+    replica that had received x: every log holding y holds x earlier."""
+    position = {r: {(x[1], x[2]): i for i, x in enumerate(log)} for r, log in applied.items()}
+    later: dict[str, list[int]] = {}  # client -> the seqs it sent
+    for client, seq in sorted(sent):
+        later.setdefault(client, []).append(seq)
+    found = []
+    for client, key, replica, _ in answers:
+        causes = [x for x in before_reply.get((replica, key), []) if x[0] != client]
+        for seq in later[client]:
+            if seq <= key[1]:
+                continue
+            y = (client, seq)
+            for r, where in sorted(position.items()):
+                if y not in where:
+                    continue
+                for x in causes:
+                    if where.get(x, len(where)) > where[y]:
+                        found.append(
+                            f"CausalOrder: {r} applied {_name(y)} before {_name(x)},"
+                            f" which {replica} had received before answering {_name(key)}"
+                        )
+                        return found
+    return found
 
 
 def _name(key: Key) -> str:

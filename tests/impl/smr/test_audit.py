@@ -118,3 +118,47 @@ def test_a_file_that_is_not_a_trace_is_named(tmp_path: Path) -> None:
         audit([other])
     with pytest.raises(TraceError, match="cannot read"):
         audit([tmp_path / "missing.jsonl"])
+
+
+def test_causal_order_catches_a_request_applied_before_one_its_client_had_heard_of(
+    tmp_path: Path,
+) -> None:
+    # r1 had received b#1 (clock 5) when it answered a#1; a's next request
+    # a#2 went out stamped 2 (a did not advance its clock past the reply's 5)
+    # and r1 applied it before b#1: timestamp order, against causality.
+    r1 = [
+        {"event": "received", "client": "a", "kind": "request", "clock": 1, "seq": 1},
+        {"event": "received", "client": "b", "kind": "request", "clock": 5, "seq": 1},
+        _applied("a", 1, 1, ADD, 1),
+        {"event": "received", "client": "a", "kind": "request", "clock": 2, "seq": 2},
+        _applied("a", 2, 2, ADD, 2),
+        _applied("b", 1, 5, ADD, 3),
+    ]
+    a = [
+        {"event": "sent", "seq": 1, "clock": 1, "command": ADD},
+        {
+            "event": "answered",
+            "seq": 1,
+            "replica": 1,
+            "clock": 5,
+            "result": {"ok": True, "doses": 1},
+        },
+        {"event": "sent", "seq": 2, "clock": 2, "command": ADD},
+    ]
+    b = [{"event": "sent", "seq": 1, "clock": 5, "command": ADD}]
+    paths = [
+        _write(tmp_path / "r1.jsonl", "replica", "r1", r1),
+        _write(tmp_path / "a.jsonl", "client", "a", a),
+        _write(tmp_path / "b.jsonl", "client", "b", b),
+    ]
+    report = audit(paths)
+    assert report.violations == [
+        "CausalOrder: r1 applied a#2 before b#1, which r1 had received before answering a#1"
+    ]
+    # The same run with b#1 applied first passes.
+    r1[4], r1[5] = _applied("b", 1, 5, ADD, 2), _applied("a", 2, 6, ADD, 3)
+    r1[3]["clock"] = 6
+    a[2]["clock"] = 6
+    _write(tmp_path / "r1.jsonl", "replica", "r1", r1)
+    _write(tmp_path / "a.jsonl", "client", "a", a)
+    assert audit(paths).verdict == "ok"
