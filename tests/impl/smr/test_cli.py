@@ -34,7 +34,7 @@ def _serve(*args: str) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
     )
     try:
         assert process.stdout is not None
-        lines = []
+        lines: list[str] = []
         while not lines or not lines[-1].startswith("control on"):
             line = process.stdout.readline()
             assert line, f"serve ended early: {lines}"
