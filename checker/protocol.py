@@ -37,8 +37,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.errors import CheckerError
+from checker.errors import UnknownNameError
 from checker.model import Model
+
+__all__ = [
+    "MutantSpec",
+    "Parameter",
+    "ProtocolSpec",
+    "QuorumNeeds",
+    "StandardConfig",
+    "UnknownNameError",
+    "param",
+    "parameters",
+]
 
 PARAM_KEY = "tokencheck"
 
@@ -142,14 +153,6 @@ class MutantSpec:
     config: str
     overrides: Mapping[str, Any] = field(default_factory=dict)
     length: int | None = None
-
-
-class UnknownNameError(CheckerError):
-    """A protocol, configuration or mutant name that does not exist."""
-
-    def __init__(self, what: str, name: str, known: list[str]) -> None:
-        self.what, self.name, self.known = what, name, known
-        super().__init__(f"unknown {what} {name!r}; known: {', '.join(known) or 'none'}")
 
 
 @dataclass(frozen=True, slots=True)
