@@ -80,7 +80,8 @@ class SmrClient:
         done, _ = await asyncio.wait(welcomes, timeout=self.timeout)
         clocks = [w.result()["clock"] for w in done if not w.cancelled() and w.exception() is None]
         if not clocks:
-            raise ClientError(f"no replica welcomed client {self.name!r}")
+            why = next((str(w.exception()) for w in done if w.exception() is not None), "timeout")
+            raise ClientError(f"no replica welcomed client {self.name!r}: {why}")
         self.clock = max(clocks)
         self.joined = True
         self._answer_poke()

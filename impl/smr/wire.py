@@ -2,7 +2,7 @@
 many bytes of UTF-8 JSON holding one object with a "type".
 
     >>> encode({"type": "null", "clock": 3})
-    b'\\x00\\x00\\x00\\x1b{"type":"null","clock":3}'
+    b'\\x00\\x00\\x00\\x19{"type":"null","clock":3}'
 
 Client -> replica: hello {client}, request {seq, clock, command}, null
 {clock}, bye. Replica -> client: welcome {replica, clock}, reply {replica,

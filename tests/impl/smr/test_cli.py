@@ -84,7 +84,15 @@ def test_serve_takes_free_ports_when_the_base_is_taken_and_fails_at_most_t_minus
                 "smr", "client", "--ports", ",".join(map(str, ports)), "--id", "t2", stdin="query\n"
             )
             assert again.stdout.strip() == "north: mmr 5"
-            assert serve.stdin is not None
+            taken_name = _check(
+                "smr", "client", "--ports", ",".join(map(str, ports)), "--id", "t1", stdin="query\n"
+            )
+            assert taken_name.returncode == 1 and "'t1' was already used" in taken_name.stderr
+            assert serve.stdin is not None and serve.stdout is not None
+            serve.stdin.write("r2\nfrog\n")  # the console: a replica id fails it
+            serve.stdin.flush()
+            assert "at most t-1 = 1 may fail" in serve.stdout.readline()
+            assert "not a replica number: 'frog'" in serve.stdout.readline()
             serve.stdin.write("quit\n")
             serve.stdin.flush()
             assert serve.wait(timeout=WAIT) == 0
