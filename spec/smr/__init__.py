@@ -83,5 +83,13 @@ PROTOCOL = ProtocolSpec(
             {"skip_nulls": False},
             length=7,
         ),
+        MutantSpec(
+            "no-crash-detection",
+            "a replica keeps waiting for a client whose crash notice has arrived",
+            ("Progress",),
+            "SM2",
+            {"detect_crashes": False},
+            length=1,
+        ),
     ),
 )

@@ -22,7 +22,8 @@ which keeps the state space finite.
 
 Faults: a replica fail-stops (up to `replica_crashes` <= t-1): its input
 is lost, its log stays for the properties, replies it sent are still
-delivered. A client crashes: its failure detector notice goes on each of its
+delivered; clients need not detect it, since they take the first reply of
+any replica and a live one always replies. A client crashes: its failure detector notice goes on each of its
 links after what it sent, and replies to it are lost. Crashes are the only
 unfair steps; everything else a live process does happens eventually.
 """
@@ -176,7 +177,8 @@ class SmrModel:
         m = link[0]
         links = _put(s.links, c, _put(s.links[c], r, link[1:]))
         if m.kind is Kind.CRASH:
-            replica = replace(replica, gone=_put(replica.gone, c, True))
+            if p.detect_crashes:
+                replica = replace(replica, gone=_put(replica.gone, c, True))
         else:
             replica = replace(replica, heard=_put(replica.heard, c, m.clock))
             if m.kind is Kind.REQUEST or not p.skip_nulls:

@@ -1,5 +1,5 @@
 """The SMR model's parameter record: every field is a `check model
---protocol smr` option; the last five are the mutant switches.
+--protocol smr` option; the last six are the mutant switches.
 
 >>> SmrParams(replicas=3).validated().replica_crashes
 2
@@ -41,6 +41,9 @@ class SmrParams:
     )
     skip_nulls: bool = field(
         default=True, metadata=param("A replica never applies a null message.")
+    )
+    detect_crashes: bool = field(
+        default=True, metadata=param("A replica stops waiting for a client whose crash it learns.")
     )
 
     def validated(self) -> SmrParams:
