@@ -23,9 +23,10 @@ which keeps the state space finite.
 Faults: a replica fail-stops (up to `replica_crashes` <= t-1): its input
 is lost, its log stays for the properties, replies it sent are still
 delivered; clients need not detect it, since they take the first reply of
-any replica and a live one always replies. A client crashes: its failure detector notice goes on each of its
-links after what it sent, and replies to it are lost. Crashes are the only
-unfair steps; everything else a live process does happens eventually.
+any replica and a live one always replies. A client crashes: its failure
+detector notice goes on each of its links after what it sent, and replies to
+it are lost. Crashes are the only unfair steps; everything else a live
+process does happens eventually.
 """
 
 from __future__ import annotations
