@@ -96,3 +96,30 @@ def test_the_live_replicas_end_with_identical_logs(tmp_path: Path) -> None:
     assert len(run["logs"][1]) == run["total"]
     assert run["logs"][2] == run["logs"][1][: len(run["logs"][2])]
     assert audit(sorted(tmp_path.glob("*.jsonl"))).verdict == "ok"
+
+
+def test_a_client_that_crashes_mid_run_blocks_no_one(tmp_path: Path) -> None:
+    async def go(ports: list[int]) -> list[dict[str, Any]]:
+        def client(name: str) -> SmrClient:
+            sink = (tmp_path / f"{name}.jsonl").open("w")
+            return SmrClient(name, ports, timeout=20, trace=Trace(sink, "client", name))
+
+        a, b, doomed = client("a"), client("b"), client("doomed")
+        for c in (a, b, doomed):
+            await c.connect()
+        add = {"op": "add", "site": "x", "vaccine": "mmr", "doses": 1}
+        await doomed.submit(add)
+        for writer in doomed.writers.values():  # a crash: no bye, the sockets just go
+            writer.transport.abort()
+        doomed.trace.close()
+        for _ in range(10):
+            await asyncio.gather(a.submit(add), b.submit(add))
+        finals = [await a.submit({"op": "query"}), await b.submit({"op": "query"})]
+        await a.close()
+        await b.close()
+        return finals
+
+    with Cluster(3, base_port=None, trace_dir=tmp_path) as cluster:
+        finals = asyncio.run(go(cluster.ports))
+    assert finals == [{"ok": True, "sites": {"x": {"mmr": 21}}}] * 2
+    assert audit(sorted(tmp_path.glob("*.jsonl"))).verdict == "ok"
