@@ -25,6 +25,10 @@ class ClientError(Exception):
     """A request that could not be answered; the text says why."""
 
 
+class ReplicaGone(ClientError):
+    """A replica closed its connection: it has failed."""
+
+
 class SmrClient:
     def __init__(
         self,
@@ -61,15 +65,32 @@ class SmrClient:
         await self.close()
 
     async def connect(self) -> None:
-        """Connect and say hello to every replica; stamp past every welcome."""
+        """Connect and say hello to every replica; stamp past every welcome.
+
+        A refused connection is a failed replica (nothing listens on its
+        loopback port): skipped. A replica that neither accepts nor refuses
+        in time, or refuses the hello, stops the join: a client that missed
+        a live replica would make the logs diverge."""
+        try:
+            await self._join()
+        except ClientError:
+            await self.close()
+            raise
+
+    async def _join(self) -> None:
         welcomes: list[asyncio.Future[dict[str, Any]]] = []
         for port in self.ports:
             try:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection("127.0.0.1", port), self.timeout
                 )
-            except (OSError, TimeoutError):
-                continue  # a replica that is down: fail-stop, detected
+            except ConnectionRefusedError:
+                continue
+            except (OSError, TimeoutError) as error:
+                raise ClientError(
+                    f"the replica on port {port} neither accepts nor refuses"
+                    f" ({type(error).__name__}); every live replica must be reachable"
+                ) from None
             welcome = asyncio.get_running_loop().create_future()
             welcomes.append(welcome)
             self.writers[port] = writer
@@ -77,11 +98,16 @@ class SmrClient:
             writer.write(encode({"type": "hello", "client": self.name}))
         if not self.writers:
             raise ClientError(f"no replica answers on ports {_ports(self.ports)}")
-        done, _ = await asyncio.wait(welcomes, timeout=self.timeout)
-        clocks = [w.result()["clock"] for w in done if not w.cancelled() and w.exception() is None]
+        done, late = await asyncio.wait(welcomes, timeout=self.timeout)
+        if late:
+            raise ClientError(f"{len(late)} replica(s) did not welcome {self.name!r} in time")
+        errors = [w.exception() for w in done if w.exception() is not None]
+        refusals = [e for e in errors if not isinstance(e, ReplicaGone)]
+        if refusals:
+            raise ClientError(f"a replica refused client {self.name!r}: {refusals[0]}")
+        clocks = [w.result()["clock"] for w in done if w.exception() is None]
         if not clocks:
-            why = next((str(w.exception()) for w in done if w.exception() is not None), "timeout")
-            raise ClientError(f"no replica welcomed client {self.name!r}: {why}")
+            raise ClientError(f"every replica on ports {_ports(self.ports)} has failed")
         self.clock = max(clocks)
         self.joined = True
         self._answer_poke()
@@ -112,7 +138,7 @@ class SmrClient:
         finally:
             self.writers.pop(port, None)
             if not welcome.done():
-                welcome.set_exception(ClientError(f"replica on port {port} closed"))
+                welcome.set_exception(ReplicaGone(f"replica on port {port} closed"))
             if not self.writers:
                 for future in self.waiting.values():
                     if not future.done():

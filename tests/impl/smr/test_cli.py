@@ -87,7 +87,7 @@ def test_serve_takes_free_ports_when_the_base_is_taken_and_fails_at_most_t_minus
             taken_name = _check(
                 "smr", "client", "--ports", ",".join(map(str, ports)), "--id", "t1", stdin="query\n"
             )
-            assert taken_name.returncode == 1 and "'t1' was already used" in taken_name.stderr
+            assert taken_name.returncode == 1 and "refused client 't1'" in taken_name.stderr
             assert serve.stdin is not None and serve.stdout is not None
             serve.stdin.write("r2\nfrog\n")  # the console: a replica id fails it
             serve.stdin.flush()
