@@ -6,7 +6,8 @@
 
 Ports: P..P+t-1 when all are free, else ports the kernel picks. The parent
 binds each listening socket and hands it to its replica, so a port printed
-is a port that is already listening.
+is a port that is already listening. Each replica watches the pipe on its
+stdin and exits when it ends, so none outlives its parent, even a killed one.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def bind_ports(count: int, base: int | None) -> list[socket.socket]:
             for port in range(base, base + count):
                 bound.append(socket.create_server(("127.0.0.1", port)))
             return bound
-        except OSError:
+        except (OSError, OverflowError):  # taken, or past port 65535
             for s in bound:
                 s.close()
     return [socket.create_server(("127.0.0.1", 0)) for _ in range(count)]
@@ -61,10 +62,12 @@ class Cluster:
         try:
             for number, sock in enumerate(sockets, start=1):
                 command = [sys.executable, "-m", "impl.smr.replica", "--number", str(number)]
-                command += ["--fd", str(sock.fileno())]
+                command += ["--fd", str(sock.fileno()), "--watch-stdin"]
                 if self.trace_dir is not None:
                     command += ["--trace", str(self.trace_dir / f"r{number}.jsonl")]
-                self.processes[number] = subprocess.Popen(command, pass_fds=(sock.fileno(),))
+                self.processes[number] = subprocess.Popen(
+                    command, pass_fds=(sock.fileno(),), stdin=subprocess.PIPE
+                )
         finally:
             for sock in sockets:
                 sock.close()
@@ -92,6 +95,8 @@ class Cluster:
 
     def stop(self) -> None:
         for process in self.processes.values():
+            if process.stdin is not None:
+                process.stdin.close()  # the replica sees its stdin end and exits
             if process.poll() is None:
                 process.terminate()
         for process in self.processes.values():

@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import heapq
 import socket
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,11 +182,20 @@ def _send(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:
         writer.write(encode(message))
 
 
-async def run(number: int, sock: socket.socket, trace: Trace) -> None:
+async def run(number: int, sock: socket.socket, trace: Trace, watch_stdin: bool) -> None:
     replica = Replica(number, VaccineLog(), trace)
     server = await asyncio.start_server(replica.serve, sock=sock)
     async with server:
-        await server.serve_forever()
+        if not watch_stdin:
+            await server.serve_forever()
+            return
+        # The parent holds our stdin open; its end means the parent is gone
+        # (even killed), and a replica must not outlive its cluster.
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        while await reader.read(4096):
+            pass
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -195,6 +205,9 @@ def main(argv: list[str] | None = None) -> None:
     where.add_argument("--port", type=int, help="listen on this port")
     where.add_argument("--fd", type=int, help="listen on this inherited, bound socket")
     parser.add_argument("--trace", help="write a JSON Lines trace here")
+    parser.add_argument(
+        "--watch-stdin", action="store_true", help="exit when stdin ends (the parent is gone)"
+    )
     args = parser.parse_args(argv)
     if args.fd is not None:
         sock = socket.socket(fileno=args.fd)
@@ -203,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     sink = open(args.trace, "w", encoding="utf-8") if args.trace else None  # noqa: SIM115
     trace = Trace(sink, "replica", f"r{args.number}")
     try:
-        asyncio.run(run(args.number, sock, trace))
+        asyncio.run(run(args.number, sock, trace, args.watch_stdin))
     except KeyboardInterrupt:
         pass
     finally:
