@@ -173,7 +173,11 @@ def client(ports: list[int], name: str | None, timeout: float, trace_path: Path 
             f"cannot write {trace_path}: {error}", param_hint="--trace"
         ) from None
     trace = Trace(sink, "client", name)
-    code = asyncio.run(_menu(name, ports, timeout, trace))
+    try:
+        code = asyncio.run(_menu(name, ports, timeout, trace))
+    except KeyboardInterrupt:
+        click.echo("interrupted: the request in progress, if any, may still be applied", err=True)
+        code = 1
     sys.exit(code)
 
 
