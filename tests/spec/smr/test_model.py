@@ -4,14 +4,17 @@ one at a time, and each property on a state built to break it."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import spec.smr
 from checker.cli import main
 from checker.errors import ParameterError
 from checker.explore import explore
 from checker.result import Verdict
+from spec.smr import PROTOCOL
 from spec.smr.actions import (
     ClientCrash,
     ClientReceiveReply,
@@ -131,3 +134,18 @@ def test_check_model_runs_the_smr_protocol_and_its_mutants() -> None:
     assert "violated Validity" in bad.output
     usage = runner.invoke(main, ["model", "--protocol", "smr", "--replica-crashes", "5"])
     assert usage.exit_code == 2
+
+
+def test_a_model_where_nothing_is_requested_fails_its_sometimes_property() -> None:
+    result = explore(SmrModel(SmrParams(requests=0)))
+    assert result.verdict is Verdict.VIOLATED
+    assert (result.stats.states, result.unmet_sometimes) == (1, ("RequestApplied",))
+
+
+def test_mutants_are_switches_the_model_code_never_names() -> None:
+    folder = Path(spec.smr.__file__).parent
+    code = "".join(p.read_text() for p in folder.glob("*.py") if p.name != "__init__.py")
+    fields = {p.name for p in PROTOCOL.parameters}
+    for mutant in PROTOCOL.mutants:
+        assert mutant.name not in code
+        assert set(mutant.overrides) <= fields
