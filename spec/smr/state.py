@@ -44,7 +44,7 @@ class Reply(NamedTuple):
 class Pending(NamedTuple):
     clock: int
     client: int
-    seq: int  # 0: a null message (only the apply-nulls mutant keeps those)
+    seq: int  # 0: a null message (kept only when skip_nulls is off)
 
 
 class Request(NamedTuple):
