@@ -182,6 +182,14 @@ class ProtocolSpec:
     with_mutant: Callable[[Any, MutantSpec], Any] | None = None
     # What the suite must prove of the protocol's quorum system (None: nothing).
     quorums: QuorumNeeds | None = None
+    # Protocol-specific callables a CLI command reaches by name (the generals'
+    # z3 prover, say), so that the command itself imports nothing of spec/.
+    tools: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+
+    def tool(self, name: str) -> Callable[..., Any]:
+        if name not in self.tools:
+            raise UnknownNameError(f"{self.name} tool", name, sorted(self.tools))
+        return self.tools[name]
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:
