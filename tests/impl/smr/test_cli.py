@@ -79,18 +79,17 @@ def test_serve_takes_free_ports_when_the_base_is_taken_and_fails_at_most_t_minus
                 "north mmr: 5 doses",
                 "north: mmr 5",
             ]
-            first = _check("smr", "fail", "1", "--control", control.group(1))
-            assert (first.returncode, first.stdout.strip()) == (0, "r1 failed (1 of at most 1)")
-            second = _check("smr", "fail", "2", "--control", control.group(1))
-            assert second.returncode == 1 and "at most t-1 = 1 may fail" in second.stderr
-            again = _check(
-                "smr", "client", "--ports", ",".join(map(str, ports)), "--id", "t2", stdin="query\n"
-            )
-            assert again.stdout.strip() == "north: mmr 5"
-            taken_name = _check(
-                "smr", "client", "--ports", ",".join(map(str, ports)), "--id", "t1", stdin="query\n"
-            )
-            assert taken_name.returncode == 1 and "refused client 't1'" in taken_name.stderr
+            # The rest in this process: the same commands, without a start-up each.
+            runner, at = CliRunner(), ["--control", control.group(1)]
+            first = runner.invoke(main, ["smr", "fail", "1", *at])
+            assert (first.exit_code, first.output.strip()) == (0, "r1 failed (1 of at most 1)")
+            second = runner.invoke(main, ["smr", "fail", "2", *at])
+            assert second.exit_code == 1 and "at most t-1 = 1 may fail" in second.output
+            to_all = ["smr", "client", "--ports", ",".join(map(str, ports))]
+            again = runner.invoke(main, [*to_all, "--id", "t2"], input="query\n")
+            assert (again.exit_code, again.output.strip()) == (0, "north: mmr 5")
+            taken_name = runner.invoke(main, [*to_all, "--id", "t1"], input="query\n")
+            assert taken_name.exit_code == 1 and "refused client 't1'" in taken_name.output
             assert serve.stdin is not None and serve.stdout is not None
             serve.stdin.write("r2\nfrog\n")  # the console: a replica id fails it
             serve.stdin.flush()
