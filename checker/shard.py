@@ -38,7 +38,6 @@ from checker.visited import FingerprintTable
 
 ACTION_BITS = 20  # action indexes below 2**20 per state
 _ACTION_MASK = (1 << ACTION_BITS) - 1
-_MIX = 0x9E3779B97F4A7C15
 
 Candidates = tuple["array[int]", "array[int]"]  # fingerprints, keys
 # (key, property name, detail) of a violation, or None
@@ -46,9 +45,10 @@ Violation = tuple[int, str, str] | None
 
 
 def route(fp: int, shards: int) -> int:
-    """The shard owning fingerprint `fp`: a multiplicative mix of all its bits
-    (the table's probe uses the low bits; the two must not coincide)."""
-    return ((fp * _MIX) >> 40) % shards
+    """The shard owning fingerprint `fp`: bits 0 and 31 mixed, where the
+    table's probe mixes bits 0 and 32 (the two must not coincide, or a
+    shard would use half its slots). `expand` inlines it."""
+    return (fp ^ (fp >> 31)) % shards
 
 
 # Pickling a NamedTuple goes through Python-level __reduce_ex__/__getnewargs__
@@ -108,7 +108,8 @@ class Shard:
         self.out_fp = [array("q") for _ in range(self.shards)]
         self.out_key = [array("q") for _ in range(self.shards)]
         self.kept: dict[int, Any] = {}  # fp -> state, for states a source may send
-        self.fair_ref = array("q")  # per fair transition: owner << 32 | index there
+        # per fair transition: owner << 32 | index there, or -1 - id when known
+        self.fair_ref = array("q")
         self.fair_count = array("i")  # per expanded frontier state
         self.incoming: list[Candidates] = []
         self.winners: dict[int, tuple[int, int]] = {}  # new fp -> (key, source)
@@ -133,6 +134,7 @@ class Shard:
         is_fair = model.is_fair if self.liveness else None
         shards, out_fp, out_key, kept = self.shards, self.out_fp, self.out_key, self.kept
         fair_ref, fair_count = self.fair_ref, self.fair_count
+        me, table_get = self.index, self.table.get
         sids, counts = array("q"), array("i")
         violation: Violation = None
         stopped = False
@@ -157,9 +159,15 @@ class Shard:
                 if violation is not None:
                     break
                 fp = fingerprint(nxt)
-                owner = ((fp * _MIX) >> 40) % shards
-                if fp not in kept:
-                    kept[fp] = nxt
+                owner = (fp ^ (fp >> 31)) % shards
+                if owner == me:
+                    known = table_get(fp)
+                    if known is not None:  # visited in an earlier level: no message
+                        if is_fair is not None and is_fair(state, action):
+                            fair_ref.append(-1 - known)
+                            fair_here += 1
+                        continue
+                kept[fp] = nxt  # any of equal states will do
                 if is_fair is not None and is_fair(state, action):
                     fair_ref.append(owner << 32 | len(out_fp[owner]))
                     fair_here += 1
@@ -264,7 +272,7 @@ class Shard:
         state, and their destinations in (parent id, action) order."""
         dst = array("i")
         for ref in self.fair_ref:
-            dst.append(answers[ref >> 32][ref & 0xFFFFFFFF])
+            dst.append(answers[ref >> 32][ref & 0xFFFFFFFF] if ref >= 0 else -1 - ref)
         return self.fair_count, dst
 
     def advance(self) -> int:
