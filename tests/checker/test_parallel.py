@@ -178,3 +178,25 @@ def test_token_runs_answer_as_one_process_on_two_workers(config: str, mutant: st
         params = PROTOCOL.mutated(params, PROTOCOL.mutant(mutant))
     model = PROTOCOL.build(params)
     assert _answer(explore_parallel(model, workers=2)) == _answer(explore(model))
+
+
+def test_engine_ray_without_ray_installed_is_a_usage_error_naming_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    result = CliRunner().invoke(main, ["model", "--quiet", "--engine", "ray"])
+    assert result.exit_code == 2
+    assert "pip install -e '.[ray]'" in result.output and "Traceback" not in result.output
+
+
+def test_the_benchmark_prints_one_row_per_engine_with_the_pinned_counts() -> None:
+    root = __import__("pathlib").Path(__file__).parents[2]
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--protocol", "generals", "G3", "--json"],
+        capture_output=True, text=True, check=True, cwd=root,
+    )
+    runs = json.loads(out.stdout)["runs"]
+    assert [(r["engine"], r["workers"]) for r in runs] == [("local", 1), ("local", 2)]
+    assert {(r["states"], r["transitions"], r["verdict"]) for r in runs} == {
+        (101, 136, "violated")
+    }
