@@ -1,0 +1,174 @@
+"""Sending protocol messages over gRPC from a client or the manager.
+
+Every protocol request has one reply (READ -> READ_REPLY, WRITE -> WRITE_ACK,
+SYNC_READ -> SYNC_STATE, SYNC_WRITE -> SYNC_ACK), so a message is one unary
+call: the request goes out signed, the server's signed reply comes back in the
+call's answer and is handed to the sending actor as a delivered message. A
+call that finds no process (a killed server, a joiner still starting) is
+retried for `retry_for` seconds; an injected loss or a refusal is recorded as
+`dropped`. Sending never blocks the actor: calls run on a thread pool.
+
+A client keeps the signed READ_REPLY frames of its current operation and
+attaches them to its WRITE: they are the proof that it owns what it writes
+(impl/cluster/ownership.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import grpc
+
+from impl.cluster import wire_pb2 as wire
+from impl.cluster.auth import Keys
+from impl.cluster.codec import decode, encode
+from impl.cluster.errors import BadFrame, Unauthenticated
+from impl.cluster.lamport import LamportRecorder
+from impl.cluster.layout import Layout
+from impl.cluster.ownership import REPLY_RPC
+from impl.cluster.wire_pb2_grpc import TokenNodeStub
+from impl.tokens.actor import Actor
+from impl.tokens.messages import Message
+
+RPC_TIMEOUT = 30.0  # a server holds a message of a newer epoch for up to 20 s
+
+
+class Channels:
+    """One gRPC channel per destination port, re-read from DIR/run when a call fails."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._lock = threading.Lock()
+        self._stubs: dict[str, tuple[int, grpc.Channel, TokenNodeStub]] = {}
+
+    def stub(self, name: str, refresh: bool = False) -> TokenNodeStub | None:
+        with self._lock:
+            known = self._stubs.get(name)
+            if known is not None and not refresh:
+                return known[2]
+            run = self.layout.read_run(name)
+            if run is None:
+                return None
+            if known is not None and known[0] == run["port"]:
+                return known[2]
+            if known is not None:
+                known[1].close()
+            channel = grpc.insecure_channel(f"127.0.0.1:{run['port']}")
+            stub = TokenNodeStub(channel)
+            self._stubs[name] = (run["port"], channel, stub)
+            return stub
+
+    def close(self) -> None:
+        with self._lock:
+            for _, channel, _ in self._stubs.values():
+                channel.close()
+            self._stubs.clear()
+
+
+def call(
+    channels: Channels, name: str, rpc: str, frame: wire.Frame, timeout: float, retry_for: float
+) -> wire.Outcome:
+    """One unary call to `name`, retried while its process cannot be reached."""
+    deadline = time.monotonic() + retry_for
+    refresh = False
+    while True:
+        stub = channels.stub(name, refresh)
+        try:
+            if stub is None:
+                raise ConnectionError(f"{name} has no running process")
+            method = stub.Deliver if rpc == "Deliver" else stub.Control
+            outcome: wire.Outcome = method(frame, timeout=timeout)
+            return outcome
+        except (grpc.RpcError, ConnectionError) as error:
+            code = error.code() if isinstance(error, grpc.RpcError) else None
+            retriable = code in (None, grpc.StatusCode.UNAVAILABLE)
+            if not retriable or time.monotonic() >= deadline:
+                detail = error.details() if isinstance(error, grpc.RpcError) else str(error)
+                return wire.Outcome(status="unreachable", detail=f"{name}: {detail}")
+            refresh = True
+            time.sleep(0.05)
+
+
+class RpcTransport:
+    """The `Transport` of a client process or the manager (impl/tokens/actor.py)."""
+
+    def __init__(
+        self,
+        actor: Callable[[], Actor],
+        layout: Layout,
+        keys: Keys,
+        recorder: LamportRecorder,
+        retry_for: float = 5.0,
+        is_server: Callable[[str, int], bool] = lambda name, epoch: True,
+    ) -> None:
+        self.actor = actor
+        self.name = recorder.process
+        self.keys = keys
+        self.recorder = recorder
+        self.retry_for = retry_for
+        self.is_server = is_server
+        self.channels = Channels(layout)
+        self._ids = itertools.count(1)
+        self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix=f"rpc-{self.name}")
+        self._lock = threading.Lock()
+        self._proofs: tuple[int, list[wire.Frame]] = (0, [])  # (op, its signed read replies)
+        self.stopped = False
+
+    def send(self, msg: Message) -> None:
+        msg = replace(msg, id=f"{self.name}.{next(self._ids)}")  # type: ignore[arg-type]
+        stamp = self.recorder.tick()
+        self.recorder.record("sent", lamport=stamp, **msg.to_json())
+        self._pool.submit(self._deliver, msg, stamp)
+
+    def _proofs_for(self, msg: Message) -> list[wire.Frame]:
+        if msg.kind != "WRITE" or msg.tag is None:
+            return []
+        with self._lock:
+            op, frames = self._proofs
+            return list(frames) if op == msg.tag.op else []
+
+    def _keep_proof(self, reply: Message, frame: wire.Frame) -> None:
+        if reply.kind != "READ_REPLY" or reply.tag is None:
+            return
+        with self._lock:
+            op, frames = self._proofs
+            if op != reply.tag.op:
+                self._proofs = (reply.tag.op, [frame])
+            else:
+                frames.append(frame)
+
+    def _deliver(self, msg: Message, stamp: int) -> None:
+        if self.stopped:
+            return
+        body = encode(msg, stamp, self._proofs_for(msg)).SerializeToString()
+        frame = self.keys.sign(self.name, msg.dst, "Deliver", body)
+        outcome = call(self.channels, msg.dst, "Deliver", frame, RPC_TIMEOUT, self.retry_for)
+        if outcome.status != "ok" or not outcome.HasField("reply"):
+            self.recorder.record(
+                "dropped", id=msg.id, kind=msg.kind, src=msg.src, dst=msg.dst,
+                tag=None if msg.tag is None else msg.tag.to_json(),
+                reason=f"{outcome.status}: {outcome.detail}"[:200],
+            )  # fmt: skip
+            return
+        try:
+            reply_frame = outcome.reply
+            self.keys.verify(reply_frame, self.name, REPLY_RPC)
+            reply, w = decode(reply_frame.body)
+            if reply.src != msg.dst or reply_frame.sender != msg.dst:
+                raise Unauthenticated(f"a reply from {msg.dst} signed as {reply_frame.sender}")
+        except (Unauthenticated, BadFrame) as error:
+            self.recorder.record("bad-message", node=self.name, error=str(error), message="")
+            return
+        self.recorder.observe(w.lamport)
+        self._keep_proof(reply, reply_frame)
+        self.actor().receive(reply)
+
+    def stop(self) -> None:
+        self.stopped = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.channels.close()
