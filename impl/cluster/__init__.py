@@ -1,1 +1,1 @@
-"""A multi-process deployment of the token protocol over gRPC (see impl/cluster/README in the project README)."""
+"""A multi-process deployment of the token protocol over gRPC (README "A real cluster")."""

@@ -110,7 +110,10 @@ class ReplayGuard:
 
     def admit(self, frame: wire.Frame) -> None:
         now = time.time_ns()
-        if frame.nonce_time < max(self.started, now - WINDOW_NS) or frame.nonce_time > now + WINDOW_NS:
+        if (
+            frame.nonce_time < max(self.started, now - WINDOW_NS)
+            or frame.nonce_time > now + WINDOW_NS
+        ):
             raise Unauthenticated(f"stale nonce on a frame from {frame.sender}")
         if len(frame.nonce) != 16:
             raise Unauthenticated(f"nonce of {len(frame.nonce)} bytes from {frame.sender}, not 16")

@@ -35,13 +35,17 @@ WATCH_EVERY = 0.1
 
 
 class ClusterClient:
-    def __init__(self, layout: Layout, name: str, trace: bool = False, keys: Keys | None = None) -> None:
+    def __init__(
+        self, layout: Layout, name: str, trace: bool = False, keys: Keys | None = None
+    ) -> None:
         self.layout = layout
         self.name = name
         cluster = layout.read()
         self.cluster = cluster
         if name not in cluster.clients and name not in cluster.servers:
-            raise BadData(f"client: unknown node {name!r}; name one of {', '.join(cluster.clients)}")
+            raise BadData(
+                f"client: unknown node {name!r}; name one of {', '.join(cluster.clients)}"
+            )
         epoch, servers = cluster.current
         if name in servers:
             raise NotAClient(f"{name} is a server now, not a client; name a current client")
@@ -67,7 +71,10 @@ class ClusterClient:
         self.board = Board(Configuration(epoch, tuple(servers)))
         self.env = Env(params, self.board, self.recorder)
         self.node = Node(name, self.env, "client")
-        self.node.ops_started = int(text) if text.isdigit() else 0
+        ops, clock = ([*text.split(), "0", "0"])[:2] if text else ("0", "0")
+        self.node.ops_started = int(ops) if ops.isdigit() else 0
+        # the same client's next process continues its Lamport clock: causality across runs
+        self.recorder.observe(int(clock) if clock.isdigit() else 0)
         self.env.nodes[name] = self.node
         if keys is None:
             keys = Keys(load_keys(layout.root / "keys", [name, *cluster.nodes]))
@@ -94,7 +101,7 @@ class ClusterClient:
     def _save_ops(self) -> None:
         self._lock_file.seek(0)
         self._lock_file.truncate()
-        self._lock_file.write(str(self.node.ops_started))
+        self._lock_file.write(f"{self.node.ops_started} {self.recorder.clock}")
         self._lock_file.flush()
 
     def submit(self, call: Pay | GetTokens) -> Handle:
@@ -121,6 +128,7 @@ class ClusterClient:
         return self.submit(GetTokens(owner)).wait(timeout)
 
     def close(self) -> None:
+        self._save_ops()
         self._stop.set()
         self.transport.stop()
         self.recorder.flush()
@@ -130,6 +138,9 @@ class ClusterClient:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()

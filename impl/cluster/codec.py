@@ -14,6 +14,7 @@ refused before any node sees it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from google.protobuf.message import DecodeError
@@ -25,6 +26,12 @@ from impl.tokens.messages import Message, Tag, validate
 
 MAX_BODY = 256 * 1024  # a whole store of 60 tokens is ~1 KiB; proofs are a few stores
 MAX_NAME = 32
+
+
+def named(msg: Message, ident: str) -> Message:
+    """`msg` with a cluster-wide id: the sender's name and its counter ("c1.7").
+    impl/tokens numbers messages with one int per system; processes cannot share one."""
+    return replace(msg, id=ident)  # type: ignore[arg-type]
 
 
 def encode(msg: Message, lamport: int = 0, proofs: Iterable[wire.Frame] = ()) -> wire.Message:
@@ -80,7 +87,7 @@ def decode(body: bytes) -> tuple[Message, wire.Message]:
     if w.HasField("tag"):
         tag = Tag(w.tag.client, w.tag.op, w.tag.phase, w.tag.epoch)
     try:
-        msg = validate(Message(kind, w.src, w.dst, tag, payload, id=w.id))  # type: ignore[arg-type]
+        msg = validate(named(Message(kind, w.src, w.dst, tag, payload), w.id))
     except BadMessage as error:
         raise BadFrame(str(error)) from error
     return msg, w

@@ -9,8 +9,10 @@ reply it sent reflects a committed state.
     >>> d = DurableStore(pathlib.Path(tempfile.mkdtemp()) / "s1.sqlite")
     >>> d.save(State(0, {0: (1, "c1")}, ("s1", "s2", "s3")))
     True
-    >>> d.load().store
-    {0: (1, 'c1')}
+    >>> s = d.load(); s.store[0] = (2, "c2"); d.save(s)
+    True
+    >>> DurableStore(d.path).load().store
+    {0: (2, 'c2')}
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class State:
 
 class DurableStore:
     def __init__(self, path: Path) -> None:
+        self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -49,7 +52,7 @@ class DurableStore:
         self.commits = 0
 
     def empty(self) -> bool:
-        return self._db.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0
+        return int(self._db.execute("SELECT COUNT(*) FROM meta").fetchone()[0]) == 0
 
     def load(self) -> State:
         with self._lock:
@@ -61,7 +64,10 @@ class DurableStore:
                 store={t: (v, o) for t, v, o in rows} if has_store else None,
                 servers=tuple(json.loads(meta["servers"])),
             )
-            self._saved = state
+            # the caller mutates what it gets: keep our own copy of what is on disk
+            self._saved = State(
+                state.epoch, None if state.store is None else dict(state.store), state.servers
+            )
             return state
 
     def save(self, state: State) -> bool:

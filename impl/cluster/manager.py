@@ -56,7 +56,7 @@ class RemoteNode:
         self.owner.retire(self.name)
 
 
-class ManagerProcess(TokenNodeServicer):  # type: ignore[misc]
+class ManagerProcess(TokenNodeServicer):
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         cluster = layout.read()
@@ -71,7 +71,8 @@ class ManagerProcess(TokenNodeServicer):  # type: ignore[misc]
         )  # fmt: skip
         epoch, servers = cluster.current
         self.env = Env(params, Board(Configuration(epoch, tuple(servers))), self.recorder)
-        self.env.nodes = {name: RemoteNode(self, name) for name in cluster.nodes}  # type: ignore[misc]
+        remote: dict[str, Any] = {name: RemoteNode(self, name) for name in cluster.nodes}
+        self.env.nodes = remote  # the Manager only calls become_joiner/become_client
         self.manager = Manager(self.env, self._installed)
         self.env.transport = RpcTransport(lambda: self.manager, layout, self.keys, self.recorder)
         self.stop_event = threading.Event()
@@ -108,12 +109,12 @@ class ManagerProcess(TokenNodeServicer):  # type: ignore[misc]
         self.env.faulty = frozenset(cluster.faulty) | self._down()
         handle = self.manager.transform(node)
         answer = handle.wait(TRANSFORM_TIMEOUT)
-        return {"answer": str(answer), **answer.to_json()}
+        return {**answer.to_json(), "text": str(answer)}
 
-    def Deliver(self, frame: wire.Frame, context: object) -> wire.Outcome:  # noqa: N802
+    def Deliver(self, frame: wire.Frame, context: object) -> wire.Outcome:
         return wire.Outcome(status="refused", detail="the manager takes no protocol requests")
 
-    def Control(self, frame: wire.Frame, context: object) -> wire.Outcome:  # noqa: N802
+    def Control(self, frame: wire.Frame, context: object) -> wire.Outcome:
         try:
             body = self.keys.verify(frame, MANAGER, "Control")
             self.guard.admit(frame)
@@ -125,8 +126,14 @@ class ManagerProcess(TokenNodeServicer):  # type: ignore[misc]
             return wire.Outcome(status="refused", detail=str(error))
         if command.verb == "status":
             config = self.env.board.get()
-            state = {"name": MANAGER, "role": "manager", "epoch": config.epoch, "pid": os.getpid(),
-                     "servers": list(config.servers), "change": self.manager.snapshot()["change"]}  # fmt: skip
+            state = {
+                "name": MANAGER,
+                "role": "manager",
+                "epoch": config.epoch,
+                "pid": os.getpid(),
+                "servers": list(config.servers),
+                "change": self.manager.snapshot()["change"],
+            }
             return wire.Outcome(status="ok", json=json.dumps(state))
         if command.verb == "transform":
             try:
@@ -142,7 +149,7 @@ class ManagerProcess(TokenNodeServicer):  # type: ignore[misc]
 def serve(layout: Layout) -> None:
     process = ManagerProcess(layout)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-    add_TokenNodeServicer_to_server(process, server)
+    add_TokenNodeServicer_to_server(process, server)  # type: ignore[no-untyped-call]
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     layout.write_run(MANAGER, os.getpid(), port)

@@ -72,15 +72,23 @@ class Operator:
                 continue
             outcome = self.control(name, "status", timeout=2.0)
             if outcome.status != "ok":
-                rows.append(Row(name, "?", None, run["port"], run["pid"], "unhealthy", outcome.detail))
+                rows.append(
+                    Row(name, "?", None, run["port"], run["pid"], "unhealthy", outcome.detail)
+                )
                 continue
             state: dict[str, Any] = json.loads(outcome.json)
             detail = ""
             if state.get("role") == "server":
                 faulty = " faulty" if state.get("faulty") else ""
-                store = "no store yet (joining)" if state["store"] is None else f"{len(state['store'])} tokens"
+                store = (
+                    "no store yet (joining)"
+                    if state["store"] is None
+                    else f"{len(state['store'])} tokens"
+                )
                 detail = f"{store}; {state['handled']} handled, {state['refused']} refused{faulty}"
-            rows.append(Row(name, state["role"], state["epoch"], run["port"], run["pid"], "ok", detail))
+            rows.append(
+                Row(name, state["role"], state["epoch"], run["port"], run["pid"], "ok", detail)
+            )
         return rows
 
     def store(self, name: str) -> dict[int, tuple[int, str]] | None:
@@ -96,7 +104,9 @@ class Operator:
         """SIGKILL a server's process; refused beyond the fault bound unless forced."""
         current = self.layout.read().current[1]
         if name not in current:
-            raise BadData(f"kill: {name!r} is not a current server; name one of {', '.join(current)}")
+            raise BadData(
+                f"kill: {name!r} is not a current server; name one of {', '.join(current)}"
+            )
         run = self.layout.read_run(name)
         if run is None or not alive(run["pid"]):
             raise BadData(f"kill: {name} is already down; `check cluster restart {name}` starts it")
@@ -104,7 +114,8 @@ class Operator:
         bad = down | set(self.cluster.faulty) | {name}
         if len(bad) > maxf(len(current)) and not force:
             raise BadData(
-                f"kill {name}: {len(bad)} servers would be faulty or down ({', '.join(sorted(bad))}), "
+                f"kill {name}: {len(bad)} servers would be faulty or down "
+                f"({', '.join(sorted(bad))}), "
                 f"more than maxf({len(current)}) = {maxf(len(current))}: requests could hang; "
                 f"pass --force to do it anyway"
             )
@@ -124,7 +135,9 @@ class Operator:
 
     def transform(self, node: str, timeout: float = 40.0) -> dict[str, Any]:
         if node not in self.cluster.nodes:
-            raise BadData(f"transform: unknown node {node!r}; name one of {', '.join(self.cluster.nodes)}")
+            raise BadData(
+                f"transform: unknown node {node!r}; name one of {', '.join(self.cluster.nodes)}"
+            )
         outcome = self.control(MANAGER, "transform", node, timeout=timeout)
         if outcome.status != "ok":
             raise ClusterError(f"transform {node}: {outcome.status}: {outcome.detail}")
@@ -144,7 +157,11 @@ def up(
     if not MIN_SERVERS <= servers <= MAX_SERVERS:
         raise BadData(f"--servers: expected {MIN_SERVERS}..{MAX_SERVERS}, got {servers}")
     if layout.exists():
-        running = [n for n in layout.read().nodes + [MANAGER] if (r := layout.read_run(n)) and alive(r["pid"])]
+        running = [
+            n
+            for n in [*layout.read().nodes, MANAGER]
+            if (r := layout.read_run(n)) and alive(r["pid"])
+        ]
         if running:
             raise BadData(
                 f"{layout.root}: a cluster is running there ({', '.join(running)}); "
@@ -155,9 +172,14 @@ def up(
     faulty = faulty or []
     unknown = [s for s in faulty if s not in names]
     if unknown:
-        raise BadData(f"--faulty: {', '.join(unknown)} are not servers; name some of {', '.join(names)}")
+        raise BadData(
+            f"--faulty: {', '.join(unknown)} are not servers; name some of {', '.join(names)}"
+        )
     if len(set(faulty)) > maxf(servers):
-        raise BadData(f"--faulty: {len(set(faulty))} faulty, but {servers} servers tolerate maxf={maxf(servers)}")
+        raise BadData(
+            f"--faulty: {len(set(faulty))} faulty, but {servers} servers tolerate "
+            f"maxf={maxf(servers)}; name fewer"
+        )
     if not 0.0 <= drop <= 1.0:
         raise BadData(f"--drop: expected a probability in 0..1, got {drop}")
     data = ClusterFile(

@@ -25,7 +25,9 @@ REPLY_RPC = "Reply"
 ServersOf = Callable[[int], "list[str] | None"]
 
 
-def attested(msg: Message, proofs: list[wire.Frame], keys: Keys, servers_of: ServersOf) -> set[Entry]:
+def attested(
+    msg: Message, proofs: list[wire.Frame], keys: Keys, servers_of: ServersOf
+) -> set[Entry]:
     """The entries that valid proofs attached to `msg` show, as (t, v, o)."""
     assert msg.tag is not None
     shown: set[Entry] = set()
@@ -47,7 +49,7 @@ def attested(msg: Message, proofs: list[wire.Frame], keys: Keys, servers_of: Ser
             or proof.sender not in (servers_of(tag.epoch) or [])
         ):
             continue
-        shown.update(tuple(e) for e in reply.payload["entries"])  # type: ignore[misc]
+        shown.update((t, v, o) for t, v, o in reply.payload["entries"])
     return shown
 
 

@@ -32,11 +32,11 @@ import grpc
 
 from impl.cluster import wire_pb2 as wire
 from impl.cluster.auth import Keys, ReplayGuard, load_keys
-from impl.cluster.codec import decode, encode, parse
+from impl.cluster.codec import decode, encode, named, parse
 from impl.cluster.durable import DurableStore, State
 from impl.cluster.errors import BadFrame, ClusterError, Unauthenticated
 from impl.cluster.lamport import LamportRecorder
-from impl.cluster.layout import MANAGER, ClusterFile, Layout
+from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.ownership import REPLY_RPC, check_write
 from impl.cluster.wire_pb2_grpc import TokenNodeServicer, add_TokenNodeServicer_to_server
 from impl.tokens.actor import Env
@@ -46,7 +46,12 @@ from impl.tokens.node import Node
 from impl.tokens.server import ServerRole, initial_store
 
 HOLD = 20.0  # seconds a call of a newer epoch waits for this server to get there
-REPLIES = {"READ": "READ_REPLY", "WRITE": "WRITE_ACK", "SYNC_READ": "SYNC_STATE", "SYNC_WRITE": "SYNC_ACK"}
+REPLIES = {
+    "READ": "READ_REPLY",
+    "WRITE": "WRITE_ACK",
+    "SYNC_READ": "SYNC_STATE",
+    "SYNC_WRITE": "SYNC_ACK",
+}
 MAX_MESSAGE = 512 * 1024
 
 
@@ -83,15 +88,16 @@ class ReplyRouter:
     def send(self, msg: Message) -> None:
         with self._lock:
             self._ids += 1
-            msg = Message(msg.kind, msg.src, msg.dst, msg.tag, msg.payload, id=f"{msg.src}.{self._ids}")  # type: ignore[arg-type]
+            msg = named(msg, f"{msg.src}.{self._ids}")
             waiting = self._waiting.pop(_reply_key(msg.kind, msg.dst, msg), [])
         stamp = self.recorder.tick()
-        self.recorder.record("sent", lamport=stamp, **msg.to_json())
+        fields: dict[str, Any] = msg.to_json()
+        self.recorder.record("sent", lamport=stamp, **fields)
         for future in waiting:
             future.set_result((msg, stamp))
 
 
-class ServerProcess(TokenNodeServicer):  # type: ignore[misc]
+class ServerProcess(TokenNodeServicer):
     def __init__(self, layout: Layout, name: str, join_epoch: int | None) -> None:
         self.layout = layout
         self.name = name
@@ -108,7 +114,7 @@ class ServerProcess(TokenNodeServicer):  # type: ignore[misc]
             faulty=(),
         )
         if self.durable.empty():
-            epoch, servers = self.cluster.current
+            _epoch, servers = self.cluster.current
             if join_epoch is None:
                 self.durable.save(State(0, initial_store(params), tuple(self.cluster.servers)))
             else:
@@ -163,7 +169,9 @@ class ServerProcess(TokenNodeServicer):  # type: ignore[misc]
         if msg.tag.client != frame.sender:
             raise Unauthenticated(f"{frame.sender} sent a phase of {msg.tag.client}")
         if frame.sender in (self.servers_of(msg.tag.epoch) or ()):
-            raise Unauthenticated(f"{frame.sender} is a server of epoch {msg.tag.epoch}, not a client")
+            raise Unauthenticated(
+                f"{frame.sender} is a server of epoch {msg.tag.epoch}, not a client"
+            )
         if msg.kind == "WRITE":
             check_write(msg, list(w.proofs), self.keys, self.servers_of)
 
@@ -178,7 +186,7 @@ class ServerProcess(TokenNodeServicer):  # type: ignore[misc]
 
     # -- RPCs --------------------------------------------------------------
 
-    def Deliver(self, frame: wire.Frame, context: object) -> wire.Outcome:  # noqa: N802
+    def Deliver(self, frame: wire.Frame, context: object) -> wire.Outcome:
         try:
             body = self.keys.verify(frame, self.name, "Deliver")
             self.guard.admit(frame)
@@ -208,10 +216,12 @@ class ServerProcess(TokenNodeServicer):  # type: ignore[misc]
         self.handled += 1
         if self._faulty():
             return wire.Outcome(status="lost", detail=f"{self.name} is faulty: reply lost")
-        signed = self.keys.sign(self.name, reply.dst, REPLY_RPC, encode(reply, stamp).SerializeToString())
+        signed = self.keys.sign(
+            self.name, reply.dst, REPLY_RPC, encode(reply, stamp).SerializeToString()
+        )
         return wire.Outcome(status="ok", reply=signed)
 
-    def Control(self, frame: wire.Frame, context: object) -> wire.Outcome:  # noqa: N802
+    def Control(self, frame: wire.Frame, context: object) -> wire.Outcome:
         try:
             body = self.keys.verify(frame, self.name, "Control")
             self.guard.admit(frame)
@@ -259,7 +269,7 @@ def serve(layout: Layout, name: str, port: int, join_epoch: int | None) -> None:
         futures.ThreadPoolExecutor(max_workers=32),
         options=[("grpc.max_receive_message_length", MAX_MESSAGE)],
     )
-    add_TokenNodeServicer_to_server(process, server)
+    add_TokenNodeServicer_to_server(process, server)  # type: ignore[no-untyped-call]
     bound = server.add_insecure_port(f"127.0.0.1:{port}")
     if bound == 0 and port != 0:
         bound = server.add_insecure_port("127.0.0.1:0")  # the old port is taken: a new one

@@ -7,6 +7,7 @@ DIR/run/NAME.json (pid, port) once it listens; `wait_ready` waits for that.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -69,11 +70,7 @@ def wait_ready(layout: Layout, name: str, pid: int, timeout: float = READY_TIMEO
 
 def kill(pid: int, sig: int = signal.SIGKILL) -> None:
     """Signal the process group of `pid` (the process and anything it started)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0 if sig == signal.SIGKILL else os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -20,13 +20,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from typing import Any
 
 import grpc
 
 from impl.cluster import wire_pb2 as wire
 from impl.cluster.auth import Keys
-from impl.cluster.codec import decode, encode
+from impl.cluster.codec import decode, encode, named
 from impl.cluster.errors import BadFrame, Unauthenticated
 from impl.cluster.lamport import LamportRecorder
 from impl.cluster.layout import Layout
@@ -59,7 +59,7 @@ class Channels:
             if known is not None:
                 known[1].close()
             channel = grpc.insecure_channel(f"127.0.0.1:{run['port']}")
-            stub = TokenNodeStub(channel)
+            stub = TokenNodeStub(channel)  # type: ignore[no-untyped-call]
             self._stubs[name] = (run["port"], channel, stub)
             return stub
 
@@ -120,9 +120,10 @@ class RpcTransport:
         self.stopped = False
 
     def send(self, msg: Message) -> None:
-        msg = replace(msg, id=f"{self.name}.{next(self._ids)}")  # type: ignore[arg-type]
+        msg = named(msg, f"{self.name}.{next(self._ids)}")
         stamp = self.recorder.tick()
-        self.recorder.record("sent", lamport=stamp, **msg.to_json())
+        fields: dict[str, Any] = msg.to_json()
+        self.recorder.record("sent", lamport=stamp, **fields)
         self._pool.submit(self._deliver, msg, stamp)
 
     def _proofs_for(self, msg: Message) -> list[wire.Frame]:

@@ -1,0 +1,84 @@
+"""The cluster's processes answer like the threaded system, and a killed server
+comes back with its store."""
+
+from __future__ import annotations
+
+import pytest
+
+from impl.cluster.audit import audit
+from impl.cluster.client import ClusterClient
+from impl.cluster.errors import BadData
+from impl.cluster.layout import Layout
+from impl.cluster.operator import Operator
+from impl.tokens.errors import BadCommand, NotAClient
+from impl.tokens.operations import NotOwner, Ok, Tokens
+
+
+def test_a_pay_moves_a_token_and_a_second_pay_of_it_is_refused(cluster3: Layout) -> None:
+    with ClusterClient(cluster3, "c1") as c1:
+        assert c1.pay(0, "c2") == Ok(2)
+        assert c1.pay(0, "c3") == NotOwner(2, "c2")
+    with ClusterClient(cluster3, "c2") as c2:
+        answer = c2.gettokens("c2")
+    assert isinstance(answer, Tokens)
+    assert (0, 2) in answer.tokens and (1, 1) in answer.tokens
+    assert audit(cluster3) == []
+
+
+def test_operation_numbers_continue_across_client_processes(cluster3: Layout) -> None:
+    with ClusterClient(cluster3, "c5") as c5:
+        c5.gettokens("c5")
+        first = c5.node.ops_started
+    with ClusterClient(cluster3, "c5") as c5:
+        c5.gettokens("c5")
+        assert c5.node.ops_started == first + 1
+
+
+def test_one_client_name_is_one_sequential_client(cluster3: Layout) -> None:
+    with ClusterClient(cluster3, "c6"), pytest.raises(BadCommand, match="busy"):
+        ClusterClient(cluster3, "c6")
+
+
+def test_bad_arguments_are_refused_before_anything_is_sent(cluster3: Layout) -> None:
+    with ClusterClient(cluster3, "c1") as c1:
+        with pytest.raises(BadCommand, match=r"token: expected 0\.\.59"):
+            c1.pay(60, "c2")
+        with pytest.raises(BadCommand, match="not a current client"):
+            c1.pay(1, "s1")
+        with pytest.raises(BadCommand, match="cannot pay itself"):
+            c1.pay(1, "c1")
+        assert c1.node.ops_started == c1.node.ops_started  # nothing was submitted
+    with pytest.raises(NotAClient):
+        ClusterClient(cluster3, "s1")
+    with pytest.raises(BadData, match="unknown node"):
+        ClusterClient(cluster3, "c9")
+
+
+def test_status_shows_every_process_with_role_epoch_port_pid_and_health(cluster3: Layout) -> None:
+    operator = Operator(cluster3)
+    rows = {r.name: r for r in operator.status()}
+    operator.close()
+    assert sorted(rows) == ["manager", "s1", "s2", "s3"]
+    for name in ("s1", "s2", "s3"):
+        r = rows[name]
+        assert (r.role, r.epoch, r.health) == ("server", 0, "ok")
+        assert r.port is not None and r.port > 0 and r.pid is not None
+
+
+def test_a_killed_server_restarts_with_its_store_and_catches_up(cluster3: Layout) -> None:
+    operator = Operator(cluster3)
+    before = operator.store("s3")
+    operator.kill("s3")
+    with pytest.raises(BadData, match="more than maxf"):
+        operator.kill("s2")  # a second one would break the fault bound
+    with ClusterClient(cluster3, "c4") as c4:
+        assert c4.pay(3, "c1") == Ok(2)  # s1 and s2 are a quorum
+    assert [r.health for r in operator.status() if r.name == "s3"] == ["down"]
+    operator.restart("s3")
+    assert operator.store("s3") == before  # durable: what it had when killed
+    with ClusterClient(cluster3, "c1") as c1:
+        assert c1.pay(3, "c2") == Ok(3)
+    after = operator.store("s3")
+    assert after is not None and after[3] == (3, "c2")
+    operator.close()
+    assert audit(cluster3) == []
