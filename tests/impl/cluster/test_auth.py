@@ -100,7 +100,9 @@ def refused_everywhere(w: Wire, make: object) -> list[str]:
 def test_a_write_without_proof_of_ownership_is_refused(cluster: Layout, attacker: Wire) -> None:
     before = stores(cluster)
     # token 0 belongs to c1; c6 writes version 2 to itself, with no proofs
-    details = refused_everywhere(attacker, lambda s: attacker.frame(write("c6", s, 1, [(0, 2, "c6")]), "c6"))
+    details = refused_everywhere(
+        attacker, lambda s: attacker.frame(write("c6", s, 1, [(0, 2, "c6")]), "c6")
+    )
     assert "no server-signed read reply" in details[0]
     assert stores(cluster) == before
 
