@@ -65,10 +65,20 @@ def read_events(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     events = []
     for line in lines[1:]:
         try:
-            events.append(json.loads(line))
+            event = json.loads(line)
         except ValueError:
             continue
+        if "format" not in event:  # a restarted process appends its own header
+            events.append(event)
     return header, events
+
+
+def last_clock(path: Path) -> int:
+    """The highest Lamport time in a trace: a restarted process goes on from there."""
+    if not path.exists():
+        return 0
+    _, events = read_events(path)
+    return max((int(e.get("lamport", 0)) for e in events), default=0)
 
 
 def merge(paths: Iterable[Path], out: TextIO) -> int:

@@ -35,7 +35,7 @@ from impl.cluster.auth import Keys, ReplayGuard, load_keys
 from impl.cluster.codec import decode, encode, named, parse
 from impl.cluster.durable import DurableStore, State
 from impl.cluster.errors import BadFrame, ClusterError, Unauthenticated
-from impl.cluster.lamport import LamportRecorder
+from impl.cluster.lamport import LamportRecorder, last_clock
 from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.ownership import REPLY_RPC, check_write
 from impl.cluster.wire_pb2_grpc import TokenNodeServicer, add_TokenNodeServicer_to_server
@@ -67,7 +67,6 @@ class ReplyRouter:
         self.recorder = recorder
         self._lock = threading.Lock()
         self._waiting: dict[tuple[Any, ...], list[futures.Future[tuple[Message, int]]]] = {}
-        self._ids = 0
 
     def expect(self, request: Message) -> futures.Future[tuple[Message, int]]:
         future: futures.Future[tuple[Message, int]] = futures.Future()
@@ -86,11 +85,10 @@ class ReplyRouter:
                 self._waiting.pop(key, None)
 
     def send(self, msg: Message) -> None:
-        with self._lock:
-            self._ids += 1
-            msg = named(msg, f"{msg.src}.{self._ids}")
-            waiting = self._waiting.pop(_reply_key(msg.kind, msg.dst, msg), [])
         stamp = self.recorder.tick()
+        msg = named(msg, f"{msg.src}.{stamp}")  # unique: see RpcTransport.send
+        with self._lock:
+            waiting = self._waiting.pop(_reply_key(msg.kind, msg.dst, msg), [])
         fields: dict[str, Any] = msg.to_json()
         self.recorder.record("sent", lamport=stamp, **fields)
         for future in waiting:
@@ -120,8 +118,10 @@ class ServerProcess(TokenNodeServicer):
             else:
                 self.durable.save(State(join_epoch, None, tuple(servers)))
         state = self.durable.load()
+        clock = last_clock(layout.trace(name))
         trace = open(layout.trace(name), "a", buffering=1)  # noqa: SIM115
         self.recorder = LamportRecorder(name, sink=trace, header={"params": params.to_json()})
+        self.recorder.observe(clock)
         self.router = ReplyRouter(self.recorder)
         env = Env(params, Board(Configuration(state.epoch, state.servers)), self.recorder)
         env.transport = self.router

@@ -15,7 +15,6 @@ attaches them to its WRITE: they are the proof that it owns what it writes
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -113,15 +112,16 @@ class RpcTransport:
         self.retry_for = retry_for
         self.is_server = is_server
         self.channels = Channels(layout)
-        self._ids = itertools.count(1)
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix=f"rpc-{self.name}")
         self._lock = threading.Lock()
         self._proofs: tuple[int, list[wire.Frame]] = (0, [])  # (op, its signed read replies)
         self.stopped = False
 
     def send(self, msg: Message) -> None:
-        msg = named(msg, f"{self.name}.{next(self._ids)}")
+        # the send's Lamport time names the message: unique, since a client's and a
+        # server's clocks go on across its processes
         stamp = self.recorder.tick()
+        msg = named(msg, f"{self.name}.{stamp}")
         fields: dict[str, Any] = msg.to_json()
         self.recorder.record("sent", lamport=stamp, **fields)
         self._pool.submit(self._deliver, msg, stamp)
