@@ -157,6 +157,7 @@ def serve(layout: Layout) -> None:
     process.stop_event.wait()
     server.stop(grace=0.5).wait()
     layout.run(MANAGER).unlink(missing_ok=True)
+    os._exit(0)  # a transform may still wait in a pool thread; cluster.json is written
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -280,6 +280,8 @@ def serve(layout: Layout, name: str, port: int, join_epoch: int | None) -> None:
     server.stop(grace=0.5).wait()
     layout.run(name).unlink(missing_ok=True)
     process.durable.close()
+    # calls still held for a newer epoch sit in pool threads; everything is committed
+    os._exit(0)
 
 
 def main(argv: list[str] | None = None) -> int:
