@@ -179,6 +179,22 @@ def restart_command(server: str, data: str) -> None:
     click.echo(f"restarted {server}: pid {pid} 127.0.0.1:{port}")
 
 
+def run_cluster_shell(data: str, timeout: float) -> int:
+    """`check shell --cluster DIR`: the shell's commands against the live cluster."""
+    from impl.cluster.shell import ClusterShell
+
+    interactive = sys.stdin.isatty()
+    try:
+        session = ClusterShell(
+            Layout(data), sys.stdout, timeout, prompt="> " if interactive else ""
+        )
+    except ClusterError as error:
+        _fail(error)
+    if interactive:
+        click.echo(f"tokencheck shell on the cluster in {data}; `help` lists commands")
+    return session.run(iter(sys.stdin.readline, ""))
+
+
 @cluster.command("merge")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
 @data_option

@@ -118,6 +118,13 @@ def trace_recorder(path: str | None, header: dict[str, object]):  # type: ignore
     help="Step-by-step mode: a seeded scheduler delivers or drops one message at a time "
     "(same seed, same trace).",
 )
+@click.option(
+    "--cluster",
+    "cluster_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Drive the live cluster in this data folder (check cluster up) instead of threads.",
+)
 def shell(
     servers: int,
     delay: float,
@@ -127,10 +134,15 @@ def shell(
     timeout: float,
     trace_out: str | None,
     step: bool,
+    cluster_dir: str | None,
 ) -> None:
     """Manual mode: type pay, gettokens, transform, status, token_status, faults,
     help, close. Reads a terminal or a pipe; `close` compares with a fault-free
     re-run."""
+    if cluster_dir is not None:
+        from checker.cli.cluster import run_cluster_shell
+
+        sys.exit(run_cluster_shell(cluster_dir, timeout))
     params = make_params(servers, delay, drop, seed, faulty, timeout)
     mode = "step" if step else "threaded"
     stdin = sys.stdin

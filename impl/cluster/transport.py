@@ -53,9 +53,7 @@ class Channels:
             run = self.layout.read_run(name)
             if run is None:
                 return None
-            if known is not None and known[0] == run["port"]:
-                return known[2]
-            if known is not None:
+            if known is not None:  # a restarted process: a fresh channel, not one in backoff
                 known[1].close()
             channel = grpc.insecure_channel(f"127.0.0.1:{run['port']}")
             stub = TokenNodeStub(channel)  # type: ignore[no-untyped-call]
