@@ -131,6 +131,7 @@ class ServerProcess(TokenNodeServicer):
         self.configs: dict[int, tuple[str, ...]] = {state.epoch: state.servers}
         self.refused = 0
         self.handled = 0
+        self.save_seconds = 0.0  # time in SQLite commits (fsync), for the benchmark
 
     # -- helpers -----------------------------------------------------------
 
@@ -182,7 +183,9 @@ class ServerProcess(TokenNodeServicer):
                 return
             store = None if server.store is None else dict(server.store)
             servers = self.servers_of(server.epoch) or ()
+            started = time.perf_counter()
             self.durable.save(State(server.epoch, store, tuple(servers)))
+            self.save_seconds += time.perf_counter() - started
 
     # -- RPCs --------------------------------------------------------------
 
@@ -254,6 +257,7 @@ class ServerProcess(TokenNodeServicer):
                 "handled": self.handled,
                 "refused": self.refused,
                 "commits": self.durable.commits,
+                "save_seconds": round(self.save_seconds, 4),
             }
 
     stop_event = threading.Event()

@@ -112,7 +112,7 @@ class RpcTransport:
         self.channels = Channels(layout)
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix=f"rpc-{self.name}")
         self._lock = threading.Lock()
-        self._proofs: tuple[int, list[wire.Frame]] = (0, [])  # (op, its signed read replies)
+        self._proofs: dict[int, list[wire.Frame]] = {}  # op -> its signed read replies
         self.stopped = False
 
     def send(self, msg: Message) -> None:
@@ -128,18 +128,19 @@ class RpcTransport:
         if msg.kind != "WRITE" or msg.tag is None:
             return []
         with self._lock:
-            op, frames = self._proofs
-            return list(frames) if op == msg.tag.op else []
+            return list(self._proofs.get(msg.tag.op, ()))
 
     def _keep_proof(self, reply: Message, frame: wire.Frame) -> None:
         if reply.kind != "READ_REPLY" or reply.tag is None:
             return
+        op = reply.tag.op
         with self._lock:
-            op, frames = self._proofs
-            if op != reply.tag.op:
-                self._proofs = (reply.tag.op, [frame])
-            else:
-                frames.append(frame)
+            # a late reply of an older operation must not push out the current one's
+            if self._proofs and op < max(self._proofs):
+                return
+            self._proofs.setdefault(op, []).append(frame)
+            for old in [o for o in self._proofs if o < op]:
+                del self._proofs[old]
 
     def _deliver(self, msg: Message, stamp: int) -> None:
         if self.stopped:
