@@ -85,7 +85,10 @@ class Operator:
                     if state["store"] is None
                     else f"{len(state['store'])} tokens"
                 )
-                detail = f"{store}; {state['handled']} handled, {state['refused']} refused{faulty}"
+                detail = (
+                    f"{store}; {state['handled']} handled, {state['refused']} refused, "
+                    f"{state['lost']} lost{faulty}"
+                )
             rows.append(
                 Row(name, state["role"], state["epoch"], run["port"], run["pid"], "ok", detail)
             )
@@ -167,7 +170,9 @@ def up(
                 f"{layout.root}: a cluster is running there ({', '.join(running)}); "
                 f"`check cluster down --data {layout.root}` first, or choose another --data"
             )
-        shutil.rmtree(layout.root)
+        # a stopped cluster of ours: start afresh, removing only what `up` makes
+        for sub in ("keys", "run", "db", "logs", "traces", "ops"):
+            shutil.rmtree(layout.root / sub, ignore_errors=True)
     names = [f"s{i}" for i in range(1, servers + 1)]
     faulty = faulty or []
     unknown = [s for s in faulty if s not in names]

@@ -131,6 +131,7 @@ class ServerProcess(TokenNodeServicer):
         self.configs: dict[int, tuple[str, ...]] = {state.epoch: state.servers}
         self.refused = 0
         self.handled = 0
+        self.lost = 0  # requests and replies lost to the injected omission fault
         self.save_seconds = 0.0  # time in SQLite commits (fsync), for the benchmark
 
     # -- helpers -----------------------------------------------------------
@@ -200,6 +201,7 @@ class ServerProcess(TokenNodeServicer):
         except BadFrame as error:
             return self._refuse("refused", f"malformed frame from {frame.sender[:32]!r}: {error}")
         if self._faulty():
+            self.lost += 1
             return wire.Outcome(status="lost", detail=f"{self.name} is faulty: request lost")
         self.recorder.observe(w.lamport)
         if msg.kind == "SYNC_WRITE":
@@ -218,6 +220,7 @@ class ServerProcess(TokenNodeServicer):
         self.persist()  # the reply leaves only once what it reflects is on disk
         self.handled += 1
         if self._faulty():
+            self.lost += 1
             return wire.Outcome(status="lost", detail=f"{self.name} is faulty: reply lost")
         signed = self.keys.sign(
             self.name, reply.dst, REPLY_RPC, encode(reply, stamp).SerializeToString()
@@ -256,6 +259,7 @@ class ServerProcess(TokenNodeServicer):
                 "faulty": self.name in self.cluster.faulty,
                 "handled": self.handled,
                 "refused": self.refused,
+                "lost": self.lost,
                 "commits": self.durable.commits,
                 "save_seconds": round(self.save_seconds, 4),
             }
