@@ -31,12 +31,13 @@ from impl.cluster.errors import BadFrame, ClusterError, Unauthenticated
 from impl.cluster.lamport import LamportRecorder
 from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.spawn import alive, kill, spawn, wait_ready
-from impl.cluster.transport import RpcTransport
+from impl.cluster.transport import RpcTransport, call
 from impl.cluster.wire_pb2_grpc import TokenNodeServicer, add_TokenNodeServicer_to_server
 from impl.tokens.actor import Env
 from impl.tokens.config import Board, Configuration, Params
-from impl.tokens.errors import ImplError
+from impl.tokens.errors import ImplError, Refused
 from impl.tokens.manager import Manager
+from impl.tokens.messages import Message
 
 TRANSFORM_TIMEOUT = 30.0
 
@@ -74,7 +75,9 @@ class ManagerProcess(TokenNodeServicer):
         remote: dict[str, Any] = {name: RemoteNode(self, name) for name in cluster.nodes}
         self.env.nodes = remote  # the Manager only calls become_joiner/become_client
         self.manager = Manager(self.env, self._installed)
-        self.env.transport = RpcTransport(lambda: self.manager, layout, self.keys, self.recorder)
+        self.transport = RpcTransport(lambda: self.manager, layout, self.keys, self.recorder)
+        self.env.transport = self.transport
+        self.channels = self.transport.channels
         self.stop_event = threading.Event()
 
     def start_joiner(self, name: str, epoch: int) -> None:
@@ -111,6 +114,30 @@ class ManagerProcess(TokenNodeServicer):
         answer = handle.wait(TRANSFORM_TIMEOUT)
         return {**answer.to_json(), "text": str(answer)}
 
+    def catch_up(self, name: str) -> list[int]:
+        """Bring a server that missed role changes (it was down) to the installed
+        epoch, one SYNC_WRITE per epoch it missed, as the epoch rule requires (a
+        server never skips one). They carry no entries: its store is its own, like
+        a server that lost some writes, and every write is on a quorum without it.
+        Returns the epochs it entered."""
+        config = self.env.board.get()
+        if name not in config.servers:
+            raise Refused(f"{name} is not a server of epoch {config.epoch}")
+        outcome = call(self.channels, name, "Control", self.keys.sign(MANAGER, name, "Control",
+                       wire.Command(verb="status").SerializeToString()), 5.0, 2.0)  # fmt: skip
+        if outcome.status != "ok":
+            raise Refused(f"{name} does not answer: {outcome.detail}")
+        entered = []
+        cluster = self.layout.read()
+        for epoch in range(json.loads(outcome.json)["epoch"] + 1, config.epoch + 1):
+            servers = cluster.servers_of(epoch) or list(config.servers)
+            payload = {"epoch": epoch, "servers": servers, "entries": []}
+            reply = self.transport.request(Message("SYNC_WRITE", MANAGER, name, None, payload))
+            if reply is None or reply.kind != "SYNC_ACK":
+                raise Refused(f"{name} did not acknowledge SYNC_WRITE({epoch})")
+            entered.append(epoch)
+        return entered
+
     def Deliver(self, frame: wire.Frame, context: object) -> wire.Outcome:
         return wire.Outcome(status="refused", detail="the manager takes no protocol requests")
 
@@ -138,6 +165,11 @@ class ManagerProcess(TokenNodeServicer):
         if command.verb == "transform":
             try:
                 return wire.Outcome(status="ok", json=json.dumps(self.transform(command.node)))
+            except ImplError as error:
+                return wire.Outcome(status="refused", detail=str(error))
+        if command.verb == "catchup":
+            try:
+                return wire.Outcome(status="ok", json=json.dumps(self.catch_up(command.node)))
             except ImplError as error:
                 return wire.Outcome(status="refused", detail=str(error))
         if command.verb == "stop":

@@ -126,7 +126,9 @@ class Operator:
         return run["pid"]
 
     def restart(self, name: str) -> tuple[int, int]:
-        """Start a killed server again on its old port, with its store."""
+        """Start a killed server again on its old port, with its store; if role
+        changes were installed while it was down, the manager brings it to the
+        installed epoch (Manager process `catch_up`)."""
         if name not in self.server_names():
             raise BadData(f"restart: {name!r} is not a server of this cluster")
         run = self.layout.read_run(name)
@@ -134,7 +136,15 @@ class Operator:
             raise BadData(f"restart: {name} is running (pid {run['pid']}); kill it first")
         port = 0 if run is None else run["port"]
         pid = spawn(self.layout, SERVER_MODULE, name, "--port", str(port))
-        return pid, wait_ready(self.layout, name, pid)
+        port = wait_ready(self.layout, name, pid)
+        epoch, servers = self.layout.read().current
+        if epoch > 0 and name in servers:
+            outcome = self.control(MANAGER, "catchup", name, timeout=30.0)
+            if outcome.status != "ok":
+                raise ClusterError(
+                    f"restart {name}: it runs, but could not catch up: {outcome.detail}"
+                )
+        return pid, port
 
     def transform(self, node: str, timeout: float = 40.0) -> dict[str, Any]:
         if node not in self.cluster.nodes:

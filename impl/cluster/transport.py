@@ -44,6 +44,7 @@ class Channels:
         self.layout = layout
         self._lock = threading.Lock()
         self._stubs: dict[str, tuple[int, grpc.Channel, TokenNodeStub]] = {}
+        self._retired: list[grpc.Channel] = []
 
     def stub(self, name: str, refresh: bool = False) -> TokenNodeStub | None:
         with self._lock:
@@ -54,7 +55,7 @@ class Channels:
             if run is None:
                 return None
             if known is not None:  # a restarted process: a fresh channel, not one in backoff
-                known[1].close()
+                self._retired.append(known[1])  # other calls may still be on it
             channel = grpc.insecure_channel(f"127.0.0.1:{run['port']}")
             stub = TokenNodeStub(channel)  # type: ignore[no-untyped-call]
             self._stubs[name] = (run["port"], channel, stub)
@@ -62,9 +63,10 @@ class Channels:
 
     def close(self) -> None:
         with self._lock:
-            for _, channel, _ in self._stubs.values():
+            for channel in [*(c for _, c, _ in self._stubs.values()), *self._retired]:
                 channel.close()
             self._stubs.clear()
+            self._retired.clear()
 
 
 def call(
@@ -145,6 +147,21 @@ class RpcTransport:
     def _deliver(self, msg: Message, stamp: int) -> None:
         if self.stopped:
             return
+        reply = self.exchange(msg, stamp)
+        if reply is not None:
+            self.actor().receive(reply)
+
+    def request(self, msg: Message) -> Message | None:
+        """Send `msg` and wait for its reply (None if lost, refused or unreachable),
+        recording both; the reply is not handed to the actor."""
+        stamp = self.recorder.tick()
+        msg = named(msg, f"{self.name}.{stamp}")
+        fields: dict[str, Any] = msg.to_json()
+        self.recorder.record("sent", lamport=stamp, **fields)
+        return self.exchange(msg, stamp)
+
+    def exchange(self, msg: Message, stamp: int) -> Message | None:
+        """One call: the request out, the verified reply back (None: recorded why)."""
         body = encode(msg, stamp, self._proofs_for(msg)).SerializeToString()
         frame = self.keys.sign(self.name, msg.dst, "Deliver", body)
         outcome = call(self.channels, msg.dst, "Deliver", frame, RPC_TIMEOUT, self.retry_for)
@@ -154,7 +171,7 @@ class RpcTransport:
                 tag=None if msg.tag is None else msg.tag.to_json(),
                 reason=f"{outcome.status}: {outcome.detail}"[:200],
             )  # fmt: skip
-            return
+            return None
         try:
             reply_frame = outcome.reply
             self.keys.verify(reply_frame, self.name, REPLY_RPC)
@@ -163,10 +180,10 @@ class RpcTransport:
                 raise Unauthenticated(f"a reply from {msg.dst} signed as {reply_frame.sender}")
         except (Unauthenticated, BadFrame) as error:
             self.recorder.record("bad-message", node=self.name, error=str(error), message="")
-            return
+            return None
         self.recorder.observe(w.lamport)
         self._keep_proof(reply, reply_frame)
-        self.actor().receive(reply)
+        return reply
 
     def stop(self) -> None:
         self.stopped = True

@@ -87,3 +87,24 @@ def test_a_killed_server_restarts_with_its_store_and_catches_up(cluster3: Layout
             time.sleep(0.05)
     operator.close()
     assert audit(cluster3) == []
+
+
+def test_a_server_down_during_a_role_change_catches_up_when_restarted(cluster3: Layout) -> None:
+    operator = Operator(cluster3)
+    operator.kill("s2")
+    assert operator.transform("c4")["text"] == "installed epoch 1: servers s1, s2, s3, c4"
+    with ClusterClient(cluster3, "c5") as c5:
+        assert c5.pay(4, "c6") == Ok(2)
+    operator.restart("s2")
+    epochs = {r.name: r.epoch for r in operator.status()}
+    assert epochs == {"manager": 1, "s1": 1, "s2": 1, "s3": 1, "c4": 1}
+    store = operator.store("s2")
+    assert store is not None and store[4] == (1, "c5")  # its own store: it missed the pay
+    with ClusterClient(cluster3, "c6") as c6:
+        assert c6.pay(4, "c1") == Ok(3)  # epoch 1 messages are no longer held at s2
+        deadline = time.monotonic() + 5
+        while (store := operator.store("s2")) is None or store[4] != (3, "c1"):
+            assert time.monotonic() < deadline, store
+            time.sleep(0.05)
+    operator.close()
+    assert audit(cluster3) == []
