@@ -35,6 +35,15 @@ from impl.tokens.actor import Actor
 from impl.tokens.messages import Message
 
 RPC_TIMEOUT = 30.0  # a server holds a message of a newer epoch for up to 20 s
+# gRPC shares connections (subchannels) between channels of a process, with their
+# reconnect backoff (up to 2 minutes): a restarted server would stay unreachable.
+# Each channel gets its own, and retries within half a second.
+CHANNEL_OPTIONS = [
+    ("grpc.use_local_subchannel_pool", 1),
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 500),
+]
 
 
 class Channels:
@@ -56,7 +65,7 @@ class Channels:
                 return None
             if known is not None:  # a restarted process: a fresh channel, not one in backoff
                 self._retired.append(known[1])  # other calls may still be on it
-            channel = grpc.insecure_channel(f"127.0.0.1:{run['port']}")
+            channel = grpc.insecure_channel(f"127.0.0.1:{run['port']}", options=CHANNEL_OPTIONS)
             stub = TokenNodeStub(channel)  # type: ignore[no-untyped-call]
             self._stubs[name] = (run["port"], channel, stub)
             return stub
