@@ -21,7 +21,7 @@ from impl.tokens.operations import Ok, Tokens
 from tests.impl.cluster.conftest import start, stop_everything
 
 CLIENTS = ("c1", "c2", "c3", "c4")
-SECONDS = 20.0
+ROUNDS = 10  # each kills one or two of the five servers, then restarts them
 
 
 @pytest.fixture()
@@ -66,8 +66,7 @@ def test_acknowledged_pays_survive_kills_and_restarts(cluster: Layout) -> None:
         t.start()
     rng = random.Random(5)
     kills = 0
-    deadline = time.monotonic() + SECONDS
-    while time.monotonic() < deadline:
+    for _ in range(ROUNDS):
         victims = rng.sample(["s1", "s2", "s3", "s4", "s5"], rng.choice([1, 2]))
         for v in victims:
             operator.kill(v)
@@ -81,7 +80,7 @@ def test_acknowledged_pays_survive_kills_and_restarts(cluster: Layout) -> None:
         t.join(timeout=40)
     assert not any(t.is_alive() for t in threads)
     print(f"{kills} kills, {len(acked)} acknowledged pays")
-    assert kills >= 10 and len(acked) >= 50, (kills, len(acked))
+    assert len(acked) >= 50, (kills, len(acked))
 
     # every acknowledged pay is on a quorum of (restarted) stores, at its version or later
     snap, missing = snapshot(cluster)
