@@ -64,6 +64,9 @@ main.add_command(run)
 from checker.cli.quorums import quorums  # noqa: E402
 
 main.add_command(quorums)
+from checker.cli.generals import generals  # noqa: E402
+
+main.add_command(generals)
 from checker.cli.cluster import cluster  # noqa: E402
 
 main.add_command(cluster)
