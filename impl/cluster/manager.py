@@ -180,7 +180,7 @@ class ManagerProcess(TokenNodeServicer):
 
 def serve(layout: Layout) -> None:
     process = ManagerProcess(layout)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8), maximum_concurrent_rpcs=64)
     add_TokenNodeServicer_to_server(process, server)  # type: ignore[no-untyped-call]
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()

@@ -53,6 +53,7 @@ REPLIES = {
     "SYNC_WRITE": "SYNC_ACK",
 }
 MAX_MESSAGE = 512 * 1024
+MAX_CALLS = 256
 
 
 def _reply_key(kind: str, peer: str, msg: Message) -> tuple[Any, ...]:
@@ -276,6 +277,7 @@ def serve(layout: Layout, name: str, port: int, join_epoch: int | None) -> None:
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=32),
         options=[("grpc.max_receive_message_length", MAX_MESSAGE)],
+        maximum_concurrent_rpcs=MAX_CALLS,  # beyond: refused at once (RESOURCE_EXHAUSTED)
     )
     add_TokenNodeServicer_to_server(process, server)  # type: ignore[no-untyped-call]
     bound = server.add_insecure_port(f"127.0.0.1:{port}")
