@@ -15,6 +15,7 @@ servers' time inside SQLite commits (fsync).
 
     python3 benchmarks/bench_cluster.py                 # 2 s per measurement
     python3 benchmarks/bench_cluster.py --seconds 5 --servers 3
+    python3 benchmarks/bench_cluster.py --no-trace      # servers write no trace
 """
 
 from __future__ import annotations
@@ -90,10 +91,11 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def measure(servers: int, faulty: bool, seconds: float) -> dict[str, float]:
+def measure(servers: int, faulty: bool, seconds: float, trace: bool) -> dict[str, float]:
     layout = Layout(Path(tempfile.mkdtemp(prefix="bench-cluster-")) / "cluster")
     names = [f"s{i}" for i in range(1, servers + 1)]
-    started = up(layout, servers, names[: maxf(servers)] if faulty else [], 0.3 if faulty else 0.0)
+    faults = names[: maxf(servers)] if faulty else []
+    started = up(layout, servers, faults, 0.3 if faulty else 0.0, trace=trace)
     pids = [pid for name, pid, _ in started if name != "manager"]
     clients = [ClusterClient(layout, c) for c in CLIENTS]
     try:
@@ -147,12 +149,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="per throughput measurement")
     parser.add_argument("--servers", type=int, nargs="*", default=[3, 5, 7])
+    parser.add_argument(
+        "--no-trace", action="store_true", help="servers keep no trace (cluster up --no-trace)"
+    )
     args = parser.parse_args()
     print(f"{'servers':>7} {'faults':<22} {'pays/s':>7} {'median ms':>10} {'p99 ms':>8} "
           f"{'OK':>5} {'client CPU':>10} {'servers CPU':>11} {'commit ms/pay':>13}")  # fmt: skip
     for servers in args.servers:
         for faulty in (False, True):
-            r = measure(servers, faulty, args.seconds)
+            r = measure(servers, faulty, args.seconds, not args.no_trace)
             label = f"{maxf(servers)} faulty, drop 30%" if faulty else "none"
             print(
                 f"{servers:>7} {label:<22} {r['pays_per_s']:>7.0f} {r['median_ms']:>10.2f} "

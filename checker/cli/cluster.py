@@ -60,12 +60,18 @@ def cluster() -> None:
 @click.option("--faulty", default="", metavar="S1,S2", help="Servers that lose messages.")
 @click.option("--drop", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Probability that a faulty server loses a request or a reply.")  # fmt: skip
+@click.option(
+    "--trace/--no-trace",
+    default=True,
+    show_default=True,
+    help="Servers record their events in DIR/traces (JSON Lines, Lamport clocks).",
+)
 @data_option
-def up_command(servers: int, faulty: str, drop: float, data: str) -> None:
+def up_command(servers: int, faulty: str, drop: float, trace: bool, data: str) -> None:
     """Start the manager and N servers; print their ports."""
     names = [s.strip() for s in faulty.split(",") if s.strip()]
     try:
-        started = up(Layout(data), servers, names, drop)
+        started = up(Layout(data), servers, names, drop, trace=trace)
     except ClusterError as error:
         _fail(error)
     for name, pid, port in started:

@@ -36,6 +36,7 @@ class ClusterFile:
     faulty: list[str] = field(default_factory=list)
     drop: float = 0.0
     configs: list[tuple[int, list[str]]] = field(default_factory=list)
+    trace: bool = True  # servers write DIR/traces/NAME.jsonl
 
     @property
     def nodes(self) -> list[str]:
@@ -60,6 +61,7 @@ class ClusterFile:
             "faulty": self.faulty,
             "drop": self.drop,
             "configs": [{"epoch": e, "servers": s} for e, s in self.configs],
+            "trace": self.trace,
         }
 
 
@@ -113,6 +115,7 @@ class Layout:
                 faulty=[str(s) for s in raw["faulty"]],
                 drop=float(raw["drop"]),
                 configs=[(int(c["epoch"]), [str(s) for s in c["servers"]]) for c in raw["configs"]],
+                trace=bool(raw.get("trace", True)),
             )
         except (ValueError, KeyError, TypeError) as error:
             raise BadData(

@@ -165,6 +165,7 @@ def up(
     drop: float = 0.0,
     tokens: int = TOKENS,
     clients: int = CLIENTS,
+    trace: bool = True,
 ) -> list[tuple[str, int, int]]:
     """Create the data folder and start the manager and the servers."""
     if not MIN_SERVERS <= servers <= MAX_SERVERS:
@@ -199,7 +200,7 @@ def up(
         raise BadData(f"--drop: expected a probability in 0..1, got {drop}")
     data = ClusterFile(
         servers=names, clients=[f"c{i}" for i in range(1, clients + 1)], tokens=tokens,
-        faulty=sorted(set(faulty)), drop=drop, configs=[(0, names)],
+        faulty=sorted(set(faulty)), drop=drop, configs=[(0, names)], trace=trace,
     )  # fmt: skip
     layout.make_dirs()
     for name in [*data.nodes, MANAGER]:

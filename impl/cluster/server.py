@@ -120,7 +120,7 @@ class ServerProcess(TokenNodeServicer):
                 self.durable.save(State(join_epoch, None, tuple(servers)))
         state = self.durable.load()
         clock = last_clock(layout.trace(name))
-        trace = open(layout.trace(name), "a", buffering=1)  # noqa: SIM115
+        trace = open(layout.trace(name), "a", buffering=1) if self.cluster.trace else None  # noqa: SIM115
         self.recorder = LamportRecorder(name, sink=trace, header={"params": params.to_json()})
         self.recorder.observe(clock)
         self.router = ReplyRouter(self.recorder)
