@@ -49,7 +49,15 @@ class ClusterClient:
         epoch, servers = cluster.current
         if name in servers:
             raise NotAClient(f"{name} is a server now, not a client; name a current client")
-        self._lock_file = open(layout.root / "ops" / name, "a+")  # noqa: SIM115
+        if keys is None:
+            keys = Keys(load_keys(layout.root / "keys", [name, *cluster.nodes]))
+        try:
+            self._lock_file = open(layout.root / "ops" / name, "a+")  # noqa: SIM115
+        except OSError as error:
+            raise BadData(
+                f"{layout.root / 'ops' / name}: cannot open ({error.strerror}); "
+                f"is --data the folder of a cluster started by `check cluster up`?"
+            ) from error
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
@@ -76,8 +84,6 @@ class ClusterClient:
         # the same client's next process continues its Lamport clock: causality across runs
         self.recorder.observe(int(clock) if clock.isdigit() else 0)
         self.env.nodes[name] = self.node
-        if keys is None:
-            keys = Keys(load_keys(layout.root / "keys", [name, *cluster.nodes]))
         self.transport = RpcTransport(lambda: self.node, layout, keys, self.recorder)
         self.env.transport = self.transport
         self._stop = threading.Event()

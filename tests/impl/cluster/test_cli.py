@@ -90,6 +90,14 @@ def test_bad_input_is_one_line_and_exit_2(data: str, tmp_path: Path) -> None:
         ("transform", "s1", "--data", data),  # 3 servers: none may leave
         ("up", "--servers", "3", "--data", data),  # already running there
     ]
+    broken = tmp_path / "broken"
+    (broken / "keys").mkdir(parents=True)
+    (broken / "cluster.json").write_text("{not json")
+    cases.append(("status", "--data", str(broken)))
+    keyless = tmp_path / "keyless"
+    keyless.mkdir()
+    (keyless / "cluster.json").write_text((Path(data) / "cluster.json").read_text())
+    cases.append(("pay", "c1", "0", "c2", "--data", str(keyless)))
     for args in cases:
         result = run(*args)
         assert result.exit_code == 2, (args, result.output)
