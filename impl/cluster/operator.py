@@ -125,10 +125,21 @@ class Operator:
         kill(run["pid"], signal.SIGKILL)
         return run["pid"]
 
+    def restart_manager(self) -> tuple[int, int]:
+        """Start the manager again: it reads the installed configuration from
+        cluster.json (a change in progress when it died is lost)."""
+        run = self.layout.read_run(MANAGER)
+        if run is not None and alive(run["pid"]):
+            raise BadData(f"restart: the manager is running (pid {run['pid']})")
+        pid = spawn(self.layout, MANAGER_MODULE, MANAGER)
+        return pid, wait_ready(self.layout, MANAGER, pid)
+
     def restart(self, name: str) -> tuple[int, int]:
         """Start a killed server again on its old port, with its store; if role
         changes were installed while it was down, the manager brings it to the
         installed epoch (Manager process `catch_up`)."""
+        if name == MANAGER:
+            return self.restart_manager()
         if name not in self.server_names():
             raise BadData(f"restart: {name!r} is not a server of this cluster")
         run = self.layout.read_run(name)
