@@ -134,6 +134,7 @@ class ServerProcess(TokenNodeServicer):
         self.handled = 0
         self.lost = 0  # requests and replies lost to the injected omission fault
         self.save_seconds = 0.0  # time in SQLite commits (fsync), for the benchmark
+        self.stop_event = threading.Event()
 
     # -- helpers -----------------------------------------------------------
 
@@ -264,8 +265,6 @@ class ServerProcess(TokenNodeServicer):
                 "commits": self.durable.commits,
                 "save_seconds": round(self.save_seconds, 4),
             }
-
-    stop_event = threading.Event()
 
     def stop_soon(self) -> None:
         time.sleep(0.1)

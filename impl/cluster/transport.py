@@ -112,14 +112,12 @@ class RpcTransport:
         keys: Keys,
         recorder: LamportRecorder,
         retry_for: float = 5.0,
-        is_server: Callable[[str, int], bool] = lambda name, epoch: True,
     ) -> None:
         self.actor = actor
         self.name = recorder.process
         self.keys = keys
         self.recorder = recorder
         self.retry_for = retry_for
-        self.is_server = is_server
         self.channels = Channels(layout)
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix=f"rpc-{self.name}")
         self._lock = threading.Lock()
