@@ -172,7 +172,12 @@ class ServerProcess(TokenNodeServicer):
         assert msg.tag is not None
         if msg.tag.client != frame.sender:
             raise Unauthenticated(f"{frame.sender} sent a phase of {msg.tag.client}")
-        if frame.sender in (self.servers_of(msg.tag.epoch) or ()):
+        servers = self.servers_of(msg.tag.epoch)
+        if servers is None:  # else it would be held, tying up a call for HOLD seconds
+            raise Unauthenticated(
+                f"{frame.sender} sent a phase of epoch {msg.tag.epoch}, which was never installed"
+            )
+        if frame.sender in servers:
             raise Unauthenticated(
                 f"{frame.sender} is a server of epoch {msg.tag.epoch}, not a client"
             )

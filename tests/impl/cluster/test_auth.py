@@ -212,6 +212,10 @@ def test_senders_outside_the_configuration_are_refused(cluster: Layout, attacker
     outcome = s2.deliver("s1", s2.frame(msg, "s2"))
     assert outcome.status == "refused" and "is a server of epoch 0" in outcome.detail
     s2.close()
+    # a phase of an epoch that was never installed would only be held: refused
+    msg = Message("READ", "c6", "s1", Tag("c6", 1, "read", 99), {"token": 0})
+    outcome = attacker.deliver("s1", attacker.frame(msg, "c6"))
+    assert outcome.status == "refused" and "never installed" in outcome.detail
     assert stores(cluster) == before
 
 
