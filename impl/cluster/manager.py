@@ -123,8 +123,11 @@ class ManagerProcess(TokenNodeServicer):
         config = self.env.board.get()
         if name not in config.servers:
             raise Refused(f"{name} is not a server of epoch {config.epoch}")
-        outcome = call(self.channels, name, "Control", self.keys.sign(MANAGER, name, "Control",
-                       wire.Command(verb="status").SerializeToString()), 5.0, 2.0)  # fmt: skip
+        body = wire.Command(verb="status").SerializeToString()
+        outcome = call(
+            self.channels, name, "Control",
+            lambda: self.keys.sign(MANAGER, name, "Control", body), 5.0, 2.0,
+        )  # fmt: skip
         if outcome.status != "ok":
             raise Refused(f"{name} does not answer: {outcome.detail}")
         entered = []

@@ -49,8 +49,10 @@ class Operator:
 
     def control(self, name: str, verb: str, node: str = "", timeout: float = 5.0) -> wire.Outcome:
         body = wire.Command(verb=verb, node=node).SerializeToString()
-        frame = self.keys.sign(MANAGER, name, "Control", body)
-        return call(self.channels, name, "Control", frame, timeout, retry_for=1.0)
+        return call(
+            self.channels, name, "Control",
+            lambda: self.keys.sign(MANAGER, name, "Control", body), timeout, retry_for=1.0,
+        )  # fmt: skip
 
     def close(self) -> None:
         self.channels.close()

@@ -79,9 +79,17 @@ class Channels:
 
 
 def call(
-    channels: Channels, name: str, rpc: str, frame: wire.Frame, timeout: float, retry_for: float
+    channels: Channels,
+    name: str,
+    rpc: str,
+    sign: Callable[[], wire.Frame],
+    timeout: float,
+    retry_for: float,
 ) -> wire.Outcome:
-    """One unary call to `name`, retried while its process cannot be reached."""
+    """One unary call to `name`, retried while its process cannot be reached.
+    Each attempt is signed afresh: a server restarted meanwhile refuses a nonce
+    older than its start, and the sender's own retry is no replay. (Retrying is
+    safe: every request is idempotent, a WRITE and a SYNC_WRITE included.)"""
     deadline = time.monotonic() + retry_for
     refresh = False
     while True:
@@ -90,7 +98,7 @@ def call(
             if stub is None:
                 raise ConnectionError(f"{name} has no running process")
             method = stub.Deliver if rpc == "Deliver" else stub.Control
-            outcome: wire.Outcome = method(frame, timeout=timeout)
+            outcome: wire.Outcome = method(sign(), timeout=timeout)
             return outcome
         except (grpc.RpcError, ConnectionError) as error:
             code = error.code() if isinstance(error, grpc.RpcError) else None
@@ -170,8 +178,11 @@ class RpcTransport:
     def exchange(self, msg: Message, stamp: int) -> Message | None:
         """One call: the request out, the verified reply back (None: recorded why)."""
         body = encode(msg, stamp, self._proofs_for(msg)).SerializeToString()
-        frame = self.keys.sign(self.name, msg.dst, "Deliver", body)
-        outcome = call(self.channels, msg.dst, "Deliver", frame, RPC_TIMEOUT, self.retry_for)
+        outcome = call(
+            self.channels, msg.dst, "Deliver",
+            lambda: self.keys.sign(self.name, msg.dst, "Deliver", body),
+            RPC_TIMEOUT, self.retry_for,
+        )  # fmt: skip
         if outcome.status != "ok" or not outcome.HasField("reply"):
             self.recorder.record(
                 "dropped", id=msg.id, kind=msg.kind, src=msg.src, dst=msg.dst,
