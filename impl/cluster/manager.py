@@ -114,6 +114,16 @@ class ManagerProcess(TokenNodeServicer):
         answer = handle.wait(TRANSFORM_TIMEOUT)
         return {**answer.to_json(), "text": str(answer)}
 
+    def _epoch_of(self, name: str) -> int:
+        body = wire.Command(verb="status").SerializeToString()
+        outcome = call(
+            self.channels, name, "Control",
+            lambda: self.keys.sign(MANAGER, name, "Control", body), 5.0, 2.0,
+        )  # fmt: skip
+        if outcome.status != "ok":
+            raise Refused(f"{name} does not answer: {outcome.detail}")
+        return int(json.loads(outcome.json)["epoch"])
+
     def catch_up(self, name: str) -> list[int]:
         """Bring a server that missed role changes (it was down) to the installed
         epoch, one SYNC_WRITE per epoch it missed, as the epoch rule requires (a
@@ -123,22 +133,17 @@ class ManagerProcess(TokenNodeServicer):
         config = self.env.board.get()
         if name not in config.servers:
             raise Refused(f"{name} is not a server of epoch {config.epoch}")
-        body = wire.Command(verb="status").SerializeToString()
-        outcome = call(
-            self.channels, name, "Control",
-            lambda: self.keys.sign(MANAGER, name, "Control", body), 5.0, 2.0,
-        )  # fmt: skip
-        if outcome.status != "ok":
-            raise Refused(f"{name} does not answer: {outcome.detail}")
-        entered = []
+        entered: list[int] = []
         cluster = self.layout.read()
-        for epoch in range(json.loads(outcome.json)["epoch"] + 1, config.epoch + 1):
-            servers = cluster.servers_of(epoch) or list(config.servers)
-            payload = {"epoch": epoch, "servers": servers, "entries": []}
+        # re-read its epoch each time: a SYNC_WRITE retried from the change itself
+        # may reach it first (then ours is discarded, and it has moved all the same)
+        while (epoch := self._epoch_of(name)) < config.epoch:
+            servers = cluster.servers_of(epoch + 1) or list(config.servers)
+            payload = {"epoch": epoch + 1, "servers": servers, "entries": []}
             reply = self.transport.request(Message("SYNC_WRITE", MANAGER, name, None, payload))
-            if reply is None or reply.kind != "SYNC_ACK":
-                raise Refused(f"{name} did not acknowledge SYNC_WRITE({epoch})")
-            entered.append(epoch)
+            if (reply is None or reply.kind != "SYNC_ACK") and self._epoch_of(name) <= epoch:
+                raise Refused(f"{name} did not enter epoch {epoch + 1}")
+            entered.append(epoch + 1)
         return entered
 
     def Deliver(self, frame: wire.Frame, context: object) -> wire.Outcome:

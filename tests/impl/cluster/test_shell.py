@@ -43,7 +43,8 @@ def test_the_shell_pays_kills_restarts_and_compares_with_a_fault_free_rerun(
     ]
     assert lines[2].startswith("killed s3 (pid ")
     assert lines[4].startswith("restarted s3: pid ")
-    assert lines[5].split()[:2] == ["0:v2", "c2"]  # s3 was down for version 3: durable, behind
+    # s3 kept version 2 across its kill; version 3 too if the pay's retry reached it
+    assert lines[5].split()[:2] in (["0:v2", "c2"], ["0:v3", "c3"])
     assert "manager: transform(c4) -> installed epoch 1: servers s1, s2, s3, c4" in lines
     assert any(line.startswith("c5: gettokens(c3) -> [(0, 3), ") for line in lines)
     assert any(line.startswith("error: unknown command 'bogus'") for line in lines)
