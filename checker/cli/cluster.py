@@ -116,6 +116,9 @@ def _client_op(
             answer = op(c)
     except (ClusterError, ImplError) as error:
         _fail(error)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: {client}'s operation may still complete", err=True)
+        sys.exit(3)
     click.echo(answer)
 
 
