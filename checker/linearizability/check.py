@@ -57,8 +57,9 @@ class Result:
         return EXIT_CODES[self.verdict]
 
 
-def check(history: History, model: SequentialModel, timeout: float | None = None,
-          fast: bool = True) -> Result:
+def check(
+    history: History, model: SequentialModel, timeout: float | None = None, fast: bool = True
+) -> Result:
     """Raises HistoryError (line and field) if the model rejects an operation."""
     started = time.monotonic()
     deadline = None if timeout is None else started + timeout
@@ -94,6 +95,15 @@ def check(history: History, model: SequentialModel, timeout: float | None = None
         else:
             unknown.append(key)
     verdict = ILLEGAL if failure else UNKNOWN if unknown else OK
-    return Result(verdict, model.name, len(history.operations), len(part.keys),
-                  time.monotonic() - started, failure, tuple(unknown), orders,
-                  decided_fast, len(orders) - decided_fast + (failure is not None))
+    return Result(
+        verdict,
+        model.name,
+        len(history.operations),
+        len(part.keys),
+        time.monotonic() - started,
+        failure,
+        tuple(unknown),
+        orders,
+        decided_fast,
+        len(orders) - decided_fast + (failure is not None),
+    )

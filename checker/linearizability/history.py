@@ -56,5 +56,7 @@ class History:
 
     @property
     def events(self) -> int:
-        return max((op.ret if op.ret is not None else op.call for op in self.operations),
-                   default=-1) + 1
+        return (
+            max((op.ret if op.ret is not None else op.call for op in self.operations), default=-1)
+            + 1
+        )

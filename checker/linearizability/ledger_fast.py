@@ -107,12 +107,14 @@ def _chains(part: LedgerPartition, verdicts: dict[int, FastVerdict]) -> dict[int
             other = writes[p.token].get(out[1])
             if other is not None:
                 verdicts[p.token] = FastVerdict(
-                    False, f"two pays answered OK({out[1]}): operations {other.op} and {p.op}")
+                    False, f"two pays answered OK({out[1]}): operations {other.op} and {p.op}"
+                )
             writes[p.token][out[1]] = p
         else:
             if out[2] == p.client:
                 verdicts[p.token] = FastVerdict(
-                    False, f"operation {p.op}: NOT_OWNER names the caller {p.client} as owner")
+                    False, f"operation {p.op}: NOT_OWNER names the caller {p.client} as owner"
+                )
             pinned[p.token].append((out[1], out[2], p.call, p.ret, p.op, "NOT_OWNER"))
     for r in part.reads:
         if r.tokens is not None:
@@ -140,8 +142,10 @@ def _chains(part: LedgerPartition, verdicts: dict[int, FastVerdict]) -> dict[int
         if not why:
             for v, owner, _, _, op, what in pinned[t]:
                 if owners[v - v0] != owner:
-                    why = (f"operation {op}: {what} says version {v} is owned by {owner}, "
-                           f"but pays make it {owners[v - v0]}'s")
+                    why = (
+                        f"operation {op}: {what} says version {v} is owned by {owner}, "
+                        f"but pays make it {owners[v - v0]}'s"
+                    )
                     break
         if why.startswith("version") and t in pending:
             verdicts[t] = FastVerdict(None, why + " (an unfinished pay may have)")
@@ -168,21 +172,26 @@ def _schedule(chain: _Token, scale: int) -> str:
         for call, _, _ in chain.reads[i - 1]:
             low = max(low, call * scale + 1)
         if low >= w.ret * scale:
-            return (f"operation {w.op} (pay writing version {chain.v0 + i}) must come after "
-                    f"reads of version {chain.v0 + i - 1} or writes before it, but it returned "
-                    "earlier")
+            return (
+                f"operation {w.op} (pay writing version {chain.v0 + i}) must come after "
+                f"reads of version {chain.v0 + i - 1} or writes before it, but it returned "
+                "earlier"
+            )
         points.append(low)
     for i, reads in enumerate(chain.reads):
         for _, ret, op in reads:
             if points[i] >= ret * scale:
-                return (f"operation {op} read version {chain.v0 + i}, but it returned before "
-                        f"that version could have been written")
+                return (
+                    f"operation {op} read version {chain.v0 + i}, but it returned before "
+                    f"that version could have been written"
+                )
     chain.points = points
     return ""
 
 
-def _negative_reads(part: LedgerPartition, tokens: dict[int, _Token], scale: int,
-                    verdicts: dict[int, FastVerdict]) -> set[int]:
+def _negative_reads(
+    part: LedgerPartition, tokens: dict[int, _Token], scale: int, verdicts: dict[int, FastVerdict]
+) -> set[int]:
     """Sweep the write points and gettokens calls in time order; return the tokens
     that got a new constraint."""
     events: list[tuple[int, int, Hashable]] = []
@@ -214,15 +223,20 @@ def _negative_reads(part: LedgerPartition, tokens: dict[int, _Token], scale: int
         for t in sorted(owned[r.owner].difference(r.tokens)):
             chain = tokens[t]
             a = current[t]
-            b = bisect.bisect_left(chain.points, r.ret * scale) - 1 if r.ret < INFINITY else len(
-                chain.points) - 1
+            b = (
+                bisect.bisect_left(chain.points, r.ret * scale) - 1
+                if r.ret < INFINITY
+                else len(chain.points) - 1
+            )
             if chain.owners[b] != r.owner or chain.run_start[b] > a:
                 continue  # some version in the call's window is someone else's
             before = chain.run_start[b] - 1
             if before < 0:
                 verdicts[t] = FastVerdict(
-                    False, f"operation {r.op}: gettokens({r.owner}) omits token {t}, which "
-                    f"{r.owner} owns from before the call to its end")
+                    False,
+                    f"operation {r.op}: gettokens({r.owner}) omits token {t}, which "
+                    f"{r.owner} owns from before the call to its end",
+                )
                 dirty.discard(t)
                 del tokens[t]
                 for s in owned.values():

@@ -54,17 +54,23 @@ def _fail(history: History, op: Operation, field_name: str, problem: str) -> His
     return HistoryError(history.source, line, field_name, problem)
 
 
-def _int(history: History, op: Operation, where: Mapping[str, Any], name: str, prefix: str,
-         minimum: int = 0) -> int:
+def _int(
+    history: History,
+    op: Operation,
+    where: Mapping[str, Any],
+    name: str,
+    prefix: str,
+    minimum: int = 0,
+) -> int:
     value = where.get(name)
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise _fail(history, op, f"{prefix}.{name}",
-                    f"expected an integer >= {minimum}, got {value!r}")
+        raise _fail(
+            history, op, f"{prefix}.{name}", f"expected an integer >= {minimum}, got {value!r}"
+        )
     return value
 
 
-def _str(history: History, op: Operation, where: Mapping[str, Any], name: str,
-         prefix: str) -> str:
+def _str(history: History, op: Operation, where: Mapping[str, Any], name: str, prefix: str) -> str:
     value = where.get(name)
     if not isinstance(value, str) or not value:
         raise _fail(history, op, f"{prefix}.{name}", f"expected a name, got {value!r}")
@@ -88,8 +94,11 @@ class LedgerPartition:
         return self.initial[key]
 
     def calls(self, key: Hashable) -> list[Call]:
-        out = [Call(p.op, p.call, p.ret, ("pay", p.client, p.to), p.output)
-               for p in self.pays if p.token == key]
+        out = [
+            Call(p.op, p.call, p.ret, ("pay", p.client, p.to), p.output)
+            for p in self.pays
+            if p.token == key
+        ]
         for r in self.reads:
             if r.tokens is None:
                 output: Hashable = PENDING
@@ -111,8 +120,9 @@ class TokensModel:
         clients = init.get("clients", 6)
         for name, value in (("tokens", tokens), ("clients", clients)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise HistoryError(history.source, 1, f"init.{name}",
-                                   f"expected an integer >= 1, got {value!r}")
+                raise HistoryError(
+                    history.source, 1, f"init.{name}", f"expected an integer >= 1, got {value!r}"
+                )
         part = LedgerPartition({t: (1, f"c{t % clients + 1}") for t in range(tokens)})
         for op in history.operations:
             ret = INFINITY if op.ret is None else op.ret
@@ -120,8 +130,12 @@ class TokensModel:
             if op.op == "pay":
                 token = _int(history, op, op.args, "token", "args")
                 if token not in part.initial:
-                    raise _fail(history, op, "args.token",
-                                f"token {token} is not in 0..{tokens - 1} (init.tokens={tokens})")
+                    raise _fail(
+                        history,
+                        op,
+                        "args.token",
+                        f"token {token} is not in 0..{tokens - 1} (init.tokens={tokens})",
+                    )
                 to = _str(history, op, op.args, "to", "args")
                 output: tuple[Any, ...] = PENDING
                 if out is not None:
@@ -132,8 +146,12 @@ class TokensModel:
                     elif answer == "NOT_OWNER":
                         output = ("not_owner", version, _str(history, op, out, "owner", "output"))
                     else:
-                        raise _fail(history, op, "output.answer",
-                                    f"{answer!r}: a pay answers OK or NOT_OWNER")
+                        raise _fail(
+                            history,
+                            op,
+                            "output.answer",
+                            f"{answer!r}: a pay answers OK or NOT_OWNER",
+                        )
                 part.pays.append(PayRecord(op.id, op.call, ret, token, op.process, to, output))
             elif op.op == "gettokens":
                 owner = _str(history, op, op.args, "owner", "args")
@@ -144,28 +162,44 @@ class TokensModel:
         return part
 
     @staticmethod
-    def _owned(history: History, op: Operation, out: Mapping[str, Any],
-               initial: Mapping[int, tuple[int, str]]) -> dict[int, int]:
+    def _owned(
+        history: History,
+        op: Operation,
+        out: Mapping[str, Any],
+        initial: Mapping[int, tuple[int, str]],
+    ) -> dict[int, int]:
         if out.get("answer") != "TOKENS":
-            raise _fail(history, op, "output.answer",
-                        f"{out.get('answer')!r}: gettokens answers TOKENS")
+            raise _fail(
+                history, op, "output.answer", f"{out.get('answer')!r}: gettokens answers TOKENS"
+            )
         pairs = out.get("tokens")
         if not isinstance(pairs, list):
-            raise _fail(history, op, "output.tokens",
-                        f"expected a list of [token, version], got {pairs!r}")
+            raise _fail(
+                history, op, "output.tokens", f"expected a list of [token, version], got {pairs!r}"
+            )
         owned: dict[int, int] = {}
         for pair in pairs:
-            if (not isinstance(pair, list) or len(pair) != 2
-                    or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
-                    or pair[0] not in initial or pair[0] in owned or pair[1] < 1):
-                raise _fail(history, op, "output.tokens",
-                            f"{pair!r}: expected [token, version], each token once, tokens "
-                            f"0..{len(initial) - 1}, versions >= 1")
+            if (
+                not isinstance(pair, list)
+                or len(pair) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
+                or pair[0] not in initial
+                or pair[0] in owned
+                or pair[1] < 1
+            ):
+                raise _fail(
+                    history,
+                    op,
+                    "output.tokens",
+                    f"{pair!r}: expected [token, version], each token once, tokens "
+                    f"0..{len(initial) - 1}, versions >= 1",
+                )
             owned[pair[0]] = pair[1]
         return owned
 
-    def step(self, state: tuple[int, str], input: tuple[Any, ...],
-             output: Hashable) -> tuple[bool, tuple[int, str]]:
+    def step(
+        self, state: tuple[int, str], input: tuple[Any, ...], output: Hashable
+    ) -> tuple[bool, tuple[int, str]]:
         version, owner = state
         if input[0] == "pay":
             if owner == input[1]:
@@ -204,14 +238,19 @@ class RegisterPartition:
         return self.by_key[key]
 
 
-def _value(history: History, op: Operation, where: Mapping[str, Any], name: str,
-           prefix: str) -> Hashable:
+def _value(
+    history: History, op: Operation, where: Mapping[str, Any], name: str, prefix: str
+) -> Hashable:
     if name not in where:
         raise _fail(history, op, f"{prefix}.{name}", "missing")
     value = where[name]
     if isinstance(value, (list, dict)):
-        raise _fail(history, op, f"{prefix}.{name}",
-                    f"expected a number, string, boolean or null, got {value!r}")
+        raise _fail(
+            history,
+            op,
+            f"{prefix}.{name}",
+            f"expected a number, string, boolean or null, got {value!r}",
+        )
     return value  # type: ignore[no-any-return]
 
 
@@ -225,8 +264,12 @@ class RegisterModel:
     def partition(self, history: History) -> RegisterPartition:
         initial = history.init.get("value")
         if isinstance(initial, (list, dict)):
-            raise HistoryError(history.source, 1, "init.value",
-                               f"expected a number, string, boolean or null, got {initial!r}")
+            raise HistoryError(
+                history.source,
+                1,
+                "init.value",
+                f"expected a number, string, boolean or null, got {initial!r}",
+            )
         part = RegisterPartition(initial)
         for op in history.operations:
             key = op.args.get("key")
@@ -243,8 +286,11 @@ class RegisterModel:
                 input = ("write", _value(history, op, op.args, "value", "args"))
                 output = PENDING if out is None else ("ok",)
             elif op.op == "cas" and self.cas:
-                input = ("cas", _value(history, op, op.args, "from", "args"),
-                         _value(history, op, op.args, "to", "args"))
+                input = (
+                    "cas",
+                    _value(history, op, op.args, "from", "args"),
+                    _value(history, op, op.args, "to", "args"),
+                )
                 if out is not None:
                     ok = out.get("ok")
                     if not isinstance(ok, bool):
@@ -257,8 +303,9 @@ class RegisterModel:
             part.by_key.setdefault(key, []).append(Call(op.id, op.call, ret, input, output))
         return part
 
-    def step(self, state: Hashable, input: tuple[Any, ...],
-             output: Hashable) -> tuple[bool, Hashable]:
+    def step(
+        self, state: Hashable, input: tuple[Any, ...], output: Hashable
+    ) -> tuple[bool, Hashable]:
         if input[0] == "read":
             return output == PENDING or output == ("value", state), state
         if input[0] == "write":
@@ -270,5 +317,8 @@ class RegisterModel:
         return f"{input[0]}({', '.join(map(repr, input[1:]))}) -> {_show(output)}"
 
 
-MODELS = {"tokens": TokensModel, "register": RegisterModel,
-          "cas-register": lambda: RegisterModel(cas=True)}
+MODELS = {
+    "tokens": TokensModel,
+    "register": RegisterModel,
+    "cas-register": lambda: RegisterModel(cas=True),
+}

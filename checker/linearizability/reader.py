@@ -54,15 +54,21 @@ def parse_history(lines: Iterable[str], source: str = "<history>") -> History:
         return _from_trace(rows, source)
     if kind is not None and kind != HISTORY_FORMAT:
         raise HistoryError(
-            source, first_line, "format",
+            source,
+            first_line,
+            "format",
             f"unknown format {kind!r}: expected {HISTORY_FORMAT!r} or {TRACE_FORMAT!r}",
         )
     header: Mapping[str, Any] = {}
     if kind == HISTORY_FORMAT:
         header = first
         if first.get("version") != VERSION:
-            raise HistoryError(source, first_line, "version",
-                               f"{first.get('version')!r}: this reader reads version {VERSION}")
+            raise HistoryError(
+                source,
+                first_line,
+                "version",
+                f"{first.get('version')!r}: this reader reads version {VERSION}",
+            )
         rows = rows[1:]
     return _from_history(rows, header, source)
 
@@ -76,13 +82,15 @@ def _rows(lines: Iterable[str], source: str) -> Iterable[tuple[int, dict[str, An
         except json.JSONDecodeError as error:
             raise HistoryError(source, number, "line", f"not JSON: {error.msg}") from None
         if not isinstance(row, dict):
-            raise HistoryError(source, number, "line",
-                               f"expected a JSON object, got {type(row).__name__}")
+            raise HistoryError(
+                source, number, "line", f"expected a JSON object, got {type(row).__name__}"
+            )
         yield number, row
 
 
-def _field(row: Mapping[str, Any], name: str, kind: type | tuple[type, ...], source: str,
-           line: int) -> Any:
+def _field(
+    row: Mapping[str, Any], name: str, kind: type | tuple[type, ...], source: str, line: int
+) -> Any:
     value = row.get(name)
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
         expected = " or ".join(k.__name__ for k in _kinds(kind))
@@ -103,26 +111,44 @@ class _Builder:
         self.returns: dict[int, tuple[Mapping[str, Any] | None, float, int, bool]] = {}
         self.open: dict[Any, int] = {}
 
-    def invoke(self, line: int, key: Any, process: str, op: str, args: Mapping[str, Any],
-               time: float) -> None:
+    def invoke(
+        self, line: int, key: Any, process: str, op: str, args: Mapping[str, Any], time: float
+    ) -> None:
         if key in self.open:
-            raise HistoryError(self.source, line, "process",
-                               f"{process} invokes {op} while its operation from line "
-                               f"{self.calls[self.open[key]][0]} is pending "
-                               "(a process is sequential)")
+            raise HistoryError(
+                self.source,
+                line,
+                "process",
+                f"{process} invokes {op} while its operation from line "
+                f"{self.calls[self.open[key]][0]} is pending "
+                "(a process is sequential)",
+            )
         self.open[key] = len(self.calls)
         self.calls.append((line, process, op, args, time))
 
-    def complete(self, line: int, key: Any, output: Mapping[str, Any] | None, time: float,
-                 failed: bool = False) -> None:
+    def complete(
+        self,
+        line: int,
+        key: Any,
+        output: Mapping[str, Any] | None,
+        time: float,
+        failed: bool = False,
+    ) -> None:
         index = self.open.pop(key, None)
         if index is None:
-            raise HistoryError(self.source, line, "process",
-                               f"{key if isinstance(key, str) else key[0]} returns "
-                               "with no pending invocation")
+            raise HistoryError(
+                self.source,
+                line,
+                "process",
+                f"{key if isinstance(key, str) else key[0]} returns with no pending invocation",
+            )
         if time < self.calls[index][4]:
-            raise HistoryError(self.source, line, "time",
-                               f"{time} is before its invocation's time {self.calls[index][4]}")
+            raise HistoryError(
+                self.source,
+                line,
+                "time",
+                f"{time} is before its invocation's time {self.calls[index][4]}",
+            )
         self.returns[index] = (output, time, line, failed)
 
     def build(self, model: str | None, init: Mapping[str, Any]) -> History:
@@ -142,14 +168,24 @@ class _Builder:
             if failed:
                 continue  # certainly did not take effect: not part of the history
             operations.append(
-                Operation(len(operations), process, op, args, output, call_rank[index],
-                          ret_rank.get(index) if output is not None else None, line, ret_line)
+                Operation(
+                    len(operations),
+                    process,
+                    op,
+                    args,
+                    output,
+                    call_rank[index],
+                    ret_rank.get(index) if output is not None else None,
+                    line,
+                    ret_line,
+                )
             )
         return History(tuple(operations), self.source, model, init)
 
 
-def _from_history(rows: list[tuple[int, dict[str, Any]]], header: Mapping[str, Any],
-                  source: str) -> History:
+def _from_history(
+    rows: list[tuple[int, dict[str, Any]]], header: Mapping[str, Any], source: str
+) -> History:
     builder = _Builder(source)
     for line, row in rows:
         process = _field(row, "process", str, source, line)
@@ -167,8 +203,7 @@ def _from_history(rows: list[tuple[int, dict[str, Any]]], header: Mapping[str, A
         elif kind in ("info", "fail"):
             builder.complete(line, process, None, time, failed=kind == "fail")
         else:
-            raise HistoryError(source, line, "type",
-                               f"{kind!r}: expected invoke, ok, fail or info")
+            raise HistoryError(source, line, "type", f"{kind!r}: expected invoke, ok, fail or info")
     init = header.get("init", {})
     if not isinstance(init, dict):
         raise HistoryError(source, 1, "init", f"expected an object, got {init!r}")

@@ -40,14 +40,16 @@ class SearchResult:
     explored: int = 0
 
 
-def search(model: SequentialModel, init: Hashable, calls: Sequence[Call],
-           deadline: float | None = None) -> SearchResult:
+def search(
+    model: SequentialModel, init: Hashable, calls: Sequence[Call], deadline: float | None = None
+) -> SearchResult:
     n = len(calls)
     if n == 0:
         return SearchResult(True)
     # Entries: node 0 is the head; node 1 + 2i is call i's invocation, 2 + 2i its return.
-    order = sorted(range(2 * n), key=lambda e: (calls[e >> 1].ret if e & 1 else calls[e >> 1].call,
-                                                e & 1))
+    order = sorted(
+        range(2 * n), key=lambda e: (calls[e >> 1].ret if e & 1 else calls[e >> 1].call, e & 1)
+    )
     nodes = [0] + [1 + e for e in order]  # list position -> node id
     size = 2 * n + 1
     nxt = [-1] * size
@@ -88,8 +90,9 @@ def search(model: SequentialModel, init: Hashable, calls: Sequence[Call],
             if len(stack) > len(best):
                 best = tuple((e - 1) >> 1 for e, _ in stack)
             if not stack:
-                return SearchResult(False, tuple(calls[i].op for i in best),
-                                    _stuck(calls, best), iterations)
+                return SearchResult(
+                    False, tuple(calls[i].op for i in best), _stuck(calls, best), iterations
+                )
             entry, state = stack.pop()
             linearized &= ~(1 << ((entry - 1) >> 1))
             for node in (entry + 1, entry):  # unlift in reverse order
