@@ -137,7 +137,7 @@ def _chains(part: LedgerPartition, verdicts: dict[int, FastVerdict]) -> dict[int
                 break
             owners.append(w.to)
             writers.append(w)
-        if not why and (any(v < v0 for v in writes[t]) or any(x[0] < v0 for x in pinned[t])):
+        if not why and (any(v <= v0 for v in writes[t]) or any(x[0] < v0 for x in pinned[t])):
             why = f"an answer names a version below the initial {v0}"
         if not why:
             for v, owner, _, _, op, what in pinned[t]:
