@@ -21,4 +21,5 @@ class HistoryError(LinearizabilityError):
         self.line = line
         self.field = field
         self.problem = problem
-        super().__init__(f"{source}:{line}: {field}: {problem}")
+        where = f"{source}:{line}: {field}" if line else source  # line 0: the whole file
+        super().__init__(f"{where}: {problem}")

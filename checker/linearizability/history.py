@@ -40,9 +40,25 @@ class Operation:
 
 
 def _brief(output: Mapping[str, Any]) -> str:
+    """The protocol's own notation where there is one: OK(2), NOT_OWNER(2, c2), [(0, 2)]."""
+    answer = output.get("answer")
+    if answer == "OK":
+        return f"OK({output.get('version')})"
+    if answer == "NOT_OWNER":
+        return f"NOT_OWNER({output.get('version')}, {output.get('owner')})"
+    if answer == "TOKENS" and isinstance(output.get("tokens"), list):
+        pairs = output["tokens"]
+        shown = ", ".join(
+            f"({p[0]}, {p[1]})" if isinstance(p, list) and len(p) == 2 else "?"
+            for p in pairs[:SHOWN_TOKENS]
+        )
+        return f"[{shown}{', ...' if len(pairs) > SHOWN_TOKENS else ''}]"
     if set(output) == {"value"}:
         return repr(output["value"])
-    return ", ".join(f"{k}={v}" for k, v in output.items())
+    return ", ".join(f"{k}={v}" for k, v in output.items()) or "ok"
+
+
+SHOWN_TOKENS = 8
 
 
 @dataclass(frozen=True, slots=True)

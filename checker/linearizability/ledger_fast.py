@@ -61,6 +61,7 @@ class _Token:
     writers: list[PayRecord | None]  # writers[i]: the pay that wrote v0 + i (None for v0)
     reads: list[list[tuple[int, int, int]]]  # per version: (call, ret, op) of pinned reads
     extra: dict[int, int] = field(default_factory=dict)  # version index -> lower bound
+    pushed_by: set[int] = field(default_factory=set)  # gettokens that set an `extra` bound
     points: list[int] = field(default_factory=list)  # points[i]: write point of v0 + i
     run_start: list[int] = field(default_factory=list)  # first index of i's run of one owner
 
@@ -164,6 +165,17 @@ def _chains(part: LedgerPartition, verdicts: dict[int, FastVerdict]) -> dict[int
 
 def _schedule(chain: _Token, scale: int) -> str:
     """Earliest write points; the first failing constraint, or ''."""
+    why = _first_conflict(chain, scale)
+    if why and chain.pushed_by:
+        ops = ", ".join(map(str, sorted(chain.pushed_by)[:5]))
+        why += (
+            f", once gettokens operations that omit token {chain.token} ({ops}) "
+            "push the next version after their start"
+        )
+    return why
+
+
+def _first_conflict(chain: _Token, scale: int) -> str:
     points = [-1]
     for i in range(1, len(chain.owners)):
         w = chain.writers[i]
@@ -245,6 +257,7 @@ def _negative_reads(
             bound = r.call * scale + 1
             if chain.extra.get(before + 1, 0) < bound:
                 chain.extra[before + 1] = bound
+                chain.pushed_by.add(r.op)
                 dirty.add(t)
     return dirty
 
