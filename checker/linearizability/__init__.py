@@ -19,7 +19,7 @@ from checker.linearizability.check import ILLEGAL, OK, UNKNOWN, Failure, Result,
 from checker.linearizability.errors import HistoryError, LinearizabilityError
 from checker.linearizability.history import History, Operation
 from checker.linearizability.models import MODELS, RegisterModel, TokensModel
-from checker.linearizability.reader import parse_history, read_history
+from checker.linearizability.reader import history_from_events, parse_history, read_history
 
 __all__ = [
     "ILLEGAL",
@@ -35,6 +35,7 @@ __all__ = [
     "Result",
     "TokensModel",
     "check",
+    "history_from_events",
     "parse_history",
     "read_history",
 ]

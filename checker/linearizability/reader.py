@@ -216,9 +216,23 @@ def _from_trace(rows: list[tuple[int, dict[str, Any]]], source: str) -> History:
     header = rows[0][1]
     params = header.get("params") if isinstance(header.get("params"), dict) else {}
     assert isinstance(params, dict)
+    return _trace_events(rows[1:], params, source)
+
+
+def history_from_events(
+    events: Iterable[Mapping[str, Any]], params: Mapping[str, Any], source: str = "<run>"
+) -> History:
+    """A history from trace events held in memory (`check run`); `params` as in
+    a trace header (`tokens`, `clients`). Line numbers are positions in `events`."""
+    return _trace_events(list(enumerate(events, start=1)), params, source)
+
+
+def _trace_events(
+    rows: list[tuple[int, Mapping[str, Any]]], params: Mapping[str, Any], source: str
+) -> History:
     init = {k: params[k] for k in ("tokens", "clients") if isinstance(params.get(k), int)}
     builder = _Builder(source)
-    for line, row in rows[1:]:
+    for line, row in rows:
         event = row.get("event")
         if event not in ("invoked", "answered"):
             continue
