@@ -58,7 +58,9 @@ def history_command(
         name = model or history.model or "tokens"
         if name not in MODELS:
             raise HistoryError(file, 1, "model", f"{name!r}: expected one of {sorted(MODELS)}")
-        result = check(history, MODELS[name](), timeout=timeout, fast=not general)
+        result = check(
+            history, MODELS[name](), timeout, fast=not general, orders=html_out is not None
+        )
     except HistoryError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Operation:
+class Operation(NamedTuple):
+    """One operation (a NamedTuple: histories hold 100,000 of them)."""
+
     id: int
     process: str
     op: str

@@ -59,18 +59,22 @@ class _Token:
     v0: int
     owners: list[str]  # owners[i]: owner of version v0 + i
     writers: list[PayRecord | None]  # writers[i]: the pay that wrote v0 + i (None for v0)
-    reads: list[list[tuple[int, int, int]]]  # per version: (call, ret, op) of pinned reads
+    max_call: list[int]  # per version: the latest invocation of a read pinned to it
+    min_ret: list[int]  # per version: the earliest return of a read pinned to it
+    min_ret_op: list[int]  # ... and that read's operation id
+    reads: list[list[tuple[int, int]]]  # per version: (call, op) of pinned reads
     extra: dict[int, int] = field(default_factory=dict)  # version index -> lower bound
     pushed_by: set[int] = field(default_factory=set)  # gettokens that set an `extra` bound
     points: list[int] = field(default_factory=list)  # points[i]: write point of v0 + i
     run_start: list[int] = field(default_factory=list)  # first index of i's run of one owner
 
 
-def fast_ledger(part: LedgerPartition) -> dict[int, FastVerdict]:
-    """A verdict per token (deferred tokens need the general search)."""
+def fast_ledger(part: LedgerPartition, orders: bool = True) -> dict[int, FastVerdict]:
+    """A verdict per token (deferred tokens need the general search); `orders`:
+    also give each ok token's linearization (a sort per token; pictures need it)."""
     scale = 2 * (len(part.pays) + len(part.reads)) + 4  # points per rank; > versions per token
     verdicts: dict[int, FastVerdict] = {}
-    tokens = _chains(part, verdicts)
+    tokens = _chains(part, verdicts, orders)
     for t in list(tokens):
         why = _schedule(tokens[t], scale)
         if why:
@@ -90,15 +94,17 @@ def fast_ledger(part: LedgerPartition) -> dict[int, FastVerdict]:
             verdicts[t] = FastVerdict(None, f"more than {MAX_ROUNDS} rounds of absent-token reads")
         return verdicts
     for t, chain in tokens.items():
-        verdicts[t] = FastVerdict(True, "", _order(chain, scale))
+        verdicts[t] = FastVerdict(True, "", _order(chain, scale) if orders else ())
     return verdicts
 
 
-def _chains(part: LedgerPartition, verdicts: dict[int, FastVerdict]) -> dict[int, _Token]:
+def _chains(
+    part: LedgerPartition, verdicts: dict[int, FastVerdict], keep_reads: bool
+) -> dict[int, _Token]:
     """Per token: the owner of each version and the pinned reads; exact failures go to
     `verdicts` as illegal, tokens that need the general search as deferred."""
     writes: dict[int, dict[int, PayRecord]] = defaultdict(dict)
-    pinned: dict[int, list[tuple[int, str, int, int, int, str]]] = defaultdict(list)
+    refused: list[PayRecord] = []
     pending: set[int] = set()
     for p in part.pays:
         out = p.output
@@ -111,26 +117,28 @@ def _chains(part: LedgerPartition, verdicts: dict[int, FastVerdict]) -> dict[int
                     False, f"two pays answered OK({out[1]}): operations {other.op} and {p.op}"
                 )
             writes[p.token][out[1]] = p
+        elif out[2] == p.client:
+            verdicts[p.token] = FastVerdict(
+                False, f"operation {p.op}: NOT_OWNER names the caller {p.client} as owner"
+            )
         else:
-            if out[2] == p.client:
-                verdicts[p.token] = FastVerdict(
-                    False, f"operation {p.op}: NOT_OWNER names the caller {p.client} as owner"
-                )
-            pinned[p.token].append((out[1], out[2], p.call, p.ret, p.op, "NOT_OWNER"))
-    for r in part.reads:
-        if r.tokens is not None:
-            for t, v in r.tokens.items():
-                pinned[t].append((v, r.owner, r.call, r.ret, r.op, "gettokens"))
+            refused.append(p)
     chains = {}
     for t, (v0, o0) in part.initial.items():
         if t in verdicts:
             continue
-        top = max([v0, *writes[t], *(x[0] for x in pinned[t])])
-        owners, writers = [o0], [None]
+        written = writes.get(t, {})
+        if any(v <= v0 for v in written):
+            verdicts[t] = FastVerdict(False, f"a pay answers a version not above the initial {v0}")
+            continue
+        owners: list[str] = [o0]
+        writers: list[PayRecord | None] = [None]
         why = ""
-        for v in range(v0 + 1, top + 1):
-            w = writes[t].get(v)
+        gap = False
+        for v in range(v0 + 1, max(written, default=v0) + 1):
+            w = written.get(v)
             if w is None:
+                gap = True
                 why = f"version {v} was written by no pay that answered"
                 break
             if w.client != owners[-1]:
@@ -138,29 +146,98 @@ def _chains(part: LedgerPartition, verdicts: dict[int, FastVerdict]) -> dict[int
                 break
             owners.append(w.to)
             writers.append(w)
-        if not why and (any(v <= v0 for v in writes[t]) or any(x[0] < v0 for x in pinned[t])):
-            why = f"an answer names a version below the initial {v0}"
-        if not why:
-            for v, owner, _, _, op, what in pinned[t]:
-                if owners[v - v0] != owner:
-                    why = (
-                        f"operation {op}: {what} says version {v} is owned by {owner}, "
-                        f"but pays make it {owners[v - v0]}'s"
-                    )
-                    break
-        if why.startswith("version") and t in pending:
-            verdicts[t] = FastVerdict(None, why + " (an unfinished pay may have)")
-        elif why:
-            verdicts[t] = FastVerdict(False, why)
-        else:
-            reads: list[list[tuple[int, int, int]]] = [[] for _ in owners]
-            for v, _, call, ret, op, _ in pinned[t]:
-                reads[v - v0].append((call, ret, op))
-            chains[t] = _Token(t, v0, owners, writers, reads)
-            starts = chains[t].run_start
-            for i, o in enumerate(owners):
-                starts.append(starts[-1] if i and owners[i - 1] == o else i)
+        if why:
+            _give_up(t, why, gap, pending, verdicts)
+            continue
+        n = len(owners)
+        chain = _Token(
+            t, v0, owners, writers, [-1] * n, [INFINITY] * n, [-1] * n, [[] for _ in owners]
+        )
+        for i, o in enumerate(owners):
+            chain.run_start.append(chain.run_start[-1] if i and owners[i - 1] == o else i)
+        chains[t] = chain
+    for p in refused:
+        _pin(
+            chains,
+            p.token,
+            p.output[1],
+            p.output[2],
+            p.call,
+            p.ret,
+            p.op,
+            "NOT_OWNER",
+            pending,
+            verdicts,
+            keep_reads,
+        )
+    for r in part.reads:
+        if r.tokens is not None:
+            for t, v in r.tokens.items():
+                _pin(
+                    chains,
+                    t,
+                    v,
+                    r.owner,
+                    r.call,
+                    r.ret,
+                    r.op,
+                    "gettokens",
+                    pending,
+                    verdicts,
+                    keep_reads,
+                )
     return chains
+
+
+def _give_up(
+    t: int, why: str, gap: bool, pending: set[int], verdicts: dict[int, FastVerdict]
+) -> None:
+    """A version with no answered writer (`gap`) may be an unfinished pay's: defer."""
+    if gap and t in pending:
+        verdicts[t] = FastVerdict(None, why + " (an unfinished pay may have)")
+    else:
+        verdicts[t] = FastVerdict(False, why)
+
+
+def _pin(
+    chains: dict[int, _Token],
+    t: int,
+    v: int,
+    owner: str,
+    call: int,
+    ret: int,
+    op: int,
+    what: str,
+    pending: set[int],
+    verdicts: dict[int, FastVerdict],
+    keep: bool,
+) -> None:
+    """A read pinned to version v of token t, with the owner it saw."""
+    chain = chains.get(t)
+    if chain is None:
+        return
+    i = v - chain.v0
+    why = ""
+    if i < 0:
+        why = f"operation {op}: {what} names version {v}, below the initial {chain.v0}"
+    elif i >= len(chain.owners):
+        why = f"version {v} was written by no pay that answered"
+    elif chain.owners[i] != owner:
+        why = (
+            f"operation {op}: {what} says version {v} is owned by {owner}, "
+            f"but pays make it {chain.owners[i]}'s"
+        )
+    if why:
+        del chains[t]
+        _give_up(t, why, i >= len(chain.owners), pending, verdicts)
+        return
+    if call > chain.max_call[i]:
+        chain.max_call[i] = call
+    if ret < chain.min_ret[i]:
+        chain.min_ret[i] = ret
+        chain.min_ret_op[i] = op
+    if keep:
+        chain.reads[i].append((call, op))
 
 
 def _schedule(chain: _Token, scale: int) -> str:
@@ -177,12 +254,12 @@ def _schedule(chain: _Token, scale: int) -> str:
 
 def _first_conflict(chain: _Token, scale: int) -> str:
     points = [-1]
+    last = -1
+    max_call, extra, writers = chain.max_call, chain.extra, chain.writers
     for i in range(1, len(chain.owners)):
-        w = chain.writers[i]
+        w = writers[i]
         assert w is not None
-        low = max(points[-1] + 1, w.call * scale + 1, chain.extra.get(i, 0))
-        for call, _, _ in chain.reads[i - 1]:
-            low = max(low, call * scale + 1)
+        low = max(last + 1, w.call * scale + 1, max_call[i - 1] * scale + 1, extra.get(i, 0))
         if low >= w.ret * scale:
             return (
                 f"operation {w.op} (pay writing version {chain.v0 + i}) must come after "
@@ -190,13 +267,13 @@ def _first_conflict(chain: _Token, scale: int) -> str:
                 "earlier"
             )
         points.append(low)
-    for i, reads in enumerate(chain.reads):
-        for _, ret, op in reads:
-            if points[i] >= ret * scale:
-                return (
-                    f"operation {op} read version {chain.v0 + i}, but it returned before "
-                    f"that version could have been written"
-                )
+        last = low
+    for i, ret in enumerate(chain.min_ret):
+        if points[i] >= ret * scale:
+            return (
+                f"operation {chain.min_ret_op[i]} read version {chain.v0 + i}, but it returned "
+                "before that version could have been written"
+            )
     chain.points = points
     return ""
 
@@ -232,7 +309,7 @@ def _negative_reads(
         assert isinstance(what, int)
         r = part.reads[what]
         assert r.tokens is not None
-        for t in sorted(owned[r.owner].difference(r.tokens)):
+        for t in owned[r.owner].difference(r.tokens):
             chain = tokens[t]
             a = current[t]
             b = (
@@ -267,7 +344,7 @@ def _order(chain: _Token, scale: int) -> tuple[int, ...]:
     for i, w in enumerate(chain.writers):
         if w is not None:
             placed.append((chain.points[i], w.op))
-        for call, _, op in chain.reads[i]:
+        for call, op in chain.reads[i]:
             placed.append((max(call * scale, chain.points[i]) + 0.5, op))
     placed.sort()
     return tuple(op for _, op in placed)

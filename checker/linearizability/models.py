@@ -63,7 +63,7 @@ def _int(
     minimum: int = 0,
 ) -> int:
     value = where.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+    if type(value) is not int or value < minimum:  # type(): a bool is not an int here
         raise _fail(
             history, op, f"{prefix}.{name}", f"expected an integer >= {minimum}, got {value!r}"
         )
@@ -180,9 +180,10 @@ class TokensModel:
         owned: dict[int, int] = {}
         for pair in pairs:
             if (
-                not isinstance(pair, list)
+                type(pair) is not list
                 or len(pair) != 2
-                or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
+                or type(pair[0]) is not int
+                or type(pair[1]) is not int
                 or pair[0] not in initial
                 or pair[0] in owned
                 or pair[1] < 1

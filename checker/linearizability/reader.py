@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.linearizability.errors import HistoryError
+from checker.linearizability.gc_pause import gc_paused
 from checker.linearizability.history import History, Operation
 
 HISTORY_FORMAT = "tokencheck-history"
@@ -35,6 +36,11 @@ VERSION = 1
 
 def read_history(path: str | Path) -> History:
     """Parse a history file of either format; HistoryError names line and field."""
+    with gc_paused():
+        return _read(path)
+
+
+def _read(path: str | Path) -> History:
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -92,6 +98,8 @@ def _field(
     row: Mapping[str, Any], name: str, kind: type | tuple[type, ...], source: str, line: int
 ) -> Any:
     value = row.get(name)
+    if type(value) in _kinds(kind):
+        return value
     if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _kinds(kind)):
         expected = " or ".join(k.__name__ for k in _kinds(kind))
         raise HistoryError(source, line, name, f"expected {expected}, got {value!r}")
