@@ -65,7 +65,7 @@ def history_command(
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
     if html_out is not None:
-        from checker.linearizability.html import write_history_html
+        from checker.pictures.history import write_history_html
 
         try:
             write_history_html(html_out, history, result)
