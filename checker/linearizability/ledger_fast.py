@@ -34,13 +34,13 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from checker.linearizability.model import INFINITY, PENDING
 from checker.linearizability.models import LedgerPartition, PayRecord
 
 MAX_ROUNDS = 64
+MAX_VERSIONS = 1 << 20  # per token, and tokens: they share one packed int in the sweep
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class FastVerdict:
     order: tuple[int, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     token: int
     v0: int
@@ -80,8 +80,13 @@ def fast_ledger(part: LedgerPartition, orders: bool = True) -> dict[int, FastVer
         if why:
             verdicts[t] = FastVerdict(False, why)
             del tokens[t]
+    sweep = tokens  # later rounds sweep only the tokens whose writes moved
     for _ in range(MAX_ROUNDS):
-        dirty = _negative_reads(part, tokens, scale, verdicts)
+        dirty = _negative_reads(part, sweep, scale, verdicts)
+        for t in list(tokens):
+            if t in verdicts:
+                del tokens[t]
+        dirty &= tokens.keys()
         if not dirty:
             break
         for t in dirty:
@@ -89,6 +94,7 @@ def fast_ledger(part: LedgerPartition, orders: bool = True) -> dict[int, FastVer
             if why:
                 verdicts[t] = FastVerdict(False, why)
                 del tokens[t]
+        sweep = {t: tokens[t] for t in dirty if t in tokens}
     else:
         for t in tokens:
             verdicts[t] = FastVerdict(None, f"more than {MAX_ROUNDS} rounds of absent-token reads")
@@ -146,6 +152,9 @@ def _chains(
                 break
             owners.append(w.to)
             writers.append(w)
+        if not why and len(owners) >= MAX_VERSIONS:
+            why, gap = f"more than {MAX_VERSIONS:,} versions: the sweep packs them in 20 bits", True
+            pending.add(t)  # defer to the general search
         if why:
             _give_up(t, why, gap, pending, verdicts)
             continue
@@ -170,22 +179,25 @@ def _chains(
             verdicts,
             keep_reads,
         )
-    for r in part.reads:
-        if r.tokens is not None:
-            for t, v in r.tokens.items():
-                _pin(
-                    chains,
-                    t,
-                    v,
-                    r.owner,
-                    r.call,
-                    r.ret,
-                    r.op,
-                    "gettokens",
-                    pending,
-                    verdicts,
-                    keep_reads,
-                )
+    for r in part.reads:  # the hot loop: _pin inlined for the common, legal case
+        if r.tokens is None:
+            continue
+        owner, call, ret, op = r.owner, r.call, r.ret, r.op
+        for t, v in r.tokens.items():
+            chain = chains.get(t)
+            if chain is None:
+                continue
+            i = v - chain.v0
+            if 0 <= i < len(chain.owners) and chain.owners[i] == owner:
+                if call > chain.max_call[i]:
+                    chain.max_call[i] = call
+                if ret < chain.min_ret[i]:
+                    chain.min_ret[i] = ret
+                    chain.min_ret_op[i] = op
+                if keep_reads:
+                    chain.reads[i].append((call, op))
+            else:
+                _pin(chains, t, v, owner, call, ret, op, "gettokens", pending, verdicts, False)
     return chains
 
 
@@ -256,10 +268,20 @@ def _first_conflict(chain: _Token, scale: int) -> str:
     points = [-1]
     last = -1
     max_call, extra, writers = chain.max_call, chain.extra, chain.writers
-    for i in range(1, len(chain.owners)):
+    for i in range(1, len(writers)):
         w = writers[i]
         assert w is not None
-        low = max(last + 1, w.call * scale + 1, max_call[i - 1] * scale + 1, extra.get(i, 0))
+        low = last + 1  # plain comparisons: max() of four was a third of this loop
+        bound = w.call * scale + 1
+        if bound > low:
+            low = bound
+        bound = max_call[i - 1] * scale + 1
+        if bound > low:
+            low = bound
+        if extra:
+            bound = extra.get(i, 0)
+            if bound > low:
+                low = bound
         if low >= w.ret * scale:
             return (
                 f"operation {w.op} (pay writing version {chain.v0 + i}) must come after "
@@ -281,33 +303,38 @@ def _first_conflict(chain: _Token, scale: int) -> str:
 def _negative_reads(
     part: LedgerPartition, tokens: dict[int, _Token], scale: int, verdicts: dict[int, FastVerdict]
 ) -> set[int]:
-    """Sweep the write points and gettokens calls in time order; return the tokens
-    that got a new constraint."""
-    events: list[tuple[int, int, Hashable]] = []
+    """Sweep the write points of `tokens` and the gettokens calls in time order;
+    return the tokens that got a new constraint (illegal ones go to `verdicts`).
+
+    Events are packed into ints (point, kind, payload), which sort several
+    times faster than tuples (measured on the 100,000-operation benchmark)."""
+    events: list[int] = []
     for t, chain in tokens.items():
-        for i in range(1, len(chain.points)):
-            events.append((chain.points[i], 0, (t, i)))
-    for k, r in enumerate(part.reads):
+        base = t << 20
+        points = chain.points
+        for i in range(1, len(points)):
+            events.append((points[i] << 41) | base | i)
+    reads = part.reads
+    for k, r in enumerate(reads):
         if r.tokens is not None:
-            events.append((r.call * scale, 1, k))
+            events.append((r.call * scale << 41) | (1 << 40) | k)
     events.sort()
     owned: dict[str, set[int]] = defaultdict(set)
-    current = {t: 0 for t in tokens}
-    for t in tokens:
-        owned[tokens[t].owners[0]].add(t)
+    current = dict.fromkeys(tokens, 0)
+    for t, chain in tokens.items():
+        owned[chain.owners[0]].add(t)
     dirty: set[int] = set()
-    for _, kind, what in events:
-        if kind == 0:
-            assert isinstance(what, tuple)
-            t, i = what
-            if t not in tokens:
-                continue  # found illegal earlier in this sweep
-            owned[tokens[t].owners[i - 1]].discard(t)
-            owned[tokens[t].owners[i]].add(t)
+    low_bits = (1 << 40) - 1
+    for event in events:
+        payload = event & low_bits
+        if not event & (1 << 40):
+            t, i = payload >> 20, payload & 0xFFFFF
+            owners = tokens[t].owners
+            owned[owners[i - 1]].discard(t)
+            owned[owners[i]].add(t)
             current[t] = i
             continue
-        assert isinstance(what, int)
-        r = part.reads[what]
+        r = reads[payload]
         assert r.tokens is not None
         for t in owned[r.owner].difference(r.tokens):
             chain = tokens[t]
@@ -326,10 +353,7 @@ def _negative_reads(
                     f"operation {r.op}: gettokens({r.owner}) omits token {t}, which "
                     f"{r.owner} owns from before the call to its end",
                 )
-                dirty.discard(t)
-                del tokens[t]
-                for s in owned.values():
-                    s.discard(t)
+                owned[r.owner].discard(t)  # no further reads of it in this sweep
                 continue
             bound = r.call * scale + 1
             if chain.extra.get(before + 1, 0) < bound:

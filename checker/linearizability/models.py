@@ -128,8 +128,9 @@ class TokensModel:
             ret = INFINITY if op.ret is None else op.ret
             out = op.output
             if op.op == "pay":
-                token = _int(history, op, op.args, "token", "args")
-                if token not in part.initial:
+                token = op.args.get("token")
+                if type(token) is not int or token not in part.initial:
+                    token = _int(history, op, op.args, "token", "args")
                     raise _fail(
                         history,
                         op,
@@ -177,7 +178,20 @@ class TokensModel:
             raise _fail(
                 history, op, "output.tokens", f"expected a list of [token, version], got {pairs!r}"
             )
-        owned: dict[int, int] = {}
+        try:
+            owned: dict[int, int] = dict(pairs)
+        except (TypeError, ValueError):
+            owned = {}
+        # C-level checks on the whole answer; the loop below only finds the culprit
+        if (
+            len(owned) == len(pairs)
+            and owned.keys() <= initial.keys()
+            and set(map(type, owned)) <= {int}
+            and set(map(type, owned.values())) <= {int}
+            and (not owned or min(owned.values()) >= 1)
+        ):
+            return owned
+        seen: set[int] = set()
         for pair in pairs:
             if (
                 type(pair) is not list
@@ -185,7 +199,7 @@ class TokensModel:
                 or type(pair[0]) is not int
                 or type(pair[1]) is not int
                 or pair[0] not in initial
-                or pair[0] in owned
+                or pair[0] in seen
                 or pair[1] < 1
             ):
                 raise _fail(
@@ -195,8 +209,8 @@ class TokensModel:
                     f"{pair!r}: expected [token, version], each token once, tokens "
                     f"0..{len(initial) - 1}, versions >= 1",
                 )
-            owned[pair[0]] = pair[1]
-        return owned
+            seen.add(pair[0])
+        raise AssertionError("unreachable: the checks above and the loop agree")
 
     def step(
         self, state: tuple[int, str], input: tuple[Any, ...], output: Hashable
