@@ -88,13 +88,13 @@ def _check(
     decided_fast = 0
     if fast and isinstance(part, LedgerPartition):
         todo = []
-        for key, verdict in sorted(fast_ledger(part, want_orders).items()):
-            if verdict.ok:
-                orders[key] = verdict.order
+        for token, fast_verdict in sorted(fast_ledger(part, want_orders).items()):
+            if fast_verdict.ok:
+                orders[token] = fast_verdict.order
                 decided_fast += 1
             else:
-                todo.append(key)
-                hints[key] = verdict.why if verdict.ok is False else ""
+                todo.append(token)
+                hints[token] = fast_verdict.why if fast_verdict.ok is False else ""
     unknown: list[Hashable] = []
     failure = None
     searched = 0

@@ -184,9 +184,10 @@ def _chains(
             continue
         owner, call, ret, op = r.owner, r.call, r.ret, r.op
         for t, v in r.tokens.items():
-            chain = chains.get(t)
-            if chain is None:
+            found = chains.get(t)
+            if found is None:
                 continue
+            chain = found
             i = v - chain.v0
             if 0 <= i < len(chain.owners) and chain.owners[i] == owner:
                 if call > chain.max_call[i]:

@@ -20,13 +20,13 @@ initial value is the header's `init` `{"value": x}` (default null).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from checker.linearizability.errors import HistoryError
 from checker.linearizability.history import History, Operation
-from checker.linearizability.model import INFINITY, PENDING, Call
+from checker.linearizability.model import INFINITY, PENDING, Call, SequentialModel
 
 NOT_OWNED: tuple[str] = ("not_owned",)
 
@@ -332,7 +332,7 @@ class RegisterModel:
         return f"{input[0]}({', '.join(map(repr, input[1:]))}) -> {_show(output)}"
 
 
-MODELS = {
+MODELS: dict[str, Callable[[], SequentialModel]] = {
     "tokens": TokensModel,
     "register": RegisterModel,
     "cas-register": lambda: RegisterModel(cas=True),

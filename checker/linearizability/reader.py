@@ -21,7 +21,7 @@ each model are in `checker/linearizability/models.py`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,7 @@ class _Builder:
         ret_rank: dict[int, int] = {}
         for rank, (_, _, index, is_return) in enumerate(events):
             (ret_rank if is_return else call_rank)[index] = rank
-        operations = []
+        operations: list[Operation] = []
         for index, (line, process, op, args, _) in enumerate(self.calls):
             output, _, ret_line, failed = self.returns.get(index, (None, 0.0, 0, False))
             if failed:
@@ -236,7 +236,7 @@ def history_from_events(
 
 
 def _trace_events(
-    rows: list[tuple[int, Mapping[str, Any]]], params: Mapping[str, Any], source: str
+    rows: Sequence[tuple[int, Mapping[str, Any]]], params: Mapping[str, Any], source: str
 ) -> History:
     init = {k: params[k] for k in ("tokens", "clients") if isinstance(params.get(k), int)}
     builder = _Builder(source)

@@ -87,10 +87,10 @@ def _actor(step: Mapping[str, Any], lane_names: Sequence[str]) -> str | None:
                 for s in _strings(value):
                     if s in lane_names:
                         return s
-    action = step.get("action") or ""
+    action = str(step.get("action") or "")
     for word in re.findall(r"[\w]+", action):
         if word in lane_names:
-            return word
+            return str(word)
     return None
 
 
