@@ -4,6 +4,7 @@ general search, and the memory each takes.
     python3 benchmarks/bench_linearizability.py              # the three cases
     python3 benchmarks/bench_linearizability.py --general 30 # also the general
                                                              # search, 30 s cap each
+    python3 benchmarks/bench_linearizability.py --case 3 --general 120  # the hot case
 
 Histories are generated concurrent runs: each client performs operations one
 after another (each lasting 1 to 10 time units, with pauses of 0 to 2), each
@@ -112,13 +113,22 @@ def main() -> None:
         metavar="SECONDS",
         help="also time the general search, capped at SECONDS each",
     )
+    parser.add_argument(
+        "--case",
+        type=int,
+        choices=range(1, len(CASES) + 1),
+        default=None,
+        help="run only this case (1, 2 or 3)",
+    )
     args = parser.parse_args()
     print(
         f"{'case':<48} {'checker':<8} {'verdict':<8} {'read':>7} {'check':>8} {'cpu':>8} "
         f"{'ops/s':>10} {'peak MiB':>9}"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        for name, params in CASES:
+        for number, (name, params) in enumerate(CASES, start=1):
+            if args.case is not None and number != args.case:
+                continue
             rows = generate(**params)  # type: ignore[arg-type]
             path = Path(tmp) / "h.jsonl"
             path.write_text("".join(json.dumps(r) + "\n" for r in rows))
