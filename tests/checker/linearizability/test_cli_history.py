@@ -78,3 +78,12 @@ def test_the_general_search_gives_the_same_verdict(tmp_path: Path) -> None:
     result = run("tests/data/impl_step_trace.jsonl", "--general")
     assert result.exit_code == 0
     assert "0 by versions, 60 by search" in result.stdout
+
+
+def test_the_readme_example_is_illegal_on_token_0_with_a_prefix_of_three() -> None:
+    result = run("tests/data/history_illegal.jsonl", "--json")
+    assert result.exit_code == 1
+    record = json.loads(result.stdout)
+    assert (record["failure"]["object"], record["failure"]["prefix"]) == ("token 0", [0, 1, 2])
+    assert (record["failure"]["stuck"], record["failure"]["stuck_lines"]) == ([3], [7])
+    assert (record["by_versions"], record["by_search"]) == (1, 1)
