@@ -67,6 +67,9 @@ def lanes(steps: Sequence[Mapping[str, Any]]) -> list[str]:
     for step in steps:
         record = step.get("record")
         if isinstance(record, Mapping):
+            actor = _typed_actor(record, fields)
+            if actor:
+                named.add(actor)
             named.update(
                 s for k, v in record.items() if k != "type" for s in _strings(v) if s in fields
             )
@@ -79,9 +82,19 @@ def lanes(steps: Sequence[Mapping[str, Any]]) -> list[str]:
     return order + sorted(named - set(order))
 
 
+def _typed_actor(record: Mapping[str, Any], names: Sequence[str]) -> str | None:
+    """Actions are named actor plus verb (ManagerTransformAtomic): a state field
+    whose name starts the record's type is the actor."""
+    kind = str(record.get("type", "")).lower()
+    return next((n for n in names if len(n) > 2 and kind.startswith(n.lower())), None)
+
+
 def _actor(step: Mapping[str, Any], lane_names: Sequence[str]) -> str | None:
     record = step.get("record")
     if isinstance(record, Mapping):
+        typed = _typed_actor(record, lane_names)
+        if typed:
+            return typed
         for key, value in record.items():
             if key != "type":
                 for s in _strings(value):

@@ -99,3 +99,5 @@ def test_a_role_change_is_marked_on_its_lane(tmp_path: Path) -> None:
     assert result.exit_code == 1
     page = Elements(html.read_text())
     assert "→ server e1" in page.text
+    manager = [a for a in page.with_class("g", "lane") if a["data-node"] == "manager"]
+    assert len(manager) == 1  # the actor of ManagerTransformAtomic gets a lane
