@@ -111,9 +111,38 @@ def ledger_histories(draw: st.DrawFn, max_ops: int = 12, pending: bool = True) -
         processes.append(client)
     bounds = _intervals(draw, processes, pending)
     gen.rows = _rows(processes, ops, bounds)
+    if pending:
+        gen.rows.extend(_never_applied(draw, processes, bounds, names, tokens))
     gen.final = dict(state)
     gen.end = SPACING * (len(ops) + 10)
     return gen
+
+
+def _never_applied(
+    draw: st.DrawFn,
+    processes: list[str],
+    bounds: list[tuple[int, int | None]],
+    names: list[str],
+    tokens: int,
+) -> list[dict[str, Any]]:
+    """Unfinished pays that did not take effect, after their client's last return."""
+    last: dict[str, int | None] = {}
+    for p, (_, ret) in zip(processes, bounds, strict=True):
+        last[p] = ret
+    rows = []
+    for p, ret in sorted(last.items()):
+        if ret is not None and draw(st.integers(0, 3)) == 0:
+            args = {"token": draw(st.integers(0, tokens - 1)), "to": draw(st.sampled_from(names))}
+            rows.append(
+                {
+                    "process": p,
+                    "type": "invoke",
+                    "op": "pay",
+                    "args": args,
+                    "time": ret + draw(st.integers(1, 3 * SPACING)),
+                }
+            )
+    return rows
 
 
 @st.composite
