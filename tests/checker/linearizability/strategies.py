@@ -63,7 +63,7 @@ def _rows(
     ops: list[tuple[str, dict[str, Any], dict[str, Any]]],
     bounds: list[tuple[int, int | None]],
 ) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p, (op, args, out), (call, ret) in zip(processes, ops, bounds, strict=True):
         rows.append({"process": p, "type": "invoke", "op": op, "args": args, "time": call})
         if ret is not None:

@@ -4,6 +4,7 @@ makes them illegal; the ledger's fast path and the general search agree."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -138,3 +139,66 @@ def test_the_fast_path_and_the_general_search_agree_on_perturbed_histories(
             out["owner"] = data.draw(st.sampled_from(["c1", "c2", "c3"]))
     fast, general = verdicts([json.dumps(r) for r in [gen.header, *gen.rows]])
     assert fast == general
+
+
+def _mid_history_anomaly(gen: Generated, kind: str, data: st.DataObject) -> bool:
+    """Rewrite one answer in the middle of the history so that no interval can
+    excuse it; False when this history offers no place for `kind`."""
+    ops = []  # (invoke row, return row) in file order, per process
+    open_calls: dict[str, dict[str, Any]] = {}
+    for row in gen.rows:
+        if row["type"] == "invoke":
+            open_calls[row["process"]] = row
+        else:
+            ops.append((open_calls.pop(row["process"]), row))
+    oks = [(i, r) for i, r in ops if r["output"].get("answer") == "OK"]
+    refused = [(i, r) for i, r in ops if r["output"].get("answer") == "NOT_OWNER"]
+    reads = [(i, r) for i, r in ops if r["output"].get("answer") == "TOKENS"]
+    if kind == "stale read":  # a read after a completed pay sees the version before it
+        pairs = [(p, g) for p in oks for g in reads if p[1]["time"] < g[0]["time"]]
+        if not pairs:
+            return False
+        (pay_in, pay_out), (get_in, get_out) = data.draw(st.sampled_from(pairs))
+        v = pay_out["output"]["version"]
+        owner = next(
+            (o for t, w, o in gen.written if t == pay_in["args"]["token"] and w == v - 1),
+            f"c{pay_in['args']['token'] % gen.header['init']['clients'] + 1}",
+        )
+        get_in["args"] = {"owner": owner}
+        get_out["output"] = {"answer": "TOKENS", "tokens": [[pay_in["args"]["token"], v - 1]]}
+    elif kind == "lost write":  # a read after the last pay of a token misses it
+        last = {}
+        for p in oks:
+            last[p[0]["args"]["token"]] = p
+        pairs = [(p, g) for p in last.values() for g in reads if p[1]["time"] < g[0]["time"]]
+        if not pairs:
+            return False
+        (pay_in, _), (get_in, get_out) = data.draw(st.sampled_from(pairs))
+        get_in["args"] = {"owner": pay_in["args"]["to"]}
+        get_out["output"] = {"answer": "TOKENS", "tokens": []}
+    elif kind == "double spend":  # a refused pay answers a version another pay wrote
+        written = {(t, v) for t, v, _ in gen.written}
+        choices = [(q, v) for q in refused for t, v in written if t == q[0]["args"]["token"]]
+        if not choices:
+            return False
+        (_, q_out), v = data.draw(st.sampled_from(choices))
+        q_out["output"] = {"answer": "OK", "version": v}
+    else:  # non-owner: a refused pay is accepted at the version it saw
+        if not refused:
+            return False
+        _, q_out = data.draw(st.sampled_from(refused))
+        q_out["output"] = {"answer": "OK", "version": q_out["output"]["version"] + 1}
+    return True
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(
+    ledger_histories(max_ops=14, pending=False),
+    st.sampled_from(["stale read", "lost write", "double spend", "non-owner"]),
+    st.data(),
+)
+def test_an_anomaly_in_the_middle_of_a_history_is_illegal_both_ways(
+    gen: Generated, kind: str, data: st.DataObject
+) -> None:
+    assume(_mid_history_anomaly(gen, kind, data))
+    assert verdicts(gen.lines()) == ("illegal", "illegal"), kind
