@@ -105,7 +105,8 @@ def linearizability_verdict(
     result = check(history, TokensModel(), timeout=LINEARIZABILITY_TIMEOUT, orders=False)
     for line in verdict_lines(history, result)[1:]:
         click.echo(f"linearizability: {line.removeprefix('verdict  ')}")
-    code = max(audit_code, result.exit_code)  # 3 (unknown) outranks 1 here: never a pass
+    # a known failure (1) outranks unknown (3); unknown is never a pass
+    code = 1 if 1 in (audit_code, result.exit_code) else max(audit_code, result.exit_code)
     verdict = {0: "OK", 1: "FAILED", 3: "UNKNOWN"}[code]
     click.echo(
         f"verdict: {verdict} (audit {'ok' if audit_code == 0 else 'failed'}, "

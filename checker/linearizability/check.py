@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from checker.linearizability.gc_pause import gc_paused
 from checker.linearizability.history import History
@@ -23,7 +24,16 @@ from checker.linearizability.model import SequentialModel
 from checker.linearizability.models import LedgerPartition
 from checker.linearizability.search import search
 
-OK, ILLEGAL, UNKNOWN = "ok", "illegal", "unknown"
+
+class Answer(StrEnum):
+    """Porcupine's three answers; a StrEnum, so JSON and text print the word."""
+
+    OK = "ok"
+    ILLEGAL = "illegal"
+    UNKNOWN = "unknown"
+
+
+OK, ILLEGAL, UNKNOWN = Answer.OK, Answer.ILLEGAL, Answer.UNKNOWN
 EXIT_CODES = {OK: 0, ILLEGAL: 1, UNKNOWN: 3}
 
 
@@ -42,7 +52,7 @@ class Failure:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    verdict: str
+    verdict: Answer
     model: str
     operations: int
     objects: int
