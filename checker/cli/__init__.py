@@ -70,3 +70,6 @@ main.add_command(generals)
 from checker.cli.smr import smr_command  # noqa: E402
 
 main.add_command(smr_command)
+from checker.cli.history import history_command  # noqa: E402
+
+main.add_command(history_command)

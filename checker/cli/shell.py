@@ -93,10 +93,11 @@ def make_params(
 
 
 @contextlib.contextmanager
-def trace_recorder(path: str | None, header: dict[str, object]):  # type: ignore[no-untyped-def]
-    """A Recorder writing to `path` (or counting only, without a path)."""
+def trace_recorder(path: str | None, header: dict[str, object], history: bool = False):  # type: ignore[no-untyped-def]
+    """A Recorder writing to `path` (or counting only, without a path); with
+    `history`, it also keeps the client events for a linearizability check."""
     if path is None:
-        yield Recorder()
+        yield Recorder(history=history)
         return
     try:
         sink: TextIO = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
@@ -105,7 +106,7 @@ def trace_recorder(path: str | None, header: dict[str, object]):  # type: ignore
             f"cannot write {path}: {error.strerror}", param_hint="--trace-out"
         ) from error
     try:
-        yield Recorder(sink=sink, header=header)
+        yield Recorder(sink=sink, header=header, history=history)
     finally:
         sink.close()
 
