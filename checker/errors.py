@@ -38,3 +38,33 @@ class ParameterError(CheckerError, ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{option}={value!r} is not allowed: {allowed}")
+
+
+class TraceFormatError(CheckerError):
+    """A recorded trace cannot be read: names the line, the field and what was
+    expected (the file is unreadable, not a divergence: exit 2)."""
+
+    def __init__(self, line: int, field: str, problem: str) -> None:
+        self.line, self.field, self.problem = line, field, problem
+        super().__init__(f"line {line}: {field}: {problem}")
+
+
+class Divergence(CheckerError):
+    """A recorded event is not a step the specification allows from the state
+    reached so far, or the node state it records is not the specification's.
+
+    `states` maps each node involved to the specification's state of it;
+    `allowed` lists the steps the specification allowed at that point."""
+
+    def __init__(
+        self,
+        line: int,
+        event: str,
+        reason: str,
+        states: dict[str, str] | None = None,
+        allowed: list[str] | None = None,
+    ) -> None:
+        self.line, self.event, self.reason = line, event, reason
+        self.states = states or {}
+        self.allowed = allowed or []
+        super().__init__(f"line {line}: {reason}")

@@ -64,3 +64,6 @@ main.add_command(run)
 from checker.cli.quorums import quorums  # noqa: E402
 
 main.add_command(quorums)
+from checker.cli.trace import trace_command  # noqa: E402
+
+main.add_command(trace_command)
