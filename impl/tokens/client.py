@@ -60,6 +60,12 @@ class ClientRole:
     def idle(self) -> bool:
         return self.pending is None and not self.queue
 
+    def queued_naming(self, name: str) -> bool:
+        """Does an operation waiting in the queue name `name` as payee or owner?"""
+        return any(
+            (call.to if isinstance(call, Pay) else call.owner) == name for call, _ in self.queue
+        )
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "role": "client",

@@ -168,13 +168,19 @@ class Cluster:
         self._check_client(to, "payee")
         if to == client:
             raise BadCommand(f"payee: {client} cannot pay itself; name another client")
-        return submit(self.env.nodes[client], Pay(token, to))
+        # Under the payee's lock: it cannot start joining between the check and
+        # the queueing (a join refuses while a queued operation names it).
+        with self.env.nodes[to].lock:
+            self._check_client(to, "payee")
+            return submit(self.env.nodes[client], Pay(token, to))
 
     def gettokens(self, client: str, owner: str) -> Handle:
         """Start `gettokens(owner)` at `client`."""
         self._check_client(client, "client")
         self._check_client(owner, "owner")
-        return submit(self.env.nodes[client], GetTokens(owner))
+        with self.env.nodes[owner].lock:  # as in pay
+            self._check_client(owner, "owner")
+            return submit(self.env.nodes[client], GetTokens(owner))
 
     def submit_unchecked(self, client: str, call: Pay | GetTokens) -> Handle:
         """Start an operation without the payee/owner checks: for re-runs of
