@@ -142,7 +142,7 @@ def read_trace(
     """The checked header, and an iterator of (line number, event), each
     checked as it is read (so a huge file is never all in memory)."""
     first = next(lines, None)
-    if first is None:
+    if not first:
         raise TraceFormatError(1, "header", "the file is empty; expected a trace header line")
     peek = next(lines, None)
     header = check_header(_parse(1, first, last=peek is None), fmt, version)

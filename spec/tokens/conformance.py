@@ -35,9 +35,9 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from checker.errors import Divergence, TraceFormatError
 from checker.protocol import ConformanceSpec, TraceEvent
@@ -48,22 +48,18 @@ from spec.tokens.actions import (
     ClientStartPay,
     Discard,
     ManagerStartTransform,
-    Receive,
     describe,
     format_message,
 )
-from spec.tokens.client_steps import asked_tokens
 from spec.tokens.config import Config
 from spec.tokens.enabled import eligible, enabled_actions, message_step
 from spec.tokens.model import TokenModel
 from spec.tokens.server_steps import client_phase_live, manager_phase_live
 from spec.tokens.state import (
-    GETTOKENS,
     IDLE,
     KIND_NAMES,
     PAY,
     PHASE_NAMES,
-    PHASE_READ,
     PHASE_WRITE,
     READ,
     READ_REPLY,
@@ -77,11 +73,13 @@ from spec.tokens.state import (
     WRITE_ACK,
     Client,
     Manager,
-    Message,
     Server,
     State,
     with_messages,
 )
+
+# The model's message tuple (spec.tokens.state.Message), typed for this module.
+Message = tuple[Any, ...]
 
 FORMAT, VERSION = "tokencheck-trace", 1
 _TAG, _MSG = "object|null", {"id": "int", "kind": "str", "src": "str", "dst": "str"}
@@ -93,8 +91,20 @@ SCHEMA: dict[str, dict[str, str]] = {
     "bad-message": {"node": "str", "error": "str"},
     "invoked": {"node": "str", "op": "int", "call": "object"},
     "phase": {"node": "str", "tag": "object", "restart": "bool", "state": "object"},
-    "answered": {"node": "str", "op": "int", "call": "object", "answer": "object", "state": "object"},
-    "reconfig": {"step": "str", "node": "str", "epoch": "int", "?servers": "list", "state": "object"},
+    "answered": {
+        "node": "str",
+        "op": "int",
+        "call": "object",
+        "answer": "object",
+        "state": "object",
+    },
+    "reconfig": {
+        "step": "str",
+        "node": "str",
+        "epoch": "int",
+        "?servers": "list",
+        "state": "object",
+    },
     "role": {"node": "str", "role": "str", "state": "object"},
     "faults": {"faulty": "list"},
 }
@@ -127,15 +137,26 @@ class TokenFollower:
         for key, low in (("servers", 1), ("clients", 1), ("tokens", 1)):
             value = params.get(key)
             if type(value) is not int or value < low:
-                raise TraceFormatError(1, f"params.{key}", f"expected an integer >= 1, got {value!r}")
+                raise TraceFormatError(
+                    1, f"params.{key}", f"expected an integer >= 1, got {value!r}"
+                )
             sizes[key] = value
-        config = Config(faulty=0, ops=1 << 30, reconfigs=1 << 30, **sizes)
+        config = Config(
+            servers=sizes["servers"],
+            clients=sizes["clients"],
+            tokens=sizes["tokens"],
+            faulty=0,
+            ops=1 << 30,
+            reconfigs=1 << 30,
+        )
         self.model = TokenModel(config)
         self.names = self.model.params.names
         self.ids = {name: i for i, name in enumerate(self.names)}
         faulty = params.get("faulty")
         if not isinstance(faulty, list):
-            raise TraceFormatError(1, "params.faulty", f"expected a list of servers, got {faulty!r}")
+            raise TraceFormatError(
+                1, "params.faulty", f"expected a list of servers, got {faulty!r}"
+            )
         self._set_faulty(1, "params.faulty", faulty)
         self.state: State = self.model.initial_states()[0]
         self.before = self.state  # the state before the current event
@@ -152,7 +173,7 @@ class TokenFollower:
     # -- the walk ------------------------------------------------------------
 
     def follow(self, events: Iterator[TraceEvent]) -> int:
-        handlers = {
+        handlers: dict[str, Callable[[Mapping[str, Any]], None]] = {
             "sent": self._sent,
             "delivered": self._delivered,
             "dropped": self._dropped,
@@ -163,7 +184,7 @@ class TokenFollower:
             "reconfig": self._reconfig,
             "role": self._role,
             "faults": self._faults,
-            "bad-message": lambda e: None,
+            "bad-message": _changes_nothing,
         }
         count = 0
         for line, event in causes_first(events):
@@ -189,7 +210,9 @@ class TokenFollower:
         m = self._message(e)
         msg_id = e["id"]
         if msg_id in self.sent_ids:
-            raise TraceFormatError(self.line, "id", f"message {msg_id} was already sent; ids name one message each")
+            raise TraceFormatError(
+                self.line, "id", f"message {msg_id} was already sent; ids name one message each"
+            )
         self.sent_ids.add(msg_id)
         if m in self.bound:
             self._diverge(f"sends {self._msg(m)} a second time", nodes=(m[1],))
@@ -204,7 +227,10 @@ class TokenFollower:
             x for x in self.state.network if x not in self.bound and x[1] == m[1] and x[2] == m[2]
         ]
         hint = f"; it sends {self._msg(expected[0])} instead" if expected else ""
-        self._diverge(f"sends {self._msg(m)}, which the specification does not send here{hint}", nodes=(m[1], m[2]))
+        self._diverge(
+            f"sends {self._msg(m)}, which the specification does not send here{hint}",
+            nodes=(m[1], m[2]),
+        )
 
     def _phase_live(self, m: Message) -> bool:
         if m[0] in (SYNC_STATE, SYNC_ACK):
@@ -215,14 +241,22 @@ class TokenFollower:
         """The message an event names: sent before, not yet delivered or dropped."""
         msg_id = e["id"]
         if msg_id not in self.sent_ids:
-            raise TraceFormatError(self.line, "id", f"message {msg_id} was never sent (no earlier 'sent' event)")
+            raise TraceFormatError(
+                self.line, "id", f"message {msg_id} was never sent (no earlier 'sent' event)"
+            )
         if msg_id in self.gone:
-            self._diverge(f"message {msg_id} is {how} after it was already delivered or dropped (line {self.gone[msg_id]})")
+            self._diverge(
+                f"message {msg_id} is {how} after it was already delivered or dropped "
+                f"(line {self.gone[msg_id]})"
+            )
         m, live = self.live[msg_id]
         for field in ("kind", "src", "dst"):
             if field in e and e[field] != self._field(m, field):
                 raise TraceFormatError(
-                    self.line, field, f"message {msg_id} was sent with {field} {self._field(m, field)!r}, here {e[field]!r}"
+                    self.line,
+                    field,
+                    f"message {msg_id} was sent with {field} {self._field(m, field)!r}, "
+                    f"here {e[field]!r}",
                 )
         if how != "held":
             del self.live[msg_id]
@@ -256,14 +290,22 @@ class TokenFollower:
         discarded = e["effect"].startswith("discarded")
         if step is None:
             self._diverge(
-                f"delivers {self._msg(m)}, but the specification holds it: its epoch {m[6]} is newer "
+                f"delivers {self._msg(m)}, but the specification holds it: its epoch {m[6]} "
+                f"is newer "
                 f"than {self.names[dst]}'s",
                 nodes=(dst,),
             )
         if discarded != isinstance(step, Discard):
-            wants = "discards it (an older epoch, or no longer a server)" if isinstance(step, Discard) else "delivers it"
-            self._diverge(f"{self.names[dst]} {e['effect']!r} {self._msg(m)}; the specification {wants}", nodes=(dst,))
-        after = self.model.next_state(before, step)
+            wants = (
+                "discards it (an older epoch, or no longer a server)"
+                if isinstance(step, Discard)
+                else "delivers it"
+            )
+            self._diverge(
+                f"{self.names[dst]} {e['effect']!r} {self._msg(m)}; the specification {wants}",
+                nodes=(dst,),
+            )
+        after = self.model.next_state(before, cast(Action, step))
         if m[0] in (READ_REPLY, WRITE_ACK, SYNC_STATE, SYNC_ACK):
             self._check_quorum(e, m, before, after)
         self.state = after
@@ -273,25 +315,28 @@ class TokenFollower:
         """The implementation and the model agree on whether this answer completed a phase."""
         dst = m[2]
         if m[0] in (SYNC_STATE, SYNC_ACK):
-            was, now = before.manager, after.manager
-            done = now is None or (was is not None and now.phase != was.phase)
-            needed = self.model.params.quorum(len(before.servers if m[0] == SYNC_STATE else was.servers)) if was else 0
+            mgr, now = before.manager, after.manager
+            if mgr is None:
+                return  # a live SYNC message implies a change in progress
+            done = now is None or now.phase != mgr.phase
+            servers = before.servers if m[0] == SYNC_STATE else mgr.servers
+            needed, answered = self.model.params.quorum(len(servers)), mgr.answered
         else:
-            was, now = before.nodes[dst], after.nodes[dst]
-            done = now.phase != was.phase or now.epoch != was.epoch
-            needed = was.needed
-            if done and now.phase == IDLE:
+            was, new = cast(Client, before.nodes[dst]), cast(Client, after.nodes[dst])
+            done = new.phase != was.phase or new.epoch != was.epoch
+            needed, answered = was.needed, was.answered
+            if done and new.phase == IDLE:
                 self.answers[dst] = self._answer(was)
         reached = e["effect"].startswith("quorum reached")
         if reached != done:
-            count = bin(was.answered).count("1") + 1 if was else 0
             self._diverge(
-                f"{self.names[dst]} says {e['effect']!r} after {count} answers; the specification "
-                f"needs {needed} (q(n) of that configuration)",
+                f"{self.names[dst]} says {e['effect']!r} after {answered.bit_count() + 1} answers; "
+                f"the specification needs {needed} (q(n) of that configuration)",
                 nodes=(dst,),
             )
 
     def _answer(self, c: Client) -> dict[str, Any]:
+        assert c.op is not None
         kind, _, owner = c.op
         if kind == PAY:
             _, version, holder = c.values[0]
@@ -304,7 +349,11 @@ class TokenFollower:
         m, live = self._take(e, "dropped")
         server = m[2] if m[0] in TO_SERVER else m[1]
         if e["reason"].startswith("lost") and not self.model.params.is_faulty(server):
-            self._diverge(f"loses {self._msg(m)}, but {self.names[server]} is not faulty: links between correct nodes are reliable", nodes=(server,))
+            self._diverge(
+                f"loses {self._msg(m)}, but {self.names[server]} is not faulty: links between "
+                "correct nodes are reliable",
+                nodes=(server,),
+            )
         if live:
             network = self.state.network
             i = network.index(m)
@@ -318,9 +367,15 @@ class TokenFollower:
         step = message_step(self.model.params, self.state, m)
         if step is not None:
             wants = "discards" if isinstance(step, Discard) else "delivers"
-            self._diverge(f"{e['node']} holds {self._msg(m)}; the specification {wants} it now", nodes=(m[2],))
+            self._diverge(
+                f"{e['node']} holds {self._msg(m)}; the specification {wants} it now", nodes=(m[2],)
+            )
         if type(server) is Server and server.epoch != e["epoch"]:
-            self._diverge(f"{e['node']} holds it at epoch {e['epoch']}; the specification's {e['node']} is at epoch {server.epoch}", nodes=(m[2],))
+            self._diverge(
+                f"{e['node']} holds it at epoch {e['epoch']}; the specification's {e['node']} "
+                f"is at epoch {server.epoch}",
+                nodes=(m[2],),
+            )
         # Parked outside the network until delivered: a server that missed its
         # SYNC_WRITE holds messages forever, and the network must stay small.
         network = self.state.network
@@ -337,25 +392,47 @@ class TokenFollower:
             if call["op"] == "pay":
                 token = call["token"]
                 if type(token) is not int or not 0 <= token < self.model.params.tokens:
-                    raise _Bad(f"call.token: expected 0..{self.model.params.tokens - 1}, got {token!r}")
+                    raise _Bad(
+                        f"call.token: expected 0..{self.model.params.tokens - 1}, got {token!r}"
+                    )
                 action: Action = ClientStartPay(c, token, self._node(call["to"], "call.to"))
             elif call["op"] == "gettokens":
                 action = ClientStartGettokens(c, self._node(call["owner"], "call.owner"))
             else:
                 raise _Bad(f"call.op: expected pay or gettokens, got {call['op']!r}")
         except (KeyError, TypeError) as error:
-            raise TraceFormatError(self.line, "call", f"expected {{op, token, to}} or {{op, owner}}: {error}") from None
+            raise TraceFormatError(
+                self.line, "call", f"expected {{op, token, to}} or {{op, owner}}: {error}"
+            ) from None
         except _Bad as error:
-            raise TraceFormatError(self.line, str(error).split(":")[0], str(error).split(": ", 1)[1]) from None
+            raise TraceFormatError(
+                self.line, str(error).split(":")[0], str(error).split(": ", 1)[1]
+            ) from None
         s = self.state
         node = s.nodes[c]
         if type(node) is not Client or node.phase != IDLE:
-            self._diverge(f"{e['node']} starts an operation, but the specification's {e['node']} is not an idle client", nodes=(c,))
+            self._diverge(
+                f"{e['node']} starts an operation, but the specification's {e['node']} "
+                "is not an idle client",
+                nodes=(c,),
+            )
         if e["op"] != s.started[c] + 1:
-            self._diverge(f"{e['node']} starts operation {e['op']}; the specification's next is {s.started[c] + 1}", nodes=(c,))
-        target = action.payee if isinstance(action, ClientStartPay) else action.owner
-        if type(s.nodes[target]) is not Client or (isinstance(action, ClientStartPay) and target == c):
-            self._diverge(f"{e['node']} names {self.names[target]}, which is not another current client", nodes=(c, target))
+            self._diverge(
+                f"{e['node']} starts operation {e['op']}; the specification's next is "
+                f"{s.started[c] + 1}",
+                nodes=(c,),
+            )
+        if isinstance(action, ClientStartPay):
+            target = action.payee
+        else:
+            target = cast(ClientStartGettokens, action).owner
+        if type(s.nodes[target]) is not Client or (
+            isinstance(action, ClientStartPay) and target == c
+        ):
+            self._diverge(
+                f"{e['node']} names {self.names[target]}, which is not another current client",
+                nodes=(c, target),
+            )
         self.state = self.model.next_state(s, action)
 
     def _phase(self, e: Mapping[str, Any]) -> None:
@@ -363,7 +440,11 @@ class TokenFollower:
         if e["restart"]:
             node = self.state.nodes[c]
             if type(node) is not Client or node.phase == IDLE or node.epoch >= self.state.epoch:
-                self._diverge(f"{e['node']} restarts its phase; the specification allows a restart only after a newer configuration is installed", nodes=(c,))
+                self._diverge(
+                    f"{e['node']} restarts its phase; the specification allows a restart only "
+                    "after a newer configuration is installed",
+                    nodes=(c,),
+                )
             self.state = self.model.next_state(self.state, ClientRestartPhase(c))
         self._check_node(e, c, self.state, self.state)
 
@@ -371,9 +452,16 @@ class TokenFollower:
         c = self._node(e["node"], "node")
         expected = self.answers.pop(c, None)
         if expected is None:
-            self._diverge(f"{e['node']} answers, but the specification has not completed its operation", nodes=(c,))
+            self._diverge(
+                f"{e['node']} answers, but the specification has not completed its operation",
+                nodes=(c,),
+            )
         if e["answer"] != expected:
-            self._diverge(f"{e['node']} answers {_json(e['answer'])}; the specification answers {_json(expected)}", nodes=(c,))
+            self._diverge(
+                f"{e['node']} answers {_json(e['answer'])}; the specification answers "
+                f"{_json(expected)}",
+                nodes=(c,),
+            )
         self._check_node(e, c, self.state, self.state)
 
     def _reconfig(self, e: Mapping[str, Any]) -> None:
@@ -382,12 +470,20 @@ class TokenFollower:
         if step == "start" and s.manager is None:
             self._start_change(node)
         elif step not in ("start", "merge", "install"):
-            raise TraceFormatError(self.line, "step", f"expected start, merge or install, got {step!r}")
+            raise TraceFormatError(
+                self.line, "step", f"expected start, merge or install, got {step!r}"
+            )
         manager = self.state.manager
         if step == "install" and (manager is not None or self.state.epoch != e["epoch"]):
-            self._diverge(f"installs epoch {e['epoch']}; the specification has not installed it", nodes=(self.model.params.manager,))
+            self._diverge(
+                f"installs epoch {e['epoch']}; the specification has not installed it",
+                nodes=(self.model.params.manager,),
+            )
         if step != "install" and (manager is None or manager.target != node):
-            self._diverge(f"{step} of a change of {e['node']}, which the specification is not making", nodes=(self.model.params.manager,))
+            self._diverge(
+                f"{step} of a change of {e['node']}, which the specification is not making",
+                nodes=(self.model.params.manager,),
+            )
         self._check_node(e, self.model.params.manager, self.state, self.state)
 
     def _role(self, e: Mapping[str, Any]) -> None:
@@ -399,7 +495,11 @@ class TokenFollower:
     def _start_change(self, node: int) -> None:
         p, s = self.model.params, self.state
         if s.manager is not None or not eligible(p, s, node):
-            self._diverge(f"starts a role change of {self.names[node]}, which the specification does not allow now", nodes=(node,))
+            self._diverge(
+                f"starts a role change of {self.names[node]}, which the specification "
+                "does not allow now",
+                nodes=(node,),
+            )
         self.state = self.model.next_state(s, ManagerStartTransform(node))
 
     def _faults(self, e: Mapping[str, Any]) -> None:
@@ -418,15 +518,20 @@ class TokenFollower:
     def _node(self, name: object, field: str) -> int:
         i = self.ids.get(name) if isinstance(name, str) else None
         if i is None or i == self.model.params.manager:
-            known = f"{self.names[0]}..{self.names[self.model.params.servers - 1]}, {self.names[self.model.params.servers]}..{self.names[-2]}"
-            raise TraceFormatError(self.line, field, f"unknown node {name!r:.40}; nodes are {known}")
+            n = self.model.params.servers
+            known = f"{self.names[0]}..{self.names[n - 1]}, {self.names[n]}..{self.names[-2]}"
+            raise TraceFormatError(
+                self.line, field, f"unknown node {name!r:.40}; nodes are {known}"
+            )
         return i
 
     def _message(self, e: Mapping[str, Any]) -> Message:
         """A `sent` event as the model's message tuple."""
         kind = _KIND.get(e["kind"])
         if kind is None:
-            raise TraceFormatError(self.line, "kind", f"expected one of {', '.join(KIND_NAMES)}, got {e['kind']!r:.40}")
+            raise TraceFormatError(
+                self.line, "kind", f"expected one of {', '.join(KIND_NAMES)}, got {e['kind']!r:.40}"
+            )
         manager = self.model.params.manager
         src = manager if e["src"] == "manager" else self._node(e["src"], "src")
         dst = manager if e["dst"] == "manager" else self._node(e["dst"], "dst")
@@ -439,8 +544,20 @@ class TokenFollower:
                 client = self._node(tag.get("client"), "tag.client")
                 op, epoch, phase = tag.get("op"), tag.get("epoch"), _PHASE.get(tag.get("phase"))  # type: ignore[arg-type]
                 if type(op) is not int or type(epoch) is not int or phase is None:
-                    raise _Bad(f"tag: expected op and epoch integers and a phase read, write or write-back, got {tag!r:.80}")
-                return (kind, src, dst, client, op, phase, epoch, self._client_payload(kind, payload, client, op))
+                    raise _Bad(
+                        "tag: expected op and epoch integers and a phase read, write or "
+                        f"write-back, got {tag!r:.80}"
+                    )
+                return (
+                    kind,
+                    src,
+                    dst,
+                    client,
+                    op,
+                    phase,
+                    epoch,
+                    self._client_payload(kind, payload, client, op),
+                )
             epoch = payload.get("epoch")
             if type(epoch) is not int:
                 raise _Bad(f"payload.epoch: expected an integer, got {epoch!r:.40}")
@@ -483,10 +600,19 @@ class TokenFollower:
 
     def _checked_entries(self, entries: object) -> Iterator[tuple[int, int, int]]:
         if not isinstance(entries, list):
-            raise _Bad(f"payload.entries: expected a list of [token, version, owner], got {entries!r:.40}")
+            raise _Bad(
+                f"payload.entries: expected a list of [token, version, owner], got {entries!r:.40}"
+            )
         for i, entry in enumerate(entries):
-            if not (isinstance(entry, list) and len(entry) == 3 and type(entry[0]) is int and type(entry[1]) is int):
-                raise _Bad(f"payload.entries[{i}]: expected [token, version, owner], got {entry!r:.60}")
+            if not (
+                isinstance(entry, list)
+                and len(entry) == 3
+                and type(entry[0]) is int
+                and type(entry[1]) is int
+            ):
+                raise _Bad(
+                    f"payload.entries[{i}]: expected [token, version, owner], got {entry!r:.60}"
+                )
             yield entry[0], entry[1], self._node(entry[2], f"payload.entries[{i}].owner")
 
     def _store(self, entries: object) -> tuple[tuple[int, int] | None, ...]:
@@ -511,25 +637,35 @@ class TokenFollower:
             return
         if "state" not in e:
             if self._view(before, node) != self._view(after, node):
-                self._diverge(f"{name} records no change; the specification's {name} changes", nodes=(node,))
+                self._diverge(
+                    f"{name} records no change; the specification's {name} changes", nodes=(node,)
+                )
             return
         recorded = e["state"]
         node_state = after.nodes[node] if node < len(after.nodes) else None
-        if type(node_state) is Server and recorded.get("role") == "server":
-            if recorded.get("epoch") == node_state.epoch and self._same_store(
-                recorded.get("store"), node_state.store
-            ):
-                return
+        if (
+            type(node_state) is Server
+            and recorded.get("role") == "server"
+            and recorded.get("epoch") == node_state.epoch
+            and self._same_store(recorded.get("store"), node_state.store)
+        ):
+            return
         try:
             got = _impl_view(recorded)
         except (_Bad, KeyError, TypeError, ValueError, AttributeError) as error:
-            raise TraceFormatError(self.line, "state", f"not a node state as the README describes ({error})") from None
+            raise TraceFormatError(
+                self.line, "state", f"not a node state as the README describes ({error})"
+            ) from None
         want = self._view(after, node)
         if got != want:
             path, a, b = _first_difference(got, want)
-            self._diverge(f"{name}'s state differs at {path}: implementation {_json(a)}, specification {_json(b)}", nodes=(node,))
+            self._diverge(
+                f"{name}'s state differs at {path}: implementation {_json(a)}, "
+                f"specification {_json(b)}",
+                nodes=(node,),
+            )
 
-    def _same_store(self, recorded: object, store: tuple | None) -> bool:
+    def _same_store(self, recorded: object, store: tuple[Any, ...] | None) -> bool:
         if recorded is None or store is None:
             return recorded is None and store is None
         ids = self.ids
@@ -542,15 +678,27 @@ class TokenFollower:
         """A node's model state in the shape `_impl_view` gives a recorded one."""
         names = self.names
         if i == self.model.params.manager:
-            return {"role": "manager", "change": None if s.manager is None else self._manager_view(s.manager)}
+            return {
+                "role": "manager",
+                "change": None if s.manager is None else self._manager_view(s.manager),
+            }
         node = s.nodes[i]
         if type(node) is Server:
-            store = None if node.store is None else [None if x is None else [x[0], names[x[1]]] for x in node.store]
+            store = (
+                None
+                if node.store is None
+                else [None if x is None else [x[0], names[x[1]]] for x in node.store]
+            )
             return {"role": "server", "epoch": node.epoch, "store": store}
+        node = cast(Client, node)
         pending = None
-        if node.phase != IDLE:
+        if node.phase != IDLE and node.op is not None:
             kind, token, target = node.op
-            call = {"op": "pay", "token": token, "to": names[target]} if kind == PAY else {"op": "gettokens", "owner": names[target]}
+            call = (
+                {"op": "pay", "token": token, "to": names[target]}
+                if kind == PAY
+                else {"op": "gettokens", "owner": names[target]}
+            )
             best = node.values
             if node.phase == PHASE_WRITE:  # the pay's read found (v, itself) and writes v+1
                 best = tuple((t, v - 1, i) for t, v, _ in best)
@@ -597,6 +745,10 @@ class TokenFollower:
         raise Divergence(self.line, _json(dict(self.event))[:400], reason, states, allowed)
 
 
+def _changes_nothing(event: Mapping[str, Any]) -> None:
+    """A malformed message dropped by a node: no model step."""
+
+
 def _bits(mask: int) -> list[int]:
     return [i for i in range(mask.bit_length()) if mask >> i & 1]
 
@@ -611,7 +763,11 @@ def _impl_view(state: Mapping[str, Any]) -> dict[str, Any]:
     role = state["role"]
     if role == "server":
         store = state["store"]
-        return {"role": "server", "epoch": state["epoch"], "store": None if store is None else [list(x) for x in store]}
+        return {
+            "role": "server",
+            "epoch": state["epoch"],
+            "store": None if store is None else [list(x) for x in store],
+        }
     if role == "client":
         p = state["pending"]
         pending = None
@@ -670,7 +826,11 @@ def causes_first(events: Iterator[TraceEvent]) -> Iterator[TraceEvent]:
         if e["event"] == "sent" and e["kind"] in _REPLIES:
             server = e["src"]
             found = next(
-                (i for i, (_, x) in enumerate(window) if x["event"] == "delivered" and x["dst"] == server),
+                (
+                    i
+                    for i, (_, x) in enumerate(window)
+                    if x["event"] == "delivered" and x["dst"] == server
+                ),
                 None,
             )
             while found is None and len(window) < LOOKAHEAD:

@@ -10,6 +10,7 @@ and the epoch rules that make a message deliverable, discardable, or wait.
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 
 from spec.tokens.actions import (
     Action,
@@ -28,11 +29,9 @@ from spec.tokens.state import (
     PAY,
     READ,
     SYNC_READ,
-    SYNC_WRITE,
     TO_SERVER,
     WRITE,
     Client,
-    Message,
     Server,
     State,
 )
@@ -57,7 +56,7 @@ def enabled_actions(params: Params, s: State) -> list[Action]:
     return actions
 
 
-def message_step(params: Params, s: State, m: Message) -> Receive | Discard | None:
+def message_step(params: Params, s: State, m: tuple[Any, ...]) -> Receive | Discard | None:
     """What can happen to an in-flight message now: delivered, discarded by
     the epoch rule (or by a node that is no longer a server), or nothing (it
     waits for a newer epoch)."""

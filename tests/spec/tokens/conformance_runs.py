@@ -17,7 +17,9 @@ def threaded_trace(servers: int, seed: int, requests: int = 60, role_changes: in
     """A `check run`-like threaded run, 30% loss at maxf(n) faulty servers."""
     params = Params(servers=servers, drop=0.3, max_delay=0.001, seed=seed)
     sink = io.StringIO()
-    recorder = Recorder(sink=sink, header={"mode": "threaded", "seed": seed, "params": params.to_json()})
+    recorder = Recorder(
+        sink=sink, header={"mode": "threaded", "seed": seed, "params": params.to_json()}
+    )
     run_workload(
         params,
         Workload(requests=requests, max_interval=0.001, role_changes=role_changes),
@@ -31,7 +33,9 @@ def step_trace(servers: int, seed: int, ops: int = 30) -> str:
     rng = random.Random(seed)
     params = Params(servers=servers, drop=0.3, seed=seed)
     sink = io.StringIO()
-    recorder = Recorder(sink=sink, header={"mode": "step", "seed": seed, "params": params.to_json()})
+    recorder = Recorder(
+        sink=sink, header={"mode": "step", "seed": seed, "params": params.to_json()}
+    )
     cluster = Cluster(params, mode="step", recorder=recorder)
     for _ in range(ops):
         roll = rng.random()
@@ -42,7 +46,10 @@ def step_trace(servers: int, seed: int, ops: int = 30) -> str:
                 client = rng.choice(cluster.clients())
                 if roll < 0.75:
                     to = rng.choice([c for c in cluster.clients() if c != client])
-                    handle = cluster.pay(client, rng.randrange(60), to)
+                    # mostly a token the client started with, so that many pays succeed
+                    mine = [t for t in range(60) if f"c{t % 6 + 1}" == client]
+                    token = rng.choice(mine) if mine and rng.random() < 0.7 else rng.randrange(60)
+                    handle = cluster.pay(client, token, to)
                 else:
                     handle = cluster.gettokens(client, rng.choice(cluster.clients()))
             cluster.run(handle)

@@ -1,0 +1,249 @@
+"""Implementation traces follow the token model (spec/tokens/conformance.py):
+random runs conform, and a trace with one hand-made defect is rejected at the
+defect's line, naming it."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from checker.conformance import TraceVerdict, check_trace_lines
+from checker.errors import TraceFormatError
+from spec.tokens.conformance import CONFORMANCE
+from tests.spec.tokens.conformance_runs import SIZES, step_trace, threaded_trace
+
+Event = dict[str, Any]
+
+
+def check(text: str) -> TraceVerdict:
+    return check_trace_lines(iter(io.StringIO(text)), CONFORMANCE)
+
+
+def assert_conforms(text: str) -> None:
+    verdict = check(text)
+    assert verdict.divergence is None, str(verdict.divergence)
+    assert verdict.events == text.count("\n") - 1
+
+
+@pytest.mark.parametrize("servers", SIZES)
+def test_step_mode_runs_with_faults_and_role_changes_conform(servers: int) -> None:
+    text = step_trace(servers, seed=5)
+    assert '"dropped"' in text and '"step":"install"' in text
+    assert_conforms(text)
+
+
+@pytest.mark.parametrize("servers", SIZES)
+def test_threaded_runs_with_faults_and_role_changes_conform(servers: int) -> None:
+    text = threaded_trace(servers, seed=1)
+    assert '"dropped"' in text and '"step":"install"' in text
+    assert_conforms(text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(2, 8))
+@pytest.mark.parametrize("servers", SIZES)
+def test_more_seeds_conform_in_both_modes(servers: int, seed: int) -> None:
+    assert_conforms(step_trace(servers, seed))
+    assert_conforms(threaded_trace(servers, seed))
+
+
+# -- one defect each ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trace() -> list[Event]:
+    """A step-mode run on 3 servers, 1 faulty, with four role changes."""
+    lines = step_trace(3, seed=5).splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def edited(
+    trace: list[Event], match: Callable[[Event], bool], edit: Callable[[Event], Any]
+) -> tuple[str, int]:
+    """The trace with the first event that `match`es edited (a list returned by
+    `edit` replaces it, renumbered), and the line number of the edit."""
+    events = [json.loads(json.dumps(e)) for e in trace]
+    index = next(i for i, e in enumerate(events) if i > 0 and match(e))
+    result = edit(events[index])
+    if isinstance(result, list):
+        events[index : index + 1] = result
+    for seq, e in enumerate(events[1:], start=1):
+        e["seq"] = seq
+    text = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in events)
+    return text, index + 1
+
+
+def diverges_at(text: str, line: int, *words: str) -> str:
+    verdict = check(text)
+    assert verdict.divergence is not None
+    assert verdict.divergence.line == line, verdict.divergence.reason
+    for word in words:
+        assert word in verdict.divergence.reason
+    return verdict.divergence.reason
+
+
+def test_the_unedited_trace_conforms(trace: list[Event]) -> None:
+    text, _ = edited(trace, lambda e: True, lambda e: None)
+    assert_conforms(text)
+
+
+def test_a_stale_reply_is_rejected_where_it_is_sent(trace: list[Event]) -> None:
+    def stale(e: Event) -> None:
+        next(entry for entry in e["payload"]["entries"] if entry[1] > 1)[1] -= 1
+
+    text, line = edited(
+        trace,
+        lambda e: (
+            e["event"] == "sent"
+            and e["kind"] == "READ_REPLY"
+            and any(entry[1] > 1 for entry in e["payload"]["entries"])
+        ),
+        stale,
+    )
+    reason = diverges_at(text, line, "does not send here", "sends READ_REPLY")
+    assert "instead" in reason
+
+
+def test_a_skipped_version_is_rejected_where_the_write_is_sent(trace: list[Event]) -> None:
+    def skip(e: Event) -> None:
+        e["payload"]["entries"][0][1] += 1
+
+    text, line = edited(
+        trace,
+        lambda e: e["event"] == "sent" and e["tag"] is not None and e["tag"]["phase"] == "write",
+        skip,
+    )
+    diverges_at(text, line, "sends WRITE", "does not send here")
+
+
+def test_an_owner_changed_without_a_write_is_rejected(trace: list[Event]) -> None:
+    def steal(e: Event) -> None:
+        e["state"]["store"][5][1] = "c1" if e["state"]["store"][5][1] != "c1" else "c2"
+
+    text, line = edited(
+        trace, lambda e: e["event"] == "delivered" and e["effect"] == "applied 1 of 1", steal
+    )
+    diverges_at(text, line, "state differs at store[5][1]")
+
+
+def test_a_store_that_goes_back_is_rejected(trace: list[Event]) -> None:
+    def back(e: Event) -> None:
+        written = next(t for t, entry in enumerate(e["state"]["store"]) if entry[0] > 1)
+        e["state"]["store"][written][0] -= 1
+
+    text, line = edited(
+        trace, lambda e: e["event"] == "delivered" and e["effect"] == "applied 1 of 1", back
+    )
+    diverges_at(text, line, "state differs at store[", "][0]")
+
+
+def test_a_skipped_epoch_is_rejected(trace: list[Event]) -> None:
+    def skip(e: Event) -> None:
+        e["state"]["epoch"] += 1
+
+    text, line = edited(
+        trace, lambda e: e["event"] == "delivered" and e["effect"].startswith("entered epoch"), skip
+    )
+    diverges_at(text, line, "state differs at epoch")
+
+
+def test_a_message_delivered_twice_is_rejected_at_the_second_delivery(trace: list[Event]) -> None:
+    text, line = edited(
+        trace,
+        lambda e: e["event"] == "delivered" and e["kind"] == "WRITE",
+        lambda e: [e, json.loads(json.dumps(e))],
+    )
+    diverges_at(text, line + 1, "already delivered or dropped", f"(line {line})")
+
+
+def test_a_quorum_claimed_too_early_is_rejected(trace: list[Event]) -> None:
+    def early(e: Event) -> None:
+        e["effect"] = "quorum reached"
+
+    text, line = edited(
+        trace, lambda e: e["event"] == "delivered" and e["effect"].startswith("counted 1/"), early
+    )
+    diverges_at(text, line, "says 'quorum reached' after 1 answers", "needs 2")
+
+
+def test_an_answer_the_model_does_not_give_is_rejected(trace: list[Event]) -> None:
+    def wrong(e: Event) -> None:
+        if e["answer"]["answer"] == "OK":
+            e["answer"]["version"] += 1
+        else:
+            e["answer"] = {"answer": "OK", "version": 99}
+
+    text, line = edited(trace, lambda e: e["event"] == "answered", wrong)
+    diverges_at(text, line, "the specification answers")
+
+
+def test_a_lost_message_between_correct_nodes_is_rejected(trace: list[Event]) -> None:
+    # turn the first delivery of a message between correct nodes into a loss
+    def lose(e: Event) -> None:
+        e.update(event="dropped", reason="lost (faulty server)")
+        e.pop("effect")
+        e.pop("state", None)
+
+    faulty = trace[0]["params"]["faulty"]
+    text, line = edited(
+        trace,
+        lambda e: (
+            e["event"] == "delivered"
+            and e["kind"] == "READ_REPLY"
+            and e["effect"].startswith("counted")
+            and e["src"] not in faulty
+        ),
+        lose,
+    )
+    diverges_at(text, line, "is not faulty")
+
+
+def test_a_divergence_names_the_model_state_and_the_steps_allowed(trace: list[Event]) -> None:
+    text, line = edited(
+        trace,
+        lambda e: e["event"] == "sent" and e["kind"] == "WRITE",
+        lambda e: e["payload"]["entries"][0].__setitem__(1, 9),
+    )
+    d = check(text).divergence
+    assert d is not None and d.line == line
+    assert d.states["config"] == "e0 {s1,s2,s3}"
+    assert any(step.startswith("ServerReceiveWrite: WRITE") for step in d.allowed)
+    assert '"event":"sent"' in d.event
+
+
+def test_a_delivery_of_a_message_never_sent_is_unreadable(trace: list[Event]) -> None:
+    def unsent(e: Event) -> None:
+        e["id"] = 10**6
+
+    text, line = edited(trace, lambda e: e["event"] == "delivered", unsent)
+    with pytest.raises(TraceFormatError) as error:
+        check(text)
+    assert (error.value.line, error.value.field) == (line, "id")
+    assert "never sent" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("kind", "PING", "expected one of READ"),
+        ("src", "x9", "unknown node 'x9'"),
+        ("payload", {"entries": [[0, "v", "c1"]]}, "expected [token, version, owner]"),
+        ("tag", {"client": "c1"}, "expected op and epoch"),
+    ],
+)
+def test_a_sent_message_that_cannot_be_read_names_its_field(
+    trace: list[Event], field: str, value: object, problem: str
+) -> None:
+    text, line = edited(
+        trace,
+        lambda e: e["event"] == "sent" and e["kind"] == "READ_REPLY",
+        lambda e: e.__setitem__(field, value),
+    )
+    with pytest.raises(TraceFormatError) as error:
+        check(text)
+    assert error.value.line == line
+    assert problem in str(error.value)
