@@ -67,3 +67,4 @@ main.add_command(quorums)
 from checker.cli.trace import trace_command  # noqa: E402
 
 main.add_command(trace_command)
+from checker.cli.selfcheck import conformance_part  # noqa: E402, F401  (a suite part)

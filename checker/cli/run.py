@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from checker.cli.selfcheck import check_option, finish_trace, start_trace
 from checker.cli.shell import make_params, system_options, trace_recorder
 from impl.tokens.errors import BadCommand
 from impl.tokens.workload import Workload, run_workload
@@ -41,6 +42,7 @@ from impl.tokens.workload import Workload, run_workload
     show_default=True,
     help="Role changes spread over the run (a server leaves or a client joins).",
 )
+@check_option
 def run(
     servers: int,
     delay: float,
@@ -52,6 +54,7 @@ def run(
     requests: int,
     max_interval: float,
     role_changes: int,
+    check: bool,
 ) -> None:
     """Random pays and gettokens from random clients at random intervals, with
     role changes; then audit the stores and compare with a fault-free re-run."""
@@ -71,7 +74,8 @@ def run(
             "role_changes": role_changes,
         },
     }
-    with trace_recorder(trace_out, header) as recorder:
+    where = start_trace(trace_out, check)
+    with trace_recorder(where.path, header) as recorder:
         if sys.stdout.isatty():
             with click.progressbar(length=requests, label="requests answered") as bar:
 
@@ -83,4 +87,4 @@ def run(
             report = run_workload(params, workload, recorder=recorder)
     for line in report.lines:
         click.echo(line)
-    sys.exit(report.exit_code)
+    sys.exit(finish_trace(where, report.exit_code))

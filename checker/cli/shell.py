@@ -14,6 +14,7 @@ from typing import TextIO
 
 import click
 
+from checker.cli.selfcheck import check_option, finish_trace, start_trace
 from impl.tokens.config import MAX_SERVERS, MIN_SERVERS, Params
 from impl.tokens.errors import BadCommand
 from impl.tokens.recorder import Recorder
@@ -118,6 +119,7 @@ def trace_recorder(path: str | None, header: dict[str, object]):  # type: ignore
     help="Step-by-step mode: a seeded scheduler delivers or drops one message at a time "
     "(same seed, same trace).",
 )
+@check_option
 def shell(
     servers: int,
     delay: float,
@@ -127,6 +129,7 @@ def shell(
     timeout: float,
     trace_out: str | None,
     step: bool,
+    check: bool,
 ) -> None:
     """Manual mode: type pay, gettokens, transform, status, token_status, faults,
     help, close. Reads a terminal or a pipe; `close` compares with a fault-free
@@ -136,7 +139,8 @@ def shell(
     stdin = sys.stdin
     interactive = stdin.isatty()
     header = {"mode": mode, "seed": seed, "command": "shell", "params": params.to_json()}
-    with trace_recorder(trace_out, header) as recorder:
+    where = start_trace(trace_out, check)
+    with trace_recorder(where.path, header) as recorder:
         if interactive:
             faulty_names = ", ".join(params.faulty_names()) or "none"
             click.echo(
@@ -146,4 +150,4 @@ def shell(
             params, sys.stdout, mode=mode, recorder=recorder, prompt="> " if interactive else ""
         )
         code = session.run(iter(stdin.readline, ""))  # line by line, also on a terminal
-    sys.exit(code)
+    sys.exit(finish_trace(where, code))

@@ -211,6 +211,7 @@ class Cluster:
                 f"tolerate at most maxf({len(servers)}) = {maxf(len(servers))}; name fewer"
             )
         self.env.faulty = frozenset(names)
+        self.recorder.record("faults", faulty=sorted(set(names)))
 
     def _check_client(self, name: object, what: str) -> None:
         node = self.env.nodes.get(name) if isinstance(name, str) else None
