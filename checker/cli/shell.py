@@ -17,6 +17,7 @@ import click
 from checker.cli.selfcheck import check_option, finish_trace, start_trace
 from impl.tokens.config import MAX_SERVERS, MIN_SERVERS, Params
 from impl.tokens.errors import BadCommand
+from impl.tokens.mutants import MUTANTS
 from impl.tokens.recorder import Recorder
 from impl.tokens.shell import Shell
 
@@ -63,6 +64,12 @@ def system_options(f: click.decorators.FC) -> click.decorators.FC:
             "did not answer.",
         ),
         click.option(
+            "--mutant",
+            type=click.Choice(sorted(MUTANTS)),
+            default=None,
+            help="Build the implementation with this known bug (PROTOCOL.md section 6).",
+        ),
+        click.option(
             "--trace-out",
             type=click.Path(dir_okay=False, writable=True),
             default=None,
@@ -75,7 +82,13 @@ def system_options(f: click.decorators.FC) -> click.decorators.FC:
 
 
 def make_params(
-    servers: int, delay: float, drop: float, seed: int, faulty: str | None, timeout: float
+    servers: int,
+    delay: float,
+    drop: float,
+    seed: int,
+    faulty: str | None,
+    timeout: float,
+    mutant: str | None = None,
 ) -> Params:
     """Params from CLI options; a bad combination is a usage error (exit 2)."""
     names: tuple[str, ...] | None = None
@@ -87,7 +100,13 @@ def make_params(
         )
     try:
         return Params(
-            servers=servers, faulty=names, max_delay=delay, drop=drop, seed=seed, timeout=timeout
+            servers=servers,
+            faulty=names,
+            max_delay=delay,
+            drop=drop,
+            seed=seed,
+            timeout=timeout,
+            mutant=mutant,
         )
     except BadCommand as error:
         raise click.UsageError(str(error)) from error
@@ -127,6 +146,7 @@ def shell(
     seed: int,
     faulty: str | None,
     timeout: float,
+    mutant: str | None,
     trace_out: str | None,
     step: bool,
     check: bool,
@@ -134,7 +154,7 @@ def shell(
     """Manual mode: type pay, gettokens, transform, status, token_status, faults,
     help, close. Reads a terminal or a pipe; `close` compares with a fault-free
     re-run."""
-    params = make_params(servers, delay, drop, seed, faulty, timeout)
+    params = make_params(servers, delay, drop, seed, faulty, timeout, mutant)
     mode = "step" if step else "threaded"
     stdin = sys.stdin
     interactive = stdin.isatty()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from impl.tokens.actor import Actor, Effect, Env
-from impl.tokens.config import MAX_SERVERS, MIN_SERVERS, Configuration, maxf, quorum
+from impl.tokens.config import MAX_SERVERS, MIN_SERVERS, Configuration, maxf
 from impl.tokens.errors import Refused
 from impl.tokens.messages import Message
 from impl.tokens.operations import Handle, Installed
@@ -145,8 +145,9 @@ class Manager(Actor):
             return Effect(f"ignored: {msg.src} already answered or not a server of the old epoch")
         c.read_from.add(msg.src)
         merge_into(c.merged, [tuple(e) for e in msg.payload["entries"]])  # type: ignore[misc]
-        if len(c.read_from) < quorum(len(c.old.servers)):
-            return Effect(f"counted {len(c.read_from)}/{quorum(len(c.old.servers))}", changed=True)
+        need = self.env.params.variant.quorum(len(c.old.servers))
+        if len(c.read_from) < need:
+            return Effect(f"counted {len(c.read_from)}/{need}", changed=True)
         c.step = "sync-write"
         self.record_delivery(msg, Effect("quorum reached", changed=True))
         self.env.recorder.record(
@@ -155,7 +156,8 @@ class Manager(Actor):
         payload = {
             "epoch": c.new.epoch,
             "servers": list(c.new.servers),
-            "entries": store_entries(c.merged),
+            # mutant no-state-transfer: nothing moves
+            "entries": store_entries(c.merged) if self.env.params.variant.state_transfer else [],
         }
         for server in c.new.servers:
             self.send("SYNC_WRITE", server, None, payload)
@@ -168,8 +170,9 @@ class Manager(Actor):
         if msg.src not in c.new.servers or msg.src in c.acks:
             return Effect(f"ignored: {msg.src} already acknowledged or not a new server")
         c.acks.add(msg.src)
-        if len(c.acks) < quorum(len(c.new.servers)):
-            return Effect(f"counted {len(c.acks)}/{quorum(len(c.new.servers))}", changed=True)
+        need = self.env.params.variant.quorum(len(c.new.servers))
+        if len(c.acks) < need:
+            return Effect(f"counted {len(c.acks)}/{need}", changed=True)
         self.record_delivery(msg, Effect("quorum reached", changed=True))
         self.env.board.install(c.new)
         if not c.joining:

@@ -80,7 +80,11 @@ class Node(Actor):
                     f"operation naming it; wait for it to start, then transform {self.name}"
                 )
             self.client = None
-            self.server = ServerRole(self, epoch=epoch, store=None)
+            # mutant no-state-transfer: the joiner starts from the initial store
+            store = (
+                None if self.env.params.variant.state_transfer else initial_store(self.env.params)
+            )
+            self.server = ServerRole(self, epoch=epoch, store=store)
             self.env.recorder.record("role", self.snapshot, node=self.name, role="server")
 
     def become_client(self) -> None:

@@ -658,12 +658,7 @@ class TokenFollower:
             ) from None
         want = self._view(after, node)
         if got != want:
-            path, a, b = _first_difference(got, want)
-            self._diverge(
-                f"{name}'s state differs at {path}: implementation {_json(a)}, "
-                f"specification {_json(b)}",
-                nodes=(node,),
-            )
+            self._diverge(_difference(name, got, want, self._view(before, node)), nodes=(node,))
 
     def _same_store(self, recorded: object, store: tuple[Any, ...] | None) -> bool:
         if recorded is None or store is None:
@@ -794,6 +789,41 @@ def _impl_view(state: Mapping[str, Any]) -> dict[str, Any]:
             }
         return {"role": "manager", "change": change}
     raise _Bad(f"role: expected server, client or manager, got {role!r}")
+
+
+def _difference(name: str, got: dict[str, Any], want: dict[str, Any], was: dict[str, Any]) -> str:
+    """Why a recorded node state is not the model's, in the protocol's words
+    where a store is concerned (a token's version and owner)."""
+    g, w, b = got.get("store"), want.get("store"), was.get("store")
+    if isinstance(g, list) and isinstance(w, list) and len(g) == len(w) and g != w:
+        t = next(i for i, (x, y) in enumerate(zip(g, w, strict=True)) if x != y)
+        text = (
+            f"{name}'s store differs at token {t}: implementation {_entry(g[t])}, "
+            f"specification {_entry(w[t])}"
+        )
+        if isinstance(b, list) and b[t] and g[t] and g[t][0] < b[t][0]:
+            text += f" (the store went back from {_entry(b[t])})"
+        elif isinstance(b, list) and b[t] and g[t] and g[t][0] == b[t][0] and g[t][1] != b[t][1]:
+            text += f" (the owner changed without a new version, was {_entry(b[t])})"
+        return text
+    if isinstance(g, list) and w is None and "store" in want:
+        return (
+            f"{name} has a store of {len(g)} tokens; the specification's {name} has none "
+            f"(a joiner has no store until its SYNC_WRITE)"
+        )
+    path, x, y = _first_difference(got, want)
+    return (
+        f"{name}'s state differs at {path}: implementation {_short(x)}, specification {_short(y)}"
+    )
+
+
+def _entry(entry: Any) -> str:
+    return "missing" if not entry else f"v{entry[0]}/{entry[1]}"
+
+
+def _short(value: object) -> str:
+    text = _json(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _first_difference(a: Any, b: Any, path: str = "") -> tuple[str, Any, Any]:
