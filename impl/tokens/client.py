@@ -114,16 +114,17 @@ class ClientRole:
         """Send this phase's request to every server of the installed configuration."""
         p = self.pending
         assert p is not None
-        config = self.node.env.board.get()
-        p.phase, p.epoch, p.servers = phase, config.epoch, config.servers
-        p.answered = set()
-        self.node.env.recorder.record(
-            "phase",
-            self.snapshot,
-            node=self.node.name,
-            tag=self.tag().to_json(),
-            restart=restart,
-        )
+        with self.node.env.board.transition:
+            config = self.node.env.board.get()
+            p.phase, p.epoch, p.servers = phase, config.epoch, config.servers
+            p.answered = set()
+            self.node.env.recorder.record(
+                "phase",
+                self.snapshot,
+                node=self.node.name,
+                tag=self.tag().to_json(),
+                restart=restart,
+            )
         if phase == "read":
             token = p.call.token if isinstance(p.call, Pay) else None
             payload: dict[str, Any] = {"token": token}
@@ -157,12 +158,15 @@ class ClientRole:
         need = self.node.env.params.variant.client_quorum(len(p.servers))
         if len(p.answered) < need:
             return Effect(f"counted {len(p.answered)}/{need}", changed=True)
-        # recorded before the steps it causes, so the trace keeps cause before effect
-        self.node.record_delivery(msg, Effect("quorum reached", changed=True))
-        if p.phase == "read":
-            self._finish_read(p)
-        else:
-            self._finish_operation(p)
+        # recorded before the steps it causes, so the trace keeps cause before
+        # effect; the next phase starts in the same configuration as in the
+        # specification's one step (no install in between)
+        with self.node.env.board.transition:
+            self.node.record_delivery(msg, Effect("quorum reached", changed=True))
+            if p.phase == "read":
+                self._finish_read(p)
+            else:
+                self._finish_operation(p)
         return None
 
     def _finish_read(self, p: Pending) -> None:

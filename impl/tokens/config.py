@@ -130,6 +130,10 @@ class Board:
     def __init__(self, initial: Configuration) -> None:
         self._lock = threading.Lock()
         self._config = initial
+        # Held by the manager from an install's quorum to its record, and by a
+        # client from reading the board to recording its phase: a phase is
+        # recorded wholly before or wholly after an install.
+        self.transition = threading.RLock()
 
     def get(self) -> Configuration:
         with self._lock:

@@ -13,6 +13,7 @@ configuration, a joining client that is not idle.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -173,19 +174,24 @@ class Manager(Actor):
         need = self.env.params.variant.quorum(len(c.new.servers))
         if len(c.acks) < need:
             return Effect(f"counted {len(c.acks)}/{need}", changed=True)
-        self.record_delivery(msg, Effect("quorum reached", changed=True))
-        self.env.board.install(c.new)
-        if not c.joining:
-            self.env.nodes[c.node].become_client()
-        self.change = None
-        seq = self.env.recorder.record(
-            "reconfig",
-            self.snapshot,
-            step="install",
-            node=c.node,
-            epoch=c.new.epoch,
-            servers=list(c.new.servers),
-        )
+        # The install is one step, as in the specification: no client starts a
+        # phase, and the leaving server handles nothing, between the quorum and
+        # the leaver becoming a client (check trace follows the recorded order).
+        leaver = None if c.joining else self.env.nodes[c.node]
+        with self.env.board.transition, leaver.lock if leaver else contextlib.nullcontext():
+            self.record_delivery(msg, Effect("quorum reached", changed=True))
+            self.env.board.install(c.new)
+            if leaver is not None:
+                leaver.become_client()
+            self.change = None
+            seq = self.env.recorder.record(
+                "reconfig",
+                self.snapshot,
+                step="install",
+                node=c.node,
+                epoch=c.new.epoch,
+                servers=list(c.new.servers),
+            )
         self._on_install(c.new)
         c.handle.resolve(Installed(c.new.epoch, c.new.servers), seq)
         return None
