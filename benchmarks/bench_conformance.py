@@ -53,7 +53,8 @@ def main() -> None:
     rate = verdict.events / verdict.seconds
     print(f"trace: {path} ({size / 1e6:.1f} MB, {verdict.events:,} events): {verdict_text}")
     print(
-        f"speed: {verdict.seconds:.2f} s, {rate:,.0f} events/s ({size / 1e6 / verdict.seconds:.1f} MB/s)"
+        f"speed: {verdict.seconds:.2f} s, {rate:,.0f} events/s"
+        f" ({size / 1e6 / verdict.seconds:.1f} MB/s)"
     )
     tracemalloc.start()
     started = time.perf_counter()
