@@ -193,6 +193,9 @@ class ConformanceSpec:
     version: int
     events: Mapping[str, Mapping[str, str]]
     start: Callable[[Mapping[str, Any]], TraceFollower]
+    # (model, model state, node name, the implementation's snapshot of that
+    # node) -> why they differ, or None: how `check replay` compares states.
+    node_difference: Callable[[Any, Any, str, Mapping[str, Any]], str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

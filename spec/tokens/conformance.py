@@ -54,6 +54,7 @@ from spec.tokens.actions import (
 from spec.tokens.config import Config
 from spec.tokens.enabled import eligible, enabled_actions, message_step
 from spec.tokens.model import TokenModel
+from spec.tokens.params import Params
 from spec.tokens.server_steps import client_phase_live, manager_phase_live
 from spec.tokens.state import (
     IDLE,
@@ -123,7 +124,15 @@ def start(header: Mapping[str, Any]) -> TokenFollower:
     return TokenFollower(header)
 
 
-CONFORMANCE = ConformanceSpec(format=FORMAT, version=VERSION, events=SCHEMA, start=start)
+CONFORMANCE = ConformanceSpec(
+    format=FORMAT,
+    version=VERSION,
+    events=SCHEMA,
+    start=start,
+    node_difference=lambda model, state, name, snapshot: node_difference(
+        model, state, name, snapshot
+    ),
+)
 
 
 class TokenFollower:
@@ -678,51 +687,7 @@ class TokenFollower:
             return False
 
     def _view(self, s: State, i: int) -> dict[str, Any]:
-        """A node's model state in the shape `_impl_view` gives a recorded one."""
-        names = self.names
-        if i == self.model.params.manager:
-            return {
-                "role": "manager",
-                "change": None if s.manager is None else self._manager_view(s.manager),
-            }
-        node = s.nodes[i]
-        if type(node) is Server:
-            store = (
-                None
-                if node.store is None
-                else [None if x is None else [x[0], names[x[1]]] for x in node.store]
-            )
-            return {"role": "server", "epoch": node.epoch, "store": store}
-        node = cast(Client, node)
-        pending = None
-        if node.phase != IDLE and node.op is not None:
-            kind, token, target = node.op
-            call = (
-                {"op": "pay", "token": token, "to": names[target]}
-                if kind == PAY
-                else {"op": "gettokens", "owner": names[target]}
-            )
-            best = node.values
-            if node.phase == PHASE_WRITE:  # the pay's read found (v, itself) and writes v+1
-                best = tuple((t, v - 1, i) for t, v, _ in best)
-            pending = {
-                "op": s.started[i],
-                "call": call,
-                "phase": PHASE_NAMES[node.phase],
-                "epoch": node.epoch,
-                "answered": sorted(names[x] for x in _bits(node.answered)),
-                "best": [[t, v, names[o]] for t, v, o in best],
-            }
-        return {"role": "client", "ops": s.started[i], "pending": pending}
-
-    def _manager_view(self, m: Manager) -> dict[str, Any]:
-        names = sorted(self.names[x] for x in _bits(m.answered))
-        return {
-            "node": self.names[m.target],
-            "step": "sync-read" if m.phase == 1 else "sync-write",
-            "servers": sorted(self.names[x] for x in m.servers),
-            "answered": names,
-        }
+        return model_view(self.model.params, s, i)
 
     # -- divergence ------------------------------------------------------------
 
@@ -746,6 +711,65 @@ class TokenFollower:
         if starters:
             allowed.append(f"ClientStartPay / ClientStartGettokens by {', '.join(starters)}")
         raise Divergence(self.line, _json(dict(self.event))[:400], reason, states, allowed)
+
+
+def model_view(params: Params, s: State, i: int) -> dict[str, Any]:
+    """A node's model state in the shape `_impl_view` gives a recorded one."""
+    names = params.names
+    if i == params.manager:
+        return {
+            "role": "manager",
+            "change": None if s.manager is None else _manager_view(names, s.manager),
+        }
+    node = s.nodes[i]
+    if type(node) is Server:
+        store = (
+            None
+            if node.store is None
+            else [None if x is None else [x[0], names[x[1]]] for x in node.store]
+        )
+        return {"role": "server", "epoch": node.epoch, "store": store}
+    node = cast(Client, node)
+    pending = None
+    if node.phase != IDLE and node.op is not None:
+        kind, token, target = node.op
+        call = (
+            {"op": "pay", "token": token, "to": names[target]}
+            if kind == PAY
+            else {"op": "gettokens", "owner": names[target]}
+        )
+        best = node.values
+        if node.phase == PHASE_WRITE:  # the pay's read found (v, itself) and writes v+1
+            best = tuple((t, v - 1, i) for t, v, _ in best)
+        pending = {
+            "op": s.started[i],
+            "call": call,
+            "phase": PHASE_NAMES[node.phase],
+            "epoch": node.epoch,
+            "answered": sorted(names[x] for x in _bits(node.answered)),
+            "best": [[t, v, names[o]] for t, v, o in best],
+        }
+    return {"role": "client", "ops": s.started[i], "pending": pending}
+
+
+def _manager_view(names: tuple[str, ...], m: Manager) -> dict[str, Any]:
+    answered = sorted(names[x] for x in _bits(m.answered))
+    return {
+        "node": names[m.target],
+        "step": "sync-read" if m.phase == 1 else "sync-write",
+        "servers": sorted(names[x] for x in m.servers),
+        "answered": answered,
+    }
+
+
+def node_difference(
+    model: TokenModel, state: State, name: str, snapshot: Mapping[str, Any]
+) -> str | None:
+    """Why an implementation node's state (its recorded snapshot) is not the
+    model's state of that node, or None when they agree."""
+    params = model.params
+    got, want = _impl_view(snapshot), model_view(params, state, params.names.index(name))
+    return None if got == want else _difference(name, got, want, want)
 
 
 def _changes_nothing(event: Mapping[str, Any]) -> None:
