@@ -738,16 +738,16 @@ def model_view(params: Params, s: State, i: int) -> dict[str, Any]:
             if kind == PAY
             else {"op": "gettokens", "owner": names[target]}
         )
-        best = node.values
-        if node.phase == PHASE_WRITE:  # the pay's read found (v, itself) and writes v+1
-            best = tuple((t, v - 1, i) for t, v, _ in best)
+        best: list[list[Any]] = [[t, v, names[o]] for t, v, o in node.values]
+        if node.phase == PHASE_WRITE:  # the pay read version v and writes v+1; the model
+            best = [[t, v - 1] for t, v, _ in node.values]  # keeps no owner read
         pending = {
             "op": s.started[i],
             "call": call,
             "phase": PHASE_NAMES[node.phase],
             "epoch": node.epoch,
             "answered": sorted(names[x] for x in _bits(node.answered)),
-            "best": [[t, v, names[o]] for t, v, o in best],
+            "best": best,
         }
     return {"role": "client", "ops": s.started[i], "pending": pending}
 
@@ -805,7 +805,7 @@ def _impl_view(state: Mapping[str, Any]) -> dict[str, Any]:
                 "phase": p["phase"],
                 "epoch": p["epoch"],
                 "answered": sorted(p["answered"]),
-                "best": [list(x) for x in p["best"]],
+                "best": [list(x) if p["phase"] != "write" else list(x[:2]) for x in p["best"]],
             }
         return {"role": "client", "ops": state["ops"], "pending": pending}
     if role == "manager":
