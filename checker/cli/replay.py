@@ -60,7 +60,7 @@ def _matches(m: Message, record: Mapping[str, Any]) -> bool:
         return False
     tag = record["tag"]
     if m.tag is None:
-        return m.epoch == tag["epoch"]
+        return bool(m.epoch == tag["epoch"])
     return m.tag == Tag(tag["client"], tag["op"], tag["phase"], tag["epoch"])
 
 
@@ -111,9 +111,10 @@ class Driver:
         """One atomic change as its messages, with the step's quorums."""
         node = record["node"]
         self.cluster.transform(node)
-        sync = lambda kind, **f: [  # noqa: E731
-            m for m in self.sched.find(kind=kind, **f) if m.tag is None
-        ]
+
+        def sync(kind: str, **where: str) -> list[Message]:
+            return [m for m in self.sched.find(kind=kind, **where) if m.tag is None]
+
         for server in record["read_quorum"]:
             for kind, field in (("SYNC_READ", "dst"), ("SYNC_STATE", "src")):
                 found = sync(kind, **{field: server})

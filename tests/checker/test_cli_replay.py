@@ -22,7 +22,11 @@ CATALOG = {
         'c1\'s state differs at pending.phase: implementation "read"',
     ),
     "no-write-back": ("ReadNotStale", 11, "c2's state differs at pending"),
-    "no-owner-check": ("NoDoubleSpend", 10, 'pending.phase: implementation "write-back"'),
+    "no-owner-check": (
+        "NoDoubleSpend",
+        10,
+        'c2\'s state differs at pending.phase: implementation "write-back"',
+    ),
     "overwrite": ("StoreMonotone", 12, "s1's store differs at token 0: implementation v2/c2"),
     "sync-replace": ("StoreMonotone", 7, "s1's store differs at token 0: implementation v2/c2"),
     "no-state-transfer": ("ReadNotStale", None, ""),
