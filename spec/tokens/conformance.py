@@ -708,6 +708,14 @@ class TokenFollower:
                     starters.append(names[action.client])
                 continue
             allowed.append(describe(action, names))
+        # the steps of the nodes involved first
+        involved = [names[i] for i in nodes]
+        allowed.sort(
+            key=lambda text: (
+                not any(name in text.split() for name in involved)
+                and not any(f"{name}->" in text or f"->{name}" in text for name in involved)
+            )
+        )
         if starters:
             allowed.append(f"ClientStartPay / ClientStartGettokens by {', '.join(starters)}")
         raise Divergence(self.line, _json(dict(self.event))[:400], reason, states, allowed)
