@@ -95,7 +95,9 @@ class Driver:
                 self.cluster.gettokens(record["client"], record["owner"])
                 return [record["client"]]
             if kind == "ClientRestartPhase":
-                return [record["client"]]  # the implementation restarted at the install
+                if not self.cluster.restart_phase(record["client"]):
+                    raise CannotFollow(f"{record['client']} has no phase of an older epoch")
+                return [record["client"]]
             if kind == "ManagerStartTransform":
                 self.cluster.transform(record["node"])
                 return ["manager", record["node"]]
@@ -110,10 +112,14 @@ class Driver:
     def transform_atomic(self, record: Mapping[str, Any]) -> list[str]:
         """One atomic change as its messages, with the step's quorums."""
         node = record["node"]
+        epoch = self.cluster.configuration().epoch
         self.cluster.transform(node)
 
         def sync(kind: str, **where: str) -> list[Message]:
-            return [m for m in self.sched.find(kind=kind, **where) if m.tag is None]
+            # this change's messages only: an earlier change may have left some
+            wanted = epoch if kind in ("SYNC_READ", "SYNC_STATE") else epoch + 1
+            found = self.sched.find(kind=kind, **where)
+            return [m for m in found if m.tag is None and m.epoch == wanted]
 
         for server in record["read_quorum"]:
             for kind, field in (("SYNC_READ", "dst"), ("SYNC_STATE", "src")):
@@ -162,6 +168,7 @@ def replay_command(cex: str, mutant: str | None) -> None:
         sys.exit(2)
     recorder = Recorder(sink=io.StringIO(), keep=True)
     cluster = Cluster(params, mode="step", recorder=recorder)
+    cluster.defer_restarts = True  # restarts happen where the counterexample takes them
     driver = Driver(cluster)
     prop = trace.header.get("property")
     label = f"implementation {'with mutant ' + mutant if mutant else '(correct)'}"

@@ -70,6 +70,9 @@ class Cluster:
         self.manager = Manager(self.env, self._notify_install)
         actors = {**self.env.nodes, MANAGER: self.manager}
         self.rng = random.Random(params.seed)
+        # Step mode can leave restarts to the caller (`restart_phase`): the design
+        # lets a phase restart at any moment after a newer install.
+        self.defer_restarts = False
         self.scheduler: Scheduler | None = None
         self.network: ThreadedNetwork | None = None
         if mode == "threaded":
@@ -261,7 +264,20 @@ class Cluster:
             assert self.scheduler is not None
             self.scheduler.inject(dst, raw)
 
+    def restart_phase(self, client: str) -> bool:
+        """Restart `client`'s pending phase in the installed configuration, if
+        it is of an older epoch (with `defer_restarts`); True if it restarted."""
+        node = self.env.nodes[client]
+        with node.lock:
+            p = None if node.client is None else node.client.pending
+            if node.client is None or p is None or p.epoch >= self.configuration().epoch:
+                return False
+            node.client.on_install(self.configuration())
+            return True
+
     def _notify_install(self, config: Configuration) -> None:
+        if self.defer_restarts:
+            return
         for name in _node_order(self.env.nodes):
             node = self.env.nodes[name]
             with node.lock:
