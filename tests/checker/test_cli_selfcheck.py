@@ -52,3 +52,22 @@ def test_the_standard_suite_checks_a_recorded_faulty_run_with_role_changes(capsy
     out = capsys.readouterr().out
     assert "--role-changes 3" in out and "faulty s" in out
     assert "conformance: the run's trace: CONFORMS to the specification" in out
+
+
+def test_a_mutant_implementation_fails_its_own_check_and_keeps_the_trace() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["shell", "--servers", "3", "--step", "--mutant", "small-quorum"],
+        input="pay c1 1 c2\nclose\n",
+    )
+    assert result.exit_code == 1
+    assert "c1 says 'quorum reached' after 1 answers" in result.output
+    kept = result.output.rstrip().splitlines()[-1]
+    assert kept.startswith("conformance: the trace is kept in ")
+    Path(kept.split(" in ", 1)[1]).unlink()
+
+
+def test_an_unknown_mutant_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["run", "--mutant", "nope"])
+    assert result.exit_code == 2
+    assert "nope" in result.output
