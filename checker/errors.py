@@ -40,6 +40,14 @@ class ParameterError(CheckerError, ValueError):
         super().__init__(f"{option}={value!r} is not allowed: {allowed}")
 
 
+class UnknownNameError(CheckerError):
+    """A protocol, configuration, mutant or property name that does not exist."""
+
+    def __init__(self, what: str, name: str, known: list[str]) -> None:
+        self.what, self.name, self.known = what, name, known
+        super().__init__(f"unknown {what} {name!r}; known: {', '.join(known) or 'none'}")
+
+
 class TraceFormatError(CheckerError):
     """A recorded trace cannot be read: names the line, the field and what was
     expected (the file is unreadable, not a divergence: exit 2)."""

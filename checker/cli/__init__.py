@@ -64,10 +64,13 @@ main.add_command(run)
 from checker.cli.quorums import quorums  # noqa: E402
 
 main.add_command(quorums)
+from checker.cli.generals import generals  # noqa: E402
+
+main.add_command(generals)
 from checker.cli.trace import trace_command  # noqa: E402
 
 main.add_command(trace_command)
 from checker.cli.replay import replay_command  # noqa: E402
-from checker.cli.selfcheck import conformance_part  # noqa: E402, F401  (a suite part)
 
 main.add_command(replay_command)
+from checker.cli.selfcheck import conformance_part  # noqa: E402, F401  (a suite part)

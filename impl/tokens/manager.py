@@ -145,7 +145,7 @@ class Manager(Actor):
         if msg.src not in c.old.servers or msg.src in c.read_from:
             return Effect(f"ignored: {msg.src} already answered or not a server of the old epoch")
         c.read_from.add(msg.src)
-        merge_into(c.merged, [tuple(e) for e in msg.payload["entries"]])  # type: ignore[misc]
+        merge_into(c.merged, [tuple(e) for e in msg.payload["entries"]])
         need = self.env.params.variant.quorum(len(c.old.servers))
         if len(c.read_from) < need:
             return Effect(f"counted {len(c.read_from)}/{need}", changed=True)

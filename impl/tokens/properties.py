@@ -84,7 +84,7 @@ def store_monotone(events: list[dict[str, Any]]) -> list[Problem]:
         state = e.get("state")
         if not state or state.get("role") != "server" or state.get("store") is None:
             continue
-        node, store = e.get("node") or e.get("dst"), state["store"]
+        node, store = str(e.get("node") or e.get("dst")), state["store"]
         before = last.get(node)
         if before is not None:
             for t, (old, new) in enumerate(zip(before, store, strict=False)):
