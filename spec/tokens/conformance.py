@@ -777,7 +777,7 @@ def node_difference(
     model's state of that node, or None when they agree."""
     params = model.params
     got, want = _impl_view(snapshot), model_view(params, state, params.names.index(name))
-    return None if got == want else _difference(name, got, want, want)
+    return None if got == want else _difference(name, got, want, {})
 
 
 def _changes_nothing(event: Mapping[str, Any]) -> None:
