@@ -45,12 +45,12 @@ def check_trace_lines(lines: Iterator[str], spec: ConformanceSpec) -> TraceVerdi
     started = time.perf_counter()
     header, events = read_trace(lines, spec.format, spec.version, spec.events)
     follower = spec.start(header)
-    counted = _Counted(events)
     try:
-        follower.follow(iter(counted))
+        checked = follower.follow(events)
     except Divergence as divergence:
-        return TraceVerdict(counted.count, time.perf_counter() - started, divergence)
-    return TraceVerdict(counted.count, time.perf_counter() - started)
+        # events are lines 2, 3, ...: the divergent one is the last checked
+        return TraceVerdict(divergence.line - 1, time.perf_counter() - started, divergence)
+    return TraceVerdict(checked, time.perf_counter() - started)
 
 
 def check_trace_file(path: str, spec: ConformanceSpec) -> TraceVerdict:
@@ -61,19 +61,6 @@ def check_trace_file(path: str, spec: ConformanceSpec) -> TraceVerdict:
         raise TraceFormatError(0, "file", f"{path} is not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise TraceFormatError(0, "file", f"cannot read {path}: {error.strerror}") from None
-
-
-class _Counted:
-    """An event iterator that counts what the follower has taken."""
-
-    def __init__(self, events: Iterator[tuple[int, object]]) -> None:
-        self._events = events
-        self.count = 0
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        for item in self._events:
-            self.count += 1
-            yield item
 
 
 def render_divergence(d: Divergence) -> list[str]:

@@ -206,10 +206,9 @@ class TokenFollower:
     def _finish(self) -> None:
         unsent = [m for m in self.state.network if m not in self.bound]
         if unsent:
-            self.line += 1
-            self.event = {"event": "end of trace"}
             self._diverge(
-                f"the specification sent {self._msg(unsent[0])}, which the trace never sends",
+                f"at the end of the trace: the specification sent {self._msg(unsent[0])}, "
+                "which the trace never sends",
                 nodes=(unsent[0][1],),
             )
 

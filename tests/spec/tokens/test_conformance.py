@@ -176,6 +176,14 @@ def test_a_message_delivered_twice_is_rejected_at_the_second_delivery(trace: lis
     diverges_at(text, line + 1, "already delivered or dropped", f"(line {line})")
 
 
+def test_a_trace_that_stops_before_the_messages_a_step_sends_diverges_at_its_end(
+    trace: list[Event],
+) -> None:
+    cut = next(i for i, e in enumerate(trace) if i > 0 and e["event"] == "phase")
+    text = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in trace[: cut + 1])
+    diverges_at(text, cut + 1, "at the end of the trace", "which the trace never sends")
+
+
 def test_a_quorum_claimed_too_early_is_rejected(trace: list[Event]) -> None:
     def early(e: Event) -> None:
         e["effect"] = "quorum reached"
