@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any, cast
 
-from checker.errors import Divergence, TraceFormatError
+from checker.errors import Divergence, ParameterError, TraceFormatError
 from checker.protocol import ConformanceSpec, TraceEvent
 from spec.tokens.actions import (
     Action,
@@ -158,7 +158,12 @@ class TokenFollower:
             ops=1 << 30,
             reconfigs=1 << 30,
         )
-        self.model = TokenModel(config)
+        try:
+            self.model = TokenModel(config)
+        except ParameterError as error:
+            raise TraceFormatError(
+                1, f"params.{error.option}", f"{error.value!r}: {error.allowed}"
+            ) from None
         self.names = self.model.params.names
         self.ids = {name: i for i, name in enumerate(self.names)}
         faulty = params.get("faulty")
@@ -516,7 +521,7 @@ class TokenFollower:
     def _set_faulty(self, line: int, field: str, names: list[Any]) -> None:
         mask = 0
         for name in names:
-            if name not in self.ids or name == "manager":
+            if not isinstance(name, str) or name not in self.ids or name == "manager":
                 raise TraceFormatError(line, field, f"unknown node {name!r}")
             mask |= 1 << self.ids[name]
         self.model.params = replace(self.model.params, faulty_mask=mask)

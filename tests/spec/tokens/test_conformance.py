@@ -4,8 +4,10 @@ defect's line, naming it."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -271,3 +273,59 @@ def test_a_sent_message_that_cannot_be_read_names_its_field(
         check(text)
     assert error.value.line == line
     assert problem in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"servers": 2, "clients": 6, "tokens": 60, "faulty": []}, "params.servers", "between"),
+        ({"servers": 3, "clients": 0, "tokens": 60, "faulty": []}, "params.clients", ">= 1"),
+        ({"servers": 3, "clients": 6, "tokens": 60, "faulty": ["x9"]}, "params.faulty", "'x9'"),
+        ({"servers": 3, "clients": 6, "tokens": 60}, "params.faulty", "expected a list"),
+        (None, "params", "missing"),
+    ],
+)
+def test_a_header_the_model_cannot_use_names_its_field(
+    params: dict[str, object] | None, field: str, words: str
+) -> None:
+    header = {"format": "tokencheck-trace", "version": 1, "params": params}
+    with pytest.raises(TraceFormatError) as error:
+        check(json.dumps(header) + "\n")
+    assert (error.value.line, error.value.field) == (1, field)
+    assert words in error.value.problem
+
+
+JUNK: list[object] = [None, -1, 10**9, 1.5, "x", "c1", [], [1], {}, {"a": 1}, True]
+
+
+def corrupt(trace: list[Event], rounds: int, seed: int) -> None:
+    """Put junk in one field of one event, `rounds` times: each trace must
+    diverge, conform or be unreadable, and nothing else."""
+    rng = random.Random(seed)
+    lines = [json.dumps(e) + "\n" for e in trace]
+    for _ in range(rounds):
+        index = rng.randrange(1, len(lines))
+        event = json.loads(lines[index])
+        target = event
+        if rng.random() < 0.5 and isinstance(event.get("state"), dict):
+            target = event["state"]
+        elif rng.random() < 0.5 and isinstance(event.get("payload"), dict):
+            target = event["payload"]
+        keys = sorted(k for k in target if k != "seq")
+        if not keys:
+            continue
+        target[rng.choice(keys)] = rng.choice(JUNK)
+        edited = [*lines[:index], json.dumps(event) + "\n", *lines[index + 1 :]]
+        with contextlib.suppress(TraceFormatError):
+            check("".join(edited))
+
+
+def test_a_corrupted_field_is_a_divergence_or_a_format_error_never_a_crash(
+    trace: list[Event],
+) -> None:
+    corrupt(trace, rounds=25, seed=7)
+
+
+@pytest.mark.slow
+def test_many_corrupted_fields_never_crash(trace: list[Event]) -> None:
+    corrupt(trace, rounds=400, seed=8)
