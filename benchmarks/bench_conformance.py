@@ -6,8 +6,9 @@ faulty losing 30% of their messages, role changes, no added delay).
     python3 benchmarks/bench_conformance.py --trace run.jsonl   # checks this file
 
 The trace is recorded once into benchmarks/.cache/ (delete it to record again).
-Speed is measured without tracing allocations; peak memory in a second pass
-with tracemalloc (the Python heap the check allocates, beyond the process's).
+Speed is measured without tracing allocations, in wall time and in CPU time
+(the machine may be shared: CPU time is what one core spends); peak memory in
+a second pass with tracemalloc (the Python heap the check allocates).
 """
 
 from __future__ import annotations
@@ -48,13 +49,16 @@ def main() -> None:
     if args.trace is None and not CACHE.exists():
         record(CACHE, args.requests)
     size = path.stat().st_size
+    cpu = time.process_time()
     verdict = check_trace_file(str(path), CONFORMANCE)
+    cpu = time.process_time() - cpu
     verdict_text = "conforms" if verdict.conforms else f"DIVERGES: {verdict.divergence}"
     rate = verdict.events / verdict.seconds
     print(f"trace: {path} ({size / 1e6:.1f} MB, {verdict.events:,} events): {verdict_text}")
     print(
         f"speed: {verdict.seconds:.2f} s, {rate:,.0f} events/s"
-        f" ({size / 1e6 / verdict.seconds:.1f} MB/s)"
+        f" ({size / 1e6 / verdict.seconds:.1f} MB/s);"
+        f" {cpu:.2f} s of CPU, {verdict.events / cpu:,.0f} events per CPU second"
     )
     tracemalloc.start()
     started = time.perf_counter()
