@@ -67,6 +67,9 @@ main.add_command(quorums)
 from checker.cli.generals import generals  # noqa: E402
 
 main.add_command(generals)
+from checker.cli.smr import smr_command  # noqa: E402
+
+main.add_command(smr_command)
 from checker.cli.trace import trace_command  # noqa: E402
 
 main.add_command(trace_command)
