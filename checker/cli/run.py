@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from checker.cli.selfcheck import check_option, finish_trace, start_trace
 from checker.cli.shell import make_params, system_options, trace_recorder
 from checker.linearizability import TokensModel, check, history_from_events
 from checker.linearizability.report import verdict_lines
@@ -49,6 +50,7 @@ LINEARIZABILITY_TIMEOUT = 60.0  # seconds; past it the verdict is unknown (exit 
     show_default=True,
     help="Role changes spread over the run (a server leaves or a client joins).",
 )
+@check_option
 def run(
     servers: int,
     delay: float,
@@ -56,14 +58,16 @@ def run(
     seed: int,
     faulty: str | None,
     timeout: float,
+    mutant: str | None,
     trace_out: str | None,
     requests: int,
     max_interval: float,
     role_changes: int,
+    check: bool,
 ) -> None:
     """Random pays and gettokens from random clients at random intervals, with
     role changes; then audit the stores and compare with a fault-free re-run."""
-    params = make_params(servers, delay, drop, seed, faulty, timeout)
+    params = make_params(servers, delay, drop, seed, faulty, timeout, mutant)
     try:
         workload = Workload(requests=requests, max_interval=max_interval, role_changes=role_changes)
     except BadCommand as error:
@@ -79,7 +83,8 @@ def run(
             "role_changes": role_changes,
         },
     }
-    with trace_recorder(trace_out, header, history=True) as recorder:
+    where = start_trace(trace_out, check)
+    with trace_recorder(where.path, header, history=True) as recorder:
         if sys.stdout.isatty():
             with click.progressbar(length=requests, label="requests answered") as bar:
 
@@ -92,24 +97,30 @@ def run(
     for line in report.lines:
         click.echo(line)
     assert recorder.history is not None
-    code = linearizability_verdict(recorder.history, params.to_json(), report.exit_code)
+    trace_code = finish_trace(where, 0) if where.check else None
+    code = linearizability_verdict(recorder.history, params.to_json(), report.exit_code, trace_code)
     sys.exit(code)
 
 
 def linearizability_verdict(
-    events: list[dict[str, Any]], params: dict[str, Any], audit_code: int
+    events: list[dict[str, Any]],
+    params: dict[str, Any],
+    audit_code: int,
+    trace_code: int | None = None,
 ) -> int:
     """Check the run's client history; print its verdict and the run's. The run
-    passes only if the history is linearizable (and the audit found nothing)."""
+    passes only if the history is linearizable, the audit found nothing, and
+    (when it was checked: `trace_code` not None) its trace conforms."""
     history = history_from_events(events, params, source="this run")
     result = check(history, TokensModel(), timeout=LINEARIZABILITY_TIMEOUT, orders=False)
     for line in verdict_lines(history, result)[1:]:
         click.echo(f"linearizability: {line.removeprefix('verdict  ')}")
+    codes = (audit_code, result.exit_code, trace_code or 0)
     # a known failure (1) outranks unknown (3); unknown is never a pass
-    code = 1 if 1 in (audit_code, result.exit_code) else max(audit_code, result.exit_code)
+    code = 1 if 1 in codes else max(codes)
     verdict = {0: "OK", 1: "FAILED", 3: "UNKNOWN"}[code]
-    click.echo(
-        f"verdict: {verdict} (audit {'ok' if audit_code == 0 else 'failed'}, "
-        f"history {result.verdict})"
-    )
+    parts = [f"audit {'ok' if audit_code == 0 else 'failed'}", f"history {result.verdict}"]
+    if trace_code is not None:
+        parts.append(f"trace {'conforms' if trace_code == 0 else 'diverges'}")
+    click.echo(f"verdict: {verdict} ({', '.join(parts)})")
     return code
