@@ -49,6 +49,7 @@ class RemoteNode:
         self.owner = owner
         self.name = name
         self.server = None  # read only by the threaded network's loss rule
+        self.lock = threading.RLock()  # the Manager holds a leaver's lock while it installs
 
     def become_joiner(self, epoch: int) -> None:
         self.owner.start_joiner(self.name, epoch)
