@@ -24,7 +24,7 @@ import click
 
 from impl.cluster.client import ClusterClient
 from impl.cluster.errors import ClusterError
-from impl.cluster.lamport import merge
+from impl.cluster.lamport import ORDERS, merge
 from impl.cluster.layout import DEFAULT_DIR, Layout
 from impl.cluster.operator import Operator, down, up
 from impl.tokens.config import MAX_SERVERS, MIN_SERVERS
@@ -206,12 +206,29 @@ def run_cluster_shell(data: str, timeout: float) -> int:
 
 @cluster.command("merge")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option(
+    "--by",
+    type=click.Choice(ORDERS),
+    default="lamport",
+    show_default=True,
+    help="lamport: causal order from the Lamport clocks; time: the host's monotonic "
+    "clock, causal and real-time (for `check history`).",
+)
 @data_option
-def merge_command(out: str, data: str) -> None:
-    """Merge the per-process traces of DIR/traces into one causal order (Lamport)."""
+def merge_command(out: str, by: str, data: str) -> None:
+    """Merge the per-process traces of DIR/traces into one order; `check history
+    OUT` then checks the clients' operations for linearizability."""
     paths = sorted((Path(data) / "traces").glob("*.jsonl"))
     if not paths:
         _fail(ClusterError(f"{data}/traces: no traces; is --data the folder of a cluster?"))
-    with open(out, "w") as f:
-        count = merge(paths, f)
+    try:
+        cluster_file = Layout(data).read()
+    except ClusterError as error:
+        _fail(error)
+    params = {"tokens": cluster_file.tokens, "clients": len(cluster_file.clients)}
+    try:
+        with open(out, "w") as f:
+            count = merge(paths, f, by, params)
+    except OSError as error:
+        _fail(ClusterError(f"--out {out}: cannot write ({error.strerror})"))
     click.echo(f"merged {count} events from {len(paths)} processes into {out}")

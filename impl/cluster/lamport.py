@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
@@ -52,6 +53,8 @@ class LamportRecorder(Recorder):
     def record(self, event: str, state: StateFn | None = None, **fields: Any) -> int:
         if "lamport" not in fields:
             fields["lamport"] = self.tick()
+        # the host's monotonic clock, one for every process: real-time order
+        fields["mono_ns"] = time.monotonic_ns()
         return super().record(event, state, process=self.process, **fields)
 
 
@@ -81,8 +84,22 @@ def last_clock(path: Path) -> int:
     return max((int(e.get("lamport", 0)) for e in events), default=0)
 
 
-def merge(paths: Iterable[Path], out: TextIO) -> int:
-    """Merge per-process traces into `out` in Lamport order; return the event count."""
+ORDERS = ("lamport", "time")
+
+
+def merge(
+    paths: Iterable[Path],
+    out: TextIO,
+    by: str = "lamport",
+    params: dict[str, Any] | None = None,
+) -> int:
+    """Merge per-process traces into `out`; return the event count.
+
+    `by` "lamport": (lamport, process, seq), an order consistent with causality
+    that needs no shared clock. "time": the host's monotonic clock, which all
+    processes of one machine share, an order that is causal and also real-time,
+    as a linearizability check needs (`check history FILE`). `params` (tokens,
+    clients) goes in the header, where `check history` reads the initial owners."""
     events: list[dict[str, Any]] = []
     processes = []
     for path in sorted(paths):
@@ -90,8 +107,13 @@ def merge(paths: Iterable[Path], out: TextIO) -> int:
         if header:
             processes.append(header.get("process", path.stem))
         events.extend(found)
-    events.sort(key=lambda e: (e.get("lamport", 0), str(e.get("process", "")), e.get("seq", 0)))
-    head = {"format": FORMAT, "version": FORMAT_VERSION, "mode": "cluster-merged"}
+    if by == "time":
+        events.sort(key=lambda e: (e.get("mono_ns", 0), str(e.get("process", "")), e.get("seq", 0)))
+    else:
+        events.sort(key=lambda e: (e.get("lamport", 0), str(e.get("process", "")), e.get("seq", 0)))
+    head = {"format": FORMAT, "version": FORMAT_VERSION, "mode": "cluster-merged", "order": by}
+    if params is not None:
+        head["params"] = params
     out.write(json.dumps({**head, "processes": processes}, separators=(",", ":")) + "\n")
     for seq, event in enumerate(events, 1):
         event = {**event, "seq": seq}

@@ -118,6 +118,29 @@ def test_merge_orders_events_of_every_process_by_lamport_clock(data: str, tmp_pa
     assert delivered and all(e["lamport"] > sent[e["id"]] for e in delivered)  # causality
 
 
+def test_merged_by_time_the_clients_history_is_linearizable(data: str, tmp_path: Path) -> None:
+    out = tmp_path / "by-time.jsonl"
+    assert run("merge", "--by", "time", "--data", data, "--out", str(out)).exit_code == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert lines[0]["order"] == "time" and lines[0]["params"] == {"tokens": 60, "clients": 6}
+    times = [e["mono_ns"] for e in lines[1:]]
+    assert times == sorted(times)
+    answered = [e for e in lines[1:] if e["event"] == "answered"]
+    assert len(answered) == 5  # the pays and the gettokens of the tests above
+    result = CliRunner().invoke(main, ["history", str(out)])
+    assert result.exit_code == 0, result.output
+    # the same history with c1's first pay answering a version it cannot have
+    first = answered[0]
+    assert first["answer"] == {"answer": "OK", "version": 2}
+    forged = out.read_text().replace(
+        json.dumps(first, separators=(",", ":")),
+        json.dumps({**first, "answer": {"answer": "OK", "version": 5}}, separators=(",", ":")),
+    )
+    bad = tmp_path / "forged.jsonl"
+    bad.write_text(forged)
+    assert CliRunner().invoke(main, ["history", str(bad)]).exit_code == 1
+
+
 def test_down_stops_every_process(data: str) -> None:
     result = run("down", "--data", data)
     assert result.exit_code == 0 and result.output.startswith("stopped: manager")
