@@ -37,13 +37,15 @@ def test_no_check_skips_it() -> None:
     assert "conformance" not in result.output
 
 
-def test_check_run_prints_the_conformance_verdict_last() -> None:
+def test_check_run_prints_the_conformance_verdict_and_its_verdict_names_it() -> None:
     result = CliRunner().invoke(
         main,
         ["run", "--requests", "30", "--servers", "3", "--delay", "0.001", "--role-changes", "1"],
     )
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1].startswith("conformance: the run's trace: CONFORMS")
+    lines = result.output.splitlines()
+    assert any(line.startswith("conformance: the run's trace: CONFORMS") for line in lines)
+    assert lines[-1].startswith("verdict: OK") and lines[-1].endswith("trace conforms)")
 
 
 def test_the_standard_suite_checks_a_recorded_faulty_run_with_role_changes(capsys) -> None:  # type: ignore[no-untyped-def]

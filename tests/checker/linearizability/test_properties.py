@@ -167,8 +167,8 @@ def _mid_history_anomaly(gen: Generated, kind: str, data: st.DataObject) -> bool
         get_in["args"] = {"owner": owner}
         get_out["output"] = {"answer": "TOKENS", "tokens": [[pay_in["args"]["token"], v - 1]]}
     elif kind == "lost write":  # a read after the last pay of a token misses it
-        last = {}
-        for p in oks:
+        last = {}  # per token, the pay that wrote its highest version
+        for p in sorted(oks, key=lambda p: p[1]["output"]["version"]):
             last[p[0]["args"]["token"]] = p
         pairs = [(p, g) for p in last.values() for g in reads if p[1]["time"] < g[0]["time"]]
         if not pairs:
