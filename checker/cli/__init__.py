@@ -79,4 +79,7 @@ main.add_command(trace_command)
 from checker.cli.replay import replay_command  # noqa: E402
 
 main.add_command(replay_command)
+from checker.cli.cluster import cluster  # noqa: E402
+
+main.add_command(cluster)
 from checker.cli.selfcheck import conformance_part  # noqa: E402, F401  (a suite part)

@@ -140,6 +140,13 @@ def trace_recorder(path: str | None, header: dict[str, object], history: bool = 
     "(same seed, same trace).",
 )
 @check_option
+@click.option(
+    "--cluster",
+    "cluster_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Drive the live cluster in this data folder (check cluster up) instead of threads.",
+)
 def shell(
     servers: int,
     delay: float,
@@ -151,10 +158,15 @@ def shell(
     trace_out: str | None,
     step: bool,
     check: bool,
+    cluster_dir: str | None,
 ) -> None:
     """Manual mode: type pay, gettokens, transform, status, token_status, faults,
     help, close. Reads a terminal or a pipe; `close` compares with a fault-free
     re-run."""
+    if cluster_dir is not None:
+        from checker.cli.cluster import run_cluster_shell
+
+        sys.exit(run_cluster_shell(cluster_dir, timeout))
     params = make_params(servers, delay, drop, seed, faulty, timeout, mutant)
     mode = "step" if step else "threaded"
     stdin = sys.stdin
