@@ -23,7 +23,7 @@ from impl.tokens.audit import Completed, compare, latest_values, rerun
 from impl.tokens.cluster import Cluster
 from impl.tokens.config import Params, maxf
 from impl.tokens.errors import ImplError, OperationTimeout
-from impl.tokens.operations import Handle
+from impl.tokens.operations import Answer, Handle
 from impl.tokens.recorder import Recorder
 
 MAX_LINE = 4096
@@ -108,6 +108,7 @@ class Shell:
 
     def execute(self, line: str) -> bool:
         """Execute one command line; False once the shell is closed."""
+        self._collect_late()
         length = len(line.rstrip("\r\n"))
         if length > MAX_LINE:
             self._bad(
@@ -165,16 +166,31 @@ class Shell:
             answer = self.cluster.run(handle)
         except OperationTimeout as error:
             self.incomplete.append(handle)
-            self.exit_code = 1
             self.say(f"timeout: {error}")
             return
+        self._complete(handle, answer)
+        self.say(f"{handle.node}: {handle.call} -> {answer}")
+
+    def _complete(self, handle: Handle, answer: Answer) -> None:
         call = handle.call
         if handle.node == "manager":
             call = str(call)[len("transform(") : -1]
         self.completed.append(
             Completed(handle.node, call, answer, handle.invoked_seq, handle.answered_seq)  # type: ignore[arg-type]
         )
-        self.say(f"{handle.node}: {handle.call} -> {answer}")
+
+    def _collect_late(self) -> None:
+        """Report operations that timed out but have been answered since, and
+        count them as completed (the re-run replays them in answer order)."""
+        late = [h for h in self.incomplete if h.done]
+        if not late:
+            return
+        self.incomplete = [h for h in self.incomplete if not h.done]
+        for handle in sorted(late, key=lambda h: h.answered_seq):
+            assert handle.answer is not None
+            self._complete(handle, handle.answer)
+            self.say(f"late answer: {handle.node}: {handle.call} -> {handle.answer}")
+        self.completed.sort(key=lambda c: c.answered_seq)
 
     def _do_status(self, args: list[str]) -> None:
         config = self.cluster.configuration()
@@ -217,6 +233,7 @@ class Shell:
         """Compare with the fault-free re-run of the completed commands; stop."""
         self.closed = True
         self.cluster.quiesce(self.params.timeout)
+        self._collect_late()
         mine = latest_values(self.cluster)
         again = rerun(self.params, self.completed)
         comparison = compare(self.completed, again.answers)
