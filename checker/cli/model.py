@@ -23,6 +23,7 @@ from typing import Any
 import click
 
 from checker.cli.interrupt import first_interrupt_stops
+from checker.cli.paths import writable_path
 from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
@@ -250,6 +251,8 @@ def model_command(
         print_catalog(spec)
         return
     config = build_config(spec, base, parameters, mutant)
+    if trace_out is not None:
+        writable_path(trace_out, "--trace-out")  # before the run, not after it
     warnings = getattr(config, "warnings", None)
     for warning in warnings() if callable(warnings) else ():
         click.echo(f"warning: {warning}", err=True)
