@@ -27,6 +27,7 @@ from checker.cli.paths import writable_path
 from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
+from checker.cli.types import Finite
 from checker.errors import ParameterError
 from checker.model import Model, has_liveness
 from checker.progress import ProgressLine
@@ -55,7 +56,7 @@ def option_for(parameter: Parameter) -> click.Option:
     elif parameter.kind is int:
         kind = click.IntRange(min=parameter.minimum, max=parameter.maximum)
     elif parameter.kind is float:
-        kind = click.FloatRange(min=parameter.minimum, max=parameter.maximum)
+        kind = Finite(min=parameter.minimum, max=parameter.maximum)
     else:
         kind = click.STRING
     return click.Option([parameter.option, parameter.name], type=kind, help=help_text)
@@ -211,7 +212,7 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
 @click.option("--list-mutants", is_flag=True, help="Show the mutant catalog and exit.")
 @click.option("--max-states", type=click.IntRange(min=1), help="Stop after N states (incomplete).")
 @click.option(
-    "--max-seconds", type=click.FloatRange(min=0, min_open=True), help="Stop after S seconds."
+    "--max-seconds", type=Finite(min=0, min_open=True), help="Stop after S seconds."
 )
 @click.option("--no-liveness", is_flag=True, help="Skip the Progress check.")
 @click.option(

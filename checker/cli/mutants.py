@@ -19,6 +19,7 @@ import click
 from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import MutantRun, default_jobs, run_mutants, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
+from checker.cli.types import Finite
 from checker.progress import ProgressLine
 from checker.protocol import ProtocolSpec
 from checker.report import format_counterexample
@@ -77,7 +78,7 @@ def run_table(
 @click.option("--only", multiple=True, help="Run only this mutant (repeatable).")
 @click.option(
     "--max-seconds",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help="Bound each mutant's run (a stopped run is incomplete).",
 )
 @click.option(

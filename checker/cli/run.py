@@ -14,8 +14,9 @@ import sys
 import click
 
 from checker.cli.shell import make_params, system_options, trace_recorder
+from checker.cli.types import Finite
 from impl.tokens.errors import BadCommand
-from impl.tokens.workload import Workload, run_workload
+from impl.tokens.workload import MAX_INTERVAL, Workload, run_workload
 
 
 @click.command()
@@ -29,7 +30,7 @@ from impl.tokens.workload import Workload, run_workload
 )
 @click.option(
     "--max-interval",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0, max=MAX_INTERVAL),
     default=0.005,
     show_default=True,
     help="Maximum pause between two requests, in seconds (uniform in 0..max).",

@@ -14,7 +14,8 @@ from typing import TextIO
 
 import click
 
-from impl.tokens.config import MAX_SERVERS, MIN_SERVERS, Params
+from checker.cli.types import Finite
+from impl.tokens.config import MAX_DELAY, MAX_SERVERS, MAX_TIMEOUT, MIN_SERVERS, Params
 from impl.tokens.errors import BadCommand
 from impl.tokens.recorder import Recorder
 from impl.tokens.shell import Shell
@@ -32,14 +33,14 @@ def system_options(f: click.decorators.FC) -> click.decorators.FC:
         ),
         click.option(
             "--delay",
-            type=click.FloatRange(min=0),
+            type=Finite(min=0, max=MAX_DELAY),
             default=0.005,
             show_default=True,
             help="Maximum delay of a message, in seconds (each waits uniformly in 0..delay).",
         ),
         click.option(
             "--drop",
-            type=click.FloatRange(0, 1),
+            type=Finite(0, 1),
             default=0.3,
             show_default=True,
             help="Probability that a message to or from a faulty server is lost.",
@@ -55,7 +56,7 @@ def system_options(f: click.decorators.FC) -> click.decorators.FC:
         ),
         click.option(
             "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
+            type=Finite(min=0, min_open=True, max=MAX_TIMEOUT),
             default=10.0,
             show_default=True,
             help="Seconds an operation may take; then it is reported with the servers that "

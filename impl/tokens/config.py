@@ -18,6 +18,8 @@ MIN_SERVERS = 3
 MAX_SERVERS = 7
 TOKENS = 60
 CLIENTS = 6
+MAX_DELAY = 10.0  # seconds; a longer delay leaves every operation pending
+MAX_TIMEOUT = 3600.0  # seconds
 
 
 def quorum(n: int) -> int:
@@ -64,10 +66,13 @@ class Params:
             )
         if not 0.0 <= self.drop <= 1.0:
             raise BadCommand(f"drop: expected a probability in 0..1, got {self.drop}")
-        if self.max_delay < 0:
-            raise BadCommand(f"delay: expected seconds >= 0, got {self.max_delay}")
-        if self.timeout <= 0:
-            raise BadCommand(f"timeout: expected seconds > 0, got {self.timeout}")
+        # `not a <= x` also refuses nan, which every comparison calls false
+        if not 0 <= self.max_delay <= MAX_DELAY:
+            raise BadCommand(f"delay: expected seconds in 0..{MAX_DELAY:g}, got {self.max_delay}")
+        if not 0 < self.timeout <= MAX_TIMEOUT:
+            raise BadCommand(
+                f"timeout: expected seconds in (0, {MAX_TIMEOUT:g}], got {self.timeout}"
+            )
         if self.faulty is not None:
             unknown = [x for x in self.faulty if x not in self.server_names()]
             if unknown:

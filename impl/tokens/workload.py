@@ -36,6 +36,9 @@ from impl.tokens.errors import BadCommand, ImplError, Refused
 from impl.tokens.operations import GetTokens, Handle, NotOwner, Ok, Pay, Tokens
 from impl.tokens.recorder import Recorder
 
+MAX_INTERVAL = 60.0
+"""The longest pause between two requests, in seconds (time.sleep overflows on 1e308)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Workload:
@@ -47,8 +50,10 @@ class Workload:
     def __post_init__(self) -> None:
         if self.requests < 0:
             raise BadCommand(f"requests: expected a count >= 0, got {self.requests}")
-        if self.max_interval < 0:
-            raise BadCommand(f"max-interval: expected seconds >= 0, got {self.max_interval}")
+        if not 0 <= self.max_interval <= MAX_INTERVAL:  # also refuses nan
+            raise BadCommand(
+                f"max-interval: expected seconds in 0..{MAX_INTERVAL:g}, got {self.max_interval}"
+            )
         if self.role_changes < 0:
             raise BadCommand(f"role-changes: expected a count >= 0, got {self.role_changes}")
 

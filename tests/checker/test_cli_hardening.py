@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from checker.cli import main
@@ -27,3 +28,31 @@ def test_a_directory_as_trace_out_is_a_usage_error(tmp_path: Path) -> None:
     result = run("model", "--quiet", "--max-states", "10", "--trace-out", str(tmp_path))
     assert result.exit_code == 2, result.output
     assert "--trace-out" in result.output
+
+
+FLOAT_OPTIONS = [
+    ("model", "--max-seconds"),
+    ("mutants", "--max-seconds"),
+    ("shell", "--timeout"),
+    ("shell", "--delay"),
+    ("shell", "--drop"),
+    ("run", "--timeout"),
+    ("run", "--delay"),
+    ("run", "--max-interval"),
+]
+
+
+@pytest.mark.parametrize(("command", "option"), FLOAT_OPTIONS)
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_float_options_refuse_nan_and_infinity(command: str, option: str, value: str) -> None:
+    result = CliRunner().invoke(main, [command, option, value], input="")
+    assert result.exit_code == 2, result.output
+    assert f"'{option}'" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("option", ["--delay", "--timeout", "--max-interval"])
+def test_run_refuses_huge_durations_up_front(option: str) -> None:
+    result = CliRunner().invoke(main, ["run", option, "1e308", "--requests", "1"])
+    assert result.exit_code == 2, result.output
+    assert f"'{option}'" in result.output

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import io
+import math
 import time
 from collections.abc import Iterator
 
+import pytest
+
 from impl.tokens.config import Params
+from impl.tokens.errors import BadCommand
 from impl.tokens.shell import Shell
+from impl.tokens.workload import Workload
 
 
 def test_a_timed_out_pay_that_completes_later_is_reported_and_counted() -> None:
@@ -31,3 +36,24 @@ def test_a_timed_out_pay_that_completes_later_is_reported_and_counted() -> None:
     assert "did not complete" not in text.split("late answer")[1]
     assert shell.incomplete == []
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"max_delay": math.nan},
+        {"max_delay": math.inf},
+        {"timeout": math.nan},
+        {"timeout": math.inf},
+        {"drop": math.nan},
+    ],
+)
+def test_params_refuse_nan_and_infinity(fields: dict[str, float]) -> None:
+    with pytest.raises(BadCommand):
+        Params(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, 1e308])
+def test_a_workload_refuses_a_non_finite_or_huge_interval(value: float) -> None:
+    with pytest.raises(BadCommand, match="max-interval"):
+        Workload(requests=1, max_interval=value)
