@@ -86,6 +86,15 @@ class _Driver:
         }
         self._learned = 0
         self.done_submitting = threading.Event()
+        self.error: BaseException | None = None  # what stopped the submitting thread
+
+    def submit_all_reporting(self) -> None:
+        """submit_all on a thread: an exception fails the run instead of
+        printing a traceback from the thread and letting the run pass."""
+        try:
+            self.submit_all()
+        except Exception as error:
+            self.error = error
 
     def learn(self) -> None:
         """Update who the workload believes owns each token from answered operations."""
@@ -183,7 +192,9 @@ def run_workload(
     cluster = Cluster(params, mode="threaded", recorder=recorder)
     try:
         driver = _Driver(cluster, workload, params.seed)
-        submitter = threading.Thread(target=driver.submit_all, name="workload", daemon=True)
+        submitter = threading.Thread(
+            target=driver.submit_all_reporting, name="workload", daemon=True
+        )
         submitter.start()
         _wait_all(driver, workload, params, on_progress)
         submitter.join(params.timeout)
@@ -268,6 +279,13 @@ def _audit(
         )
     for note in driver.change_notes:
         out.append(f"note: {note}")
+    if driver.error is not None:
+        problem = (
+            f"the workload stopped after {len(driver.handles)} of {workload.requests} requests: "
+            f"{type(driver.error).__name__}: {driver.error}"
+        )
+        report.failures.append(problem)
+        out.append(f"error: {problem}")
     out.append("stores:")
     out.extend(f"  {line}" for line in store_summary(cluster))
     problems = conservation(cluster) + versions_unique(report.completed)

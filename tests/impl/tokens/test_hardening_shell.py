@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from impl.tokens import workload as workload_module
 from impl.tokens.config import Params
 from impl.tokens.errors import BadCommand
 from impl.tokens.shell import Shell
@@ -57,3 +58,25 @@ def test_params_refuse_nan_and_infinity(fields: dict[str, float]) -> None:
 def test_a_workload_refuses_a_non_finite_or_huge_interval(value: float) -> None:
     with pytest.raises(BadCommand, match="max-interval"):
         Workload(requests=1, max_interval=value)
+
+
+def test_an_exception_in_the_workload_thread_fails_the_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = []
+
+    def broken(self: object) -> None:
+        calls.append(1)
+        if len(calls) > 2:
+            raise OverflowError("timestamp too large")
+        original(self)
+
+    original = workload_module._Driver.submit_one
+    monkeypatch.setattr(workload_module._Driver, "submit_one", broken)
+    report = workload_module.run_workload(
+        Params(servers=3, faulty=()), Workload(requests=5, max_interval=0)
+    )
+    assert report.exit_code == 1
+    assert any("OverflowError: timestamp too large" in f for f in report.failures)
+    assert "stopped after 2 of 5 requests" in "\n".join(report.lines)
+    assert "Traceback" not in capsys.readouterr().err
