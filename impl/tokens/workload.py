@@ -199,11 +199,8 @@ def run_workload(
         _wait_all(driver, workload, params, on_progress)
         submitter.join(params.timeout)
         for h in driver.handles + driver.changes:
-            if not h.done:
-                try:
-                    h.wait(0.0)
-                except ImplError as error:
-                    report.unanswered.append(str(error))
+            if not h.done:  # the submitter waited params.timeout for it
+                report.unanswered.append(str(h.timeout_error(params.timeout)))
         cluster.quiesce(min(params.timeout, 5.0))
         elapsed = time.perf_counter() - started
         done = [h for h in driver.handles + driver.changes if h.done]

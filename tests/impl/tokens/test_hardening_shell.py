@@ -80,3 +80,19 @@ def test_an_exception_in_the_workload_thread_fails_the_run(
     assert any("OverflowError: timestamp too large" in f for f in report.failures)
     assert "stopped after 2 of 5 requests" in "\n".join(report.lines)
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_unanswered_request_names_the_timeout_in_a_unit_that_fits() -> None:
+    report = workload_module.run_workload(
+        Params(servers=3, max_delay=0.5, timeout=0.2, faulty=()),
+        Workload(requests=2, max_interval=0),
+    )
+    assert report.unanswered, report.lines
+    assert all("did not complete within 200 ms" in u for u in report.unanswered)
+    assert report.exit_code == 1
+
+
+def test_a_shell_timeout_names_the_timeout_in_a_unit_that_fits() -> None:
+    out = io.StringIO()
+    Shell(Params(servers=3, max_delay=0.5, timeout=0.05, faulty=()), out).run(["pay c1 0 c2"])
+    assert "did not complete within 50 ms" in out.getvalue()
