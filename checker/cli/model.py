@@ -34,7 +34,7 @@ from checker.progress import ProgressLine
 from checker.protocol import Parameter, ProtocolSpec, UnknownNameError
 from checker.report import format_counterexample
 from checker.result import CheckResult, Verdict
-from checker.trace_file import write_counterexample
+from checker.trace_file import write_counterexample, write_no_counterexample
 
 
 def print_catalog(protocol: ProtocolSpec) -> None:
@@ -275,13 +275,34 @@ def model_command(
         click.echo(json.dumps(result_summary(spec, config, model, result), indent=2))
     else:
         print_result(model, result, liveness=not no_liveness)
-    if trace_out is not None and result.counterexample is not None:
-        write_counterexample(
-            trace_out, model, result.counterexample, config_record(config), protocol=spec.name
-        )
-        if not as_json:
-            click.echo(f"counterexample written to {trace_out}")
+    if trace_out is not None:
+        write_trace_out(trace_out, spec, config, model, result, as_json)
     sys.exit(result.verdict.exit_code)
+
+
+def write_trace_out(
+    path: str,
+    spec: ProtocolSpec,
+    config: Any,
+    model: Model[Any, Any],
+    result: CheckResult,
+    quiet: bool,
+) -> None:
+    """Write the counterexample, or a header saying there is none: never
+    leave an older run's counterexample in the file."""
+    if result.counterexample is not None:
+        write_counterexample(
+            path, model, result.counterexample, config_record(config), protocol=spec.name
+        )
+        message = f"counterexample written to {path}"
+    else:
+        detail = f"no counterexample: {verdict_line(result)}"
+        write_no_counterexample(
+            path, model, config_record(config), result.verdict.value, detail, protocol=spec.name
+        )
+        message = f"no counterexample; {path} holds a header saying so"
+    if not quiet:
+        click.echo(message)
 
 
 def standard_table_row(run: StandardRun) -> str:

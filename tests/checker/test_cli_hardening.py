@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from checker.cli import main
+from checker.trace_file import read_counterexample
 
 
 def run(*args: str) -> Result:
@@ -56,3 +57,19 @@ def test_run_refuses_huge_durations_up_front(option: str) -> None:
     result = CliRunner().invoke(main, ["run", option, "1e308", "--requests", "1"])
     assert result.exit_code == 2, result.output
     assert f"'{option}'" in result.output
+
+
+def test_trace_out_without_a_counterexample_replaces_an_old_one(tmp_path: Path) -> None:
+    path = tmp_path / "cex.jsonl"
+    path.write_text('{"format": "tokencheck-counterexample", "property": "NoDoubleSpend"}\n')
+    args = ["model", "--clients", "1", "--quiet"]  # 45 states
+    result = run(*args, "--trace-out", str(path))
+    assert result.exit_code == 0, result.output
+    assert f"no counterexample; {path} holds a header saying so" in result.output
+    trace = read_counterexample(path)
+    assert trace.header["property"] is None
+    assert trace.header["verdict"] == "verified"
+    assert trace.steps == ()
+    result = run(*args, "--max-states", "5", "--trace-out", str(path))
+    assert result.exit_code == 3
+    assert read_counterexample(path).header["verdict"] == "incomplete"
