@@ -214,6 +214,12 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
 @click.option(
     "--max-seconds", type=Finite(min=0, min_open=True), help="Stop after S seconds."
 )
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=1),
+    metavar="MB",
+    help="Stop when the process's peak memory reaches MB megabytes (incomplete).",
+)
 @click.option("--no-liveness", is_flag=True, help="Skip the Progress check.")
 @click.option(
     "--exact",
@@ -237,6 +243,7 @@ def model_command(
     mutant: str | None,
     max_states: int | None,
     max_seconds: float | None,
+    max_memory: int | None,
     no_liveness: bool,
     exact: bool,
     as_json: bool,
@@ -266,6 +273,7 @@ def model_command(
             config,
             max_states=max_states,
             max_seconds=max_seconds,
+            max_memory=None if max_memory is None else max_memory * 2**20,
             liveness=not no_liveness,
             on_progress=progress,
             should_stop=stop,

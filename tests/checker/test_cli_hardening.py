@@ -73,3 +73,9 @@ def test_trace_out_without_a_counterexample_replaces_an_old_one(tmp_path: Path) 
     result = run(*args, "--max-states", "5", "--trace-out", str(path))
     assert result.exit_code == 3
     assert read_counterexample(path).header["verdict"] == "incomplete"
+
+
+def test_max_memory_stops_check_model_incomplete() -> None:
+    result = run("model", "--quiet", "--max-memory", "1")
+    assert result.exit_code == 3, result.output
+    assert "INCOMPLETE: stopped at max_memory=1MB" in result.output
