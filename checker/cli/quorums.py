@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import replace
 
 import click
 from click.core import ParameterSource
 
+from checker.cli.interrupt import first_interrupt_stops, stop_requested
 from checker.cli.registry import all_protocols
 from checker.cli.suite import suite_part, worst_exit_code
+from checker.progress import ProgressLine
 from checker.quorums import (
     DEFAULT,
     MAX_CHAIN,
@@ -138,7 +141,15 @@ def quorums(
         raise click.BadParameter(
             f"{error.value!r} is not allowed: {allowed}", param_hint=f"'{option}'"
         ) from None
-    report = check_quorums(config)
+    with ProgressLine() as line, first_interrupt_stops() as stop:
+        started = time.perf_counter()
+
+        def on_row(n: int, done: int) -> None:
+            elapsed = time.perf_counter() - started
+            line.show(f"proving n = {n}: {done}/{len(config.sizes)} sizes done, "
+                      f"{elapsed:.0f} s", elapsed)  # fmt: skip
+
+        report = check_quorums(config, should_stop=stop, on_row=on_row)
     click.echo(json.dumps(to_json(report), indent=2) if as_json else to_text(report))
     sys.exit(report.exit_code)
 
@@ -178,7 +189,7 @@ def quorum_proofs() -> int:
             continue
         click.echo(f"-- {protocol.name}: n = {needs.min_n}..{needs.max_n}, chain {needs.chain}")
         config = replace(DEFAULT, min_n=needs.min_n, max_n=needs.max_n, chain=needs.chain)
-        report = check_quorums(config)
+        report = check_quorums(config, should_stop=stop_requested)
         click.echo(to_text(report))
         codes.append(report.exit_code)
     return worst_exit_code(codes)

@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from checker.cli.interrupt import first_interrupt_stops
 from checker.cli.shell import make_params, system_options, trace_recorder
 from checker.cli.types import Finite
 from impl.tokens.errors import BadCommand
@@ -72,16 +73,18 @@ def run(
             "role_changes": role_changes,
         },
     }
-    with trace_recorder(trace_out, header) as recorder:
+    with trace_recorder(trace_out, header) as recorder, first_interrupt_stops() as stop:
         if sys.stdout.isatty():
             with click.progressbar(length=requests, label="requests answered") as bar:
 
                 def progress(done: int, total: int) -> None:
                     bar.update(done - bar.pos)
 
-                report = run_workload(params, workload, recorder=recorder, on_progress=progress)
+                report = run_workload(
+                    params, workload, recorder=recorder, on_progress=progress, should_stop=stop
+                )
         else:
-            report = run_workload(params, workload, recorder=recorder)
+            report = run_workload(params, workload, recorder=recorder, should_stop=stop)
     for line in report.lines:
         click.echo(line)
     sys.exit(report.exit_code)

@@ -82,6 +82,7 @@ class Shell:
         self.incomplete: list[Handle] = []
         self.bad_commands = 0
         self.closed = False
+        self.interrupted = False
         self.exit_code = 0
 
     def say(self, text: str) -> None:
@@ -94,14 +95,20 @@ class Shell:
             if self.prompt:
                 self.out.write(self.prompt)
                 self.out.flush()
-            for line in lines:
-                if not self.execute(line):
-                    break
-                if self.prompt:
-                    self.out.write(self.prompt)
-                    self.out.flush()
+            try:
+                for line in lines:
+                    if not self.execute(line):
+                        break
+                    if self.prompt:
+                        self.out.write(self.prompt)
+                        self.out.flush()
+            except KeyboardInterrupt:  # stop cleanly: the comparison so far, exit 3
+                self.say("\ninterrupted by Ctrl-C: closing with the commands so far")
+                self.interrupted = True
             if not self.closed:
                 self.close()
+            if self.interrupted and self.exit_code == 0:
+                self.exit_code = 3
         finally:
             self.cluster.stop()
         return self.exit_code

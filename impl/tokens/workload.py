@@ -15,6 +15,7 @@ any failure or unanswered request.
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 import threading
@@ -65,16 +66,30 @@ class RunReport:
     completed: list[Completed] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+    interrupted: bool = False  # stopped early (Ctrl-C): the figures so far
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failures or self.unanswered else 0
+        """1 a failure, 3 interrupted (requests left unanswered are expected
+        then), 1 an unanswered request, else 0."""
+        if self.failures:
+            return 1
+        if self.interrupted:
+            return 3
+        return 1 if self.unanswered else 0
 
 
 class _Driver:
     """Submits the requests and the role changes; keeps every handle."""
 
-    def __init__(self, cluster: Cluster, workload: Workload, seed: int) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        workload: Workload,
+        seed: int,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.should_stop = should_stop or (lambda: False)
         self.cluster = cluster
         self.workload = workload
         self.rng = random.Random(f"workload:{seed}")
@@ -136,6 +151,8 @@ class _Driver:
         pending_changes = w.role_changes
         try:
             for i in range(w.requests):
+                if self.should_stop():
+                    return
                 if w.max_interval > 0:
                     time.sleep(self.rng.uniform(0, w.max_interval))
                 self.learn()
@@ -185,19 +202,22 @@ def run_workload(
     workload: Workload,
     recorder: Recorder | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RunReport:
-    """Run the workload on a fresh threaded system and audit the outcome."""
+    """Run the workload on a fresh threaded system and audit the outcome.
+    Once `should_stop()` is true, submit no more and audit what completed."""
     report = RunReport()
     started = time.perf_counter()
     cluster = Cluster(params, mode="threaded", recorder=recorder)
     try:
-        driver = _Driver(cluster, workload, params.seed)
+        driver = _Driver(cluster, workload, params.seed, should_stop)
         submitter = threading.Thread(
             target=driver.submit_all_reporting, name="workload", daemon=True
         )
         submitter.start()
         _wait_all(driver, workload, params, on_progress)
         submitter.join(params.timeout)
+        report.interrupted = driver.should_stop()
         for h in driver.handles + driver.changes:
             if not h.done:  # the submitter waited params.timeout for it
                 report.unanswered.append(str(h.timeout_error(params.timeout)))
@@ -229,6 +249,8 @@ def _wait_all(
         changes_done = all(h.done for h in list(driver.changes))
         if finished and answered == len(driver.handles) and changes_done:
             return
+        if driver.should_stop():  # interrupted: a short grace for what is in flight
+            deadline = min(deadline or math.inf, time.monotonic() + min(params.timeout, 1.0))
         if finished and deadline is None:
             deadline = time.monotonic() + params.timeout
         if deadline is not None and time.monotonic() > deadline:
@@ -313,7 +335,12 @@ def _audit(
         report.failures.append(f"re-run differs at #{d.index + 1} {d.op.describe()}: {d.why}")
     for u in report.unanswered[:10]:
         out.append(f"unanswered: {u}")
-    verdict = "OK" if report.exit_code == 0 else "FAILED"
+    verdict = {0: "OK", 3: "INCOMPLETE"}.get(report.exit_code, "FAILED")
+    if report.interrupted:
+        out.append(
+            f"interrupted by Ctrl-C after {len(driver.handles)} of {workload.requests} requests; "
+            f"{len(report.unanswered)} left unanswered"
+        )
     out.append(
         f"verdict: {verdict} ({len(report.failures)} failures, {len(report.unanswered)} unanswered)"
     )
