@@ -41,9 +41,11 @@ import resource
 import sys
 import time
 from array import array
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from checker.coverage import declared_kinds, kind_function, summarize
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness
@@ -110,10 +112,13 @@ def explore(
     fair_off = array("i")  # per expanded id: start of its fair edges in fair_dst
     fair_dst = array("i")  # destination ids of fair edges, grouped by source id
 
+    kind_counts: Counter[Any] = Counter()  # action coverage: transitions per kind
+
     def finish(verdict: Verdict, transitions: int, depth: int, **fields: Any) -> CheckResult:
         _fill(stats, len(seen), transitions, depth, started, exact)
         stats.frontier = 0
-        return CheckResult(verdict, stats, checked=checked, **fields)
+        coverage = summarize(kind_counts, declared_kinds(model))
+        return CheckResult(verdict, stats, checked=checked, coverage=coverage, **fields)
 
     def violation(
         name: str, detail: str, state_id: int, extra: tuple[int, ...], state: Any
@@ -168,6 +173,8 @@ def explore(
     dst_append = fair_dst.append
     live = liveness
     fingerprint = _identity if exact else hash
+    count_kinds = kind_counts.update
+    kind_of = kind_function(model)
     n = len(seen)
     transitions = 0
     level = 0
@@ -203,6 +210,7 @@ def explore(
             if live:
                 off_append(len(fair_dst))
             enabled = actions(state)
+            count_kinds(map(kind_of, enabled))
             for ai, action in enumerate(enabled):
                 nxt = next_state(state, action)
                 if step_checks:

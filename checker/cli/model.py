@@ -28,8 +28,9 @@ from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
 from checker.cli.types import Finite
+from checker.coverage import Coverage
 from checker.errors import ParameterError
-from checker.model import Model, has_liveness
+from checker.model import PROGRESS, Model, has_liveness
 from checker.progress import ProgressLine
 from checker.protocol import Parameter, ProtocolSpec, UnknownNameError
 from checker.report import format_counterexample
@@ -148,6 +149,7 @@ def result_summary(
         "actions": [model.describe_action(s.action) for s in ce.steps[1:]] if ce else None,
         "bound": result.bound,
         "unmet_sometimes": list(result.unmet_sometimes),
+        "coverage": result.coverage.as_dict() if result.coverage else None,
         "checked": list(result.checked),
         "stats": {
             **result.stats.as_dict(),
@@ -162,9 +164,11 @@ def _liveness_word(model: Model[Any, Any], liveness: bool) -> str:
     return "Progress" if liveness else "off"
 
 
-def verdict_line(result: CheckResult) -> str:
+def verdict_line(result: CheckResult, progress_skipped: bool = False) -> str:
     ce = result.counterexample
     if result.verdict is Verdict.VERIFIED:
+        if progress_skipped:
+            return f"VERIFIED: every checked property holds; {PROGRESS} was not checked"
         return "VERIFIED: every property holds"
     if result.verdict is Verdict.INCOMPLETE:
         where = "by Ctrl-C" if result.bound == "interrupted" else f"at {result.bound}"
@@ -183,7 +187,8 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
         f"checks   {', '.join(checks)}; liveness {_liveness_word(model, liveness)};"
         f" sometimes {', '.join(p.name for p in model.sometimes)}"
     )
-    click.echo(f"verdict  {verdict_line(result)}")
+    skipped = has_liveness(model) and not liveness
+    click.echo(f"verdict  {verdict_line(result, progress_skipped=skipped)}")
     st = result.stats
     click.echo(
         f"stats    {st.states:,} states, {st.transitions:,} transitions, depth {st.depth},"
@@ -195,9 +200,20 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
             f"         fingerprints: chance of a collision {st.collision_probability:.1e}"
             " (--exact avoids it)"
         )
+    if result.coverage is not None:
+        click.echo(f"coverage {coverage_line(result.coverage)}")
     if result.counterexample is not None:
         click.echo()
         click.echo(format_counterexample(model, result.counterexample))
+
+
+def coverage_line(coverage: Coverage) -> str:
+    """Which kinds of action the run took (TLC's action coverage)."""
+    taken = len(coverage.taken)
+    if not coverage.never:
+        return f"every kind of action was taken ({taken} kinds)"
+    total = taken + len(coverage.never)
+    return f"{taken} of {total} kinds of action taken; never: {', '.join(coverage.never)}"
 
 
 @click.command("model", cls=ProtocolCommand)

@@ -157,7 +157,11 @@ class Config:
             raise ConfigError("faulty", faulty, "a count must be 0 or more")
         if faulty > self.servers:
             raise ConfigError("faulty", faulty, f"at most servers ({self.servers})")
-        return replace(switched, faulty=faulty)
+        reconfigs = self.reconfigs
+        if self.transforms is not None and reconfigs == 0:
+            # --transforms 'c2, s2' alone means its 2 changes (0 is the unset default)
+            reconfigs = len([n for n in self.transforms.split(",") if n.strip()])
+        return replace(switched, faulty=faulty, reconfigs=reconfigs)
 
     def warnings(self) -> list[str]:
         """Legal but noteworthy settings (call on a validated config)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,60 @@ def test_max_memory_stops_check_model_incomplete() -> None:
     result = run("model", "--quiet", "--max-memory", "1")
     assert result.exit_code == 3, result.output
     assert "INCOMPLETE: stopped at max_memory=1MB" in result.output
+
+
+# defect 10: runs that test nothing must not pass silently
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "why"),
+    [
+        (["--transforms", "s1", "--reconfigs", "1"], "--transforms", "s1 can never leave"),
+        (
+            ["--transforms", "c1", "--reconfigs", "1", "--max-servers", "3"],
+            "--transforms",
+            "c1 can never join",
+        ),
+        (["--workload", "s2: gettokens(c1)"], "--workload", "s2 is a server that never leaves"),
+        (
+            ["--workload", "c1: pay(0,s1)", "--reconfigs", "0"],
+            "--workload",
+            "s1 is a server that never leaves",
+        ),
+    ],
+)
+def test_a_scenario_that_can_never_happen_is_a_usage_error_saying_why(
+    args: list[str], option: str, why: str
+) -> None:
+    result = run("model", "--quiet", *args)
+    assert result.exit_code == 2, result.output
+    assert f"'{option}'" in result.output
+    assert why in result.output
+
+
+def test_the_summary_and_json_list_the_kinds_of_action_never_taken() -> None:
+    # one client cannot pay anybody: ClientStartPay is never enabled
+    result = run("model", "--quiet", "--clients", "1")
+    assert result.exit_code == 0, result.output
+    assert "coverage 5 of 6 kinds of action taken; never: ClientStartPay" in result.output
+    summary = json.loads(run("model", "--quiet", "--clients", "1", "--json").output)
+    assert summary["coverage"]["never"] == ["ClientStartPay"]
+    assert summary["coverage"]["taken"]["ClientStartGettokens"] == 1
+    assert sum(summary["coverage"]["taken"].values()) == summary["stats"]["transitions"]
+
+
+def test_no_liveness_says_progress_was_not_checked() -> None:
+    result = run("model", "--quiet", "--mutant", "wait-all", "--no-liveness")
+    assert result.exit_code == 0, result.output
+    assert "every checked property holds; Progress was not checked" in result.output
+    assert "every property holds" not in result.output
+
+
+def test_transforms_alone_set_reconfigs_to_the_number_of_changes() -> None:
+    args = ["--transforms", "c2", "--reconfig", "atomic", "--max-servers", "4"]
+    args += ["--workload", "c1: gettokens(c1)"]  # 2,220 states
+    result = run("model", "--quiet", "--json", *args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["config"]["reconfigs"] == 1
+    assert summary["coverage"]["taken"]["ManagerTransformAtomic"] > 0
