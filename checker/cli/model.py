@@ -112,10 +112,7 @@ def build_config(
             config = protocol.mutated(config, mutant)
         protocol.build(config)  # validates the parameters (and the scenario, the mutant)
     except ParameterError as error:
-        option = "--" + error.option.replace("_", "-")
-        raise click.BadParameter(
-            f"{error.value!r} is not allowed: {error.allowed}", param_hint=f"'{option}'"
-        ) from None
+        raise parameter_usage_error(error, base, given) from None
     except ValueError as error:
         flag = getattr(error, "option", None)
         part, problem = getattr(error, "part", None), getattr(error, "problem", None)
@@ -124,6 +121,26 @@ def build_config(
         raise click.UsageError(str(error)) from None
     validated = getattr(config, "validated", None)
     return validated() if callable(validated) else config
+
+
+def parameter_usage_error(
+    error: ParameterError, base: Any, given: dict[str, Any]
+) -> click.UsageError:
+    """Name the option the user gave: a conflict between parameters (servers
+    against min_servers) blames the ones given, and shows every value."""
+
+    def flag(field: str) -> str:
+        return "--" + field.replace("_", "-")
+
+    fields = (error.option, *error.others)
+    named = [f for f in fields if f in given] or [error.option]
+    hint = " / ".join(f"'{flag(f)}'" for f in named)
+    if not error.others:
+        text = f"{error.value!r} is not allowed: {error.allowed}"
+        return click.BadParameter(text, param_hint=hint)
+    values = ", ".join(f"{flag(f)} {given.get(f, getattr(base, f, '?'))}" for f in fields)
+    text = f"{values} conflict: {error.option} must be {error.allowed}; change one of them"
+    return click.BadParameter(text, param_hint=hint)
 
 
 def config_record(config: Any) -> dict[str, Any]:

@@ -137,3 +137,38 @@ def test_transforms_alone_set_reconfigs_to_the_number_of_changes() -> None:
     summary = json.loads(result.output)
     assert summary["config"]["reconfigs"] == 1
     assert summary["coverage"]["taken"]["ManagerTransformAtomic"] > 0
+
+
+# rough edges: usage errors name the option given, --help shows real bounds
+
+
+@pytest.mark.parametrize(
+    ("args", "hint", "shown"),
+    [
+        (["--min-servers", "4"], "'--min-servers'", "--servers 3, --min-servers 4"),
+        (["--max-servers", "2"], "'--max-servers'", "--min-servers 3, --max-servers 2"),
+        (["--servers", "2"], "'--servers'", "--servers 2, --min-servers 3"),
+        (
+            ["--min-servers", "5", "--max-servers", "4"],
+            "'--min-servers' / '--max-servers'",
+            "--min-servers 5, --max-servers 4 conflict",
+        ),
+    ],
+)
+def test_a_conflict_names_the_options_given_and_every_value(
+    args: list[str], hint: str, shown: str
+) -> None:
+    result = run("model", "--quiet", *args)
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1, result.output
+    assert f"Invalid value for {hint}:" in errors[0]
+    assert shown in errors[0]
+
+
+def test_help_shows_the_real_lower_bounds() -> None:
+    text = " ".join(run("model", "--help").output.split())
+    for option in ("--servers", "--clients", "--tokens", "--min-servers", "--max-servers"):
+        after = text.split(f"{option} INTEGER RANGE", 1)[1]
+        assert after.split("]", 1)[0].endswith("[x>=1"), (option, after[:120])
+    assert "Initial servers n, within --min-servers" in text
