@@ -9,7 +9,9 @@ operation did not complete, 2 bad usage.
 from __future__ import annotations
 
 import contextlib
+import select
 import sys
+from collections.abc import Iterator
 from typing import TextIO
 
 import click
@@ -143,8 +145,38 @@ def shell(
             click.echo(
                 f"tokencheck shell: {servers} servers, faulty {faulty_names}; `help` lists commands"
             )
-        session = Shell(
-            params, sys.stdout, mode=mode, recorder=recorder, prompt="> " if interactive else ""
-        )
-        code = session.run(iter(stdin.readline, ""))  # line by line, also on a terminal
+        session = Shell(params, sys.stdout, mode=mode, recorder=recorder)
+        lines = terminal_lines() if interactive else iter(stdin.readline, "")
+        code = session.run(lines)
+        if not interactive:
+            ignored = count_lines_left(stdin)
+            if ignored:
+                click.echo(f"{ignored} lines after close were ignored")
     sys.exit(code)
+
+
+def terminal_lines() -> Iterator[str]:
+    """Lines typed at a terminal, with line editing and history (readline)."""
+    with contextlib.suppress(ImportError):  # not on every platform
+        import readline  # noqa: F401 - importing it gives input() editing and history
+    while True:
+        try:
+            yield input("> ") + "\n"
+        except EOFError:  # Ctrl-D: end the prompt's line, so the summary starts a new one
+            click.echo()
+            return
+
+
+def count_lines_left(stream: TextIO, wait: float = 0.1) -> int:
+    """Non-blank lines still readable after `close`, without blocking on a
+    pipe that stays open (each read waits at most `wait` seconds)."""
+    count = 0
+    try:
+        while select.select([stream], [], [], wait)[0]:
+            line = stream.readline()
+            if not line:
+                break
+            count += bool(line.strip()) and not line.lstrip().startswith("#")
+    except (OSError, ValueError, TypeError):  # not selectable (a test's StringIO): nothing counted
+        return count
+    return count

@@ -219,9 +219,14 @@ class Shell:
             raise _Usage(f"faults: expected nothing or `set`, got {args[0]!r}")
         if args:
             self.cluster.set_faults(args[1:])
-        n = len(self.cluster.servers())
-        names = sorted(self.cluster.env.faulty)
-        self.say(f"faulty: {', '.join(names) or 'none'} (at most maxf({n}) = {maxf(n)})")
+        servers = self.cluster.servers()
+        n = len(servers)
+        names = sorted(x for x in self.cluster.env.faulty if x in servers)
+        former = sorted(x for x in self.cluster.env.faulty if x not in servers)
+        line = f"faulty: {', '.join(names) or 'none'} (at most maxf({n}) = {maxf(n)})"
+        if former:  # a faulty server that left: not a server now, so not under the bound
+            line += f"; clients now, faulty when they left: {', '.join(former)}"
+        self.say(line)
 
     def _do_help(self, args: list[str]) -> None:
         if args:
@@ -264,6 +269,8 @@ class Shell:
         if self.incomplete:
             self.say(f"{len(self.incomplete)} operations did not complete: {self.incomplete}")
             self.exit_code = 1
+        if self.bad_commands:
+            self.say(f"{self.bad_commands} commands rejected (each printed an error; none ran)")
 
 
 class _Usage(ImplError):

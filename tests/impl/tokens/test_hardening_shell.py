@@ -96,3 +96,56 @@ def test_a_shell_timeout_names_the_timeout_in_a_unit_that_fits() -> None:
     out = io.StringIO()
     Shell(Params(servers=3, max_delay=0.5, timeout=0.05, faulty=()), out).run(["pay c1 0 c2"])
     assert "did not complete within 50 ms" in out.getvalue()
+
+
+# rough edges of the shell
+
+
+def test_close_counts_the_rejected_commands() -> None:
+    out = io.StringIO()
+    Shell(Params(servers=3), out, mode="step").run(["bogus", "pay c1 x c2", "pay c1 0 c2"])
+    assert "2 commands rejected" in out.getvalue()
+
+
+def test_faults_after_a_faulty_server_left_shows_the_current_servers_only() -> None:
+    out = io.StringIO()
+    shell = Shell(Params(servers=5, faulty=("s1",)), out, mode="step")
+    shell.run(["transform s1", "faults"])
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("faulty:"))
+    assert line == "faulty: none (at most maxf(4) = 1); clients now, faulty when they left: s1"
+
+
+def test_lines_after_close_are_reported_as_ignored() -> None:
+    import shutil
+    import subprocess
+
+    check = shutil.which("check") or "check"
+    done = subprocess.run(
+        [check, "shell", "--servers", "3"],
+        input="pay c1 0 c2\nclose\nstatus\npay c1 1 c2\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 lines after close were ignored" in done.stdout
+    assert "c1: pay(1, c2)" not in done.stdout
+
+
+def test_ctrl_d_at_the_terminal_ends_the_prompt_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from checker.cli.shell import terminal_lines
+
+    typed = iter(["status"])
+
+    def fake_input(prompt: str) -> str:
+        print(prompt, end="")
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert list(terminal_lines()) == ["status\n"]
+    assert capsys.readouterr().out == "> > \n"
