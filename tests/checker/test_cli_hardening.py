@@ -172,3 +172,29 @@ def test_help_shows_the_real_lower_bounds() -> None:
         after = text.split(f"{option} INTEGER RANGE", 1)[1]
         assert after.split("]", 1)[0].endswith("[x>=1"), (option, after[:120])
     assert "Initial servers n, within --min-servers" in text
+
+
+def test_quorum_proofs_report_each_size_as_it_starts() -> None:
+    from checker.quorums import QuorumConfig, check_quorums
+
+    started: list[tuple[int, int]] = []
+    report = check_quorums(
+        QuorumConfig(min_n=3, max_n=5, chain=1), on_row=lambda n, d: started.append((n, d))
+    )
+    assert started == [(3, 0), (4, 1), (5, 2)]
+    assert report.exit_code == 0
+
+
+def test_the_quorum_progress_line_is_drawn_while_a_proof_runs() -> None:
+    import io
+    import time
+
+    from checker.cli.quorums import progress_ticker
+    from checker.progress import ProgressLine
+
+    stream = io.StringIO()
+    line = ProgressLine(stream, enabled=True, min_seconds=0.0)
+    with progress_ticker(line, 5) as on_row:
+        on_row(7, 2)
+        time.sleep(1.2)  # a long z3 call
+    assert "proving n = 7: 2/5 sizes done" in stream.getvalue()
