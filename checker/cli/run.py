@@ -9,6 +9,7 @@ unanswered request, 2 bad usage.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -43,6 +44,7 @@ from impl.tokens.workload import MAX_INTERVAL, Workload, run_workload
     show_default=True,
     help="Role changes spread over the run (a server leaves or a client joins).",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def run(
     servers: int,
     delay: float,
@@ -54,6 +56,7 @@ def run(
     requests: int,
     max_interval: float,
     role_changes: int,
+    as_json: bool,
 ) -> None:
     """Random pays and gettokens from random clients at random intervals, with
     role changes; then audit the stores and compare with a fault-free re-run."""
@@ -74,7 +77,7 @@ def run(
         },
     }
     with trace_recorder(trace_out, header) as recorder, first_interrupt_stops() as stop:
-        if sys.stdout.isatty():
+        if sys.stdout.isatty() and not as_json:
             with click.progressbar(length=requests, label="requests answered") as bar:
 
                 def progress(done: int, total: int) -> None:
@@ -85,6 +88,9 @@ def run(
                 )
         else:
             report = run_workload(params, workload, recorder=recorder, should_stop=stop)
-    for line in report.lines:
-        click.echo(line)
+    if as_json:
+        click.echo(json.dumps({"params": header["params"], **report.to_json()}, indent=2))
+    else:
+        for line in report.lines:
+            click.echo(line)
     sys.exit(report.exit_code)

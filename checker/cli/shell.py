@@ -9,6 +9,7 @@ operation did not complete, 2 bad usage.
 from __future__ import annotations
 
 import contextlib
+import json
 import select
 import sys
 from collections.abc import Iterator
@@ -121,6 +122,10 @@ def trace_recorder(path: str | None, header: dict[str, object]):  # type: ignore
     help="Step-by-step mode: a seeded scheduler delivers or drops one message at a time "
     "(same seed, same trace).",
 )
+@click.option(
+    "--json", "as_json", is_flag=True,
+    help="Print a JSON summary on stdout (the session's text goes to stderr).",
+)  # fmt: skip
 def shell(
     servers: int,
     delay: float,
@@ -130,6 +135,7 @@ def shell(
     timeout: float,
     trace_out: str | None,
     step: bool,
+    as_json: bool,
 ) -> None:
     """Manual mode: type pay, gettokens, transform, status, token_status, faults,
     help, close. Reads a terminal or a pipe; `close` compares with a fault-free
@@ -145,13 +151,18 @@ def shell(
             click.echo(
                 f"tokencheck shell: {servers} servers, faulty {faulty_names}; `help` lists commands"
             )
-        session = Shell(params, sys.stdout, mode=mode, recorder=recorder)
+        text_out = sys.stderr if as_json else sys.stdout
+        session = Shell(params, text_out, mode=mode, recorder=recorder)
         lines = terminal_lines() if interactive else iter(stdin.readline, "")
         code = session.run(lines)
+        ignored = 0
         if not interactive:
             ignored = count_lines_left(stdin)
             if ignored:
-                click.echo(f"{ignored} lines after close were ignored")
+                click.echo(f"{ignored} lines after close were ignored", err=as_json)
+    if as_json:
+        summary = {"params": params.to_json(), "ignored": ignored, **session.summary}
+        click.echo(json.dumps(summary, indent=2))
     sys.exit(code)
 
 

@@ -84,6 +84,7 @@ class Shell:
         self.closed = False
         self.interrupted = False
         self.exit_code = 0
+        self.summary: dict[str, object] = {}  # what close() found, as data (--json)
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -271,6 +272,22 @@ class Shell:
             self.exit_code = 1
         if self.bad_commands:
             self.say(f"{self.bad_commands} commands rejected (each printed an error; none ran)")
+        self.summary = {
+            "completed": [
+                {"node": c.node, "call": c.describe().split(": ", 1)[1], "answer": c.answer.to_json()}
+                for c in self.completed
+            ],
+            "incomplete": [repr(h) for h in self.incomplete],
+            "rejected": self.bad_commands,
+            "answers_differing": [
+                {"index": d.index + 1, "op": d.op.describe(), "verdict": d.verdict, "why": d.why}
+                for d in comparison.differences
+            ],
+            "tokens_differing": differing,
+            "same_final_ownership": not differing,
+            "interrupted": self.interrupted,
+            "exit_code": 3 if self.interrupted and self.exit_code == 0 else self.exit_code,
+        }
 
 
 class _Usage(ImplError):

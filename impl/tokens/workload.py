@@ -67,6 +67,19 @@ class RunReport:
     unanswered: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     interrupted: bool = False  # stopped early (Ctrl-C): the figures so far
+    figures: dict[str, object] = field(default_factory=dict)  # for --json
+
+    def to_json(self) -> dict[str, object]:
+        """The report as data: the figures, failures, unanswered requests, verdict."""
+        verdict = {0: "ok", 3: "incomplete"}.get(self.exit_code, "failed")
+        return {
+            **self.figures,
+            "failures": list(self.failures),
+            "unanswered": list(self.unanswered),
+            "interrupted": self.interrupted,
+            "verdict": verdict,
+            "exit_code": self.exit_code,
+        }
 
     @property
     def exit_code(self) -> int:
@@ -305,6 +318,21 @@ def _audit(
         )
         report.failures.append(problem)
         out.append(f"error: {problem}")
+    report.figures.update(
+        requests=len(driver.handles),
+        pays=len(pays),
+        ok=oks,
+        not_owner=len(pays) - oks,
+        gettokens=len(ops) - len(pays),
+        role_changes=sum(1 for h in driver.changes if h.done),
+        seconds=round(elapsed, 3),
+        servers=list(config.servers),
+        epoch=config.epoch,
+        faulty=sorted(cluster.env.faulty),
+    )
+    if report.latencies:
+        report.figures["latency_ms"] = {"median": round(statistics.median(lat) * 1000, 3),
+                                        "p99": round(p99 * 1000, 3)}  # fmt: skip
     out.append("stores:")
     out.extend(f"  {line}" for line in store_summary(cluster))
     problems = conservation(cluster) + versions_unique(report.completed)
@@ -320,6 +348,14 @@ def _audit(
     again = rerun(params, report.completed)
     comparison = compare(report.completed, again.answers)
     same = len(report.completed) - len(comparison.differences)
+    report.figures["rerun"] = {
+        "completed": len(report.completed),
+        "same": same,
+        "overlap": comparison.count("overlap"),
+        "follows_overlap": comparison.count("follows-overlap"),
+        "failures": len(comparison.failures),
+    }
+    report.figures["conservation"] = "violated" if problems else "holds"
     out.append(
         f"fault-free re-run of {len(report.completed)} completed operations and changes, "
         f"in completion order: {same} same answers, {comparison.count('overlap')} explained "

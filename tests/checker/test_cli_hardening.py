@@ -198,3 +198,32 @@ def test_the_quorum_progress_line_is_drawn_while_a_proof_runs() -> None:
         on_row(7, 2)
         time.sleep(1.2)  # a long z3 call
     assert "proving n = 7: 2/5 sizes done" in stream.getvalue()
+
+
+def test_shell_json_prints_the_summary_on_stdout_and_the_session_on_stderr() -> None:
+    lines = "pay c1 0 c2\nbogus\ngettokens c2 c2\nclose\n"
+    result = CliRunner().invoke(main, ["shell", "--servers", "3", "--json"], input=lines)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["completed"][0] == {
+        "node": "c1",
+        "call": "pay(0, c2)",
+        "answer": {"answer": "OK", "version": 2},
+    }
+    assert summary["rejected"] == 1
+    assert summary["same_final_ownership"] is True
+    assert summary["exit_code"] == 0
+    assert "c1: pay(0, c2) -> OK(2)" in result.stderr
+
+
+def test_run_json_prints_the_figures_and_the_verdict() -> None:
+    args = ["run", "--requests", "20", "--servers", "3", "--json", "--seed", "4"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["requests"] == 20
+    assert summary["pays"] + summary["gettokens"] == 20
+    assert summary["rerun"]["completed"] == 20
+    assert summary["conservation"] == "holds"
+    assert summary["verdict"] == "ok"
+    assert summary["params"]["servers"] == 3
