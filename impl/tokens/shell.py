@@ -274,7 +274,11 @@ class Shell:
             self.say(f"{self.bad_commands} commands rejected (each printed an error; none ran)")
         self.summary = {
             "completed": [
-                {"node": c.node, "call": c.describe().split(": ", 1)[1], "answer": c.answer.to_json()}
+                {
+                    "node": c.node,
+                    "call": c.describe().split(": ", 1)[1],
+                    "answer": c.answer.to_json(),
+                }
                 for c in self.completed
             ],
             "incomplete": [repr(h) for h in self.incomplete],
