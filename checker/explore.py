@@ -190,16 +190,9 @@ def explore(
             if transitions >= next_poll:
                 next_poll = transitions + _POLL_EVERY
                 now = time.perf_counter()
-                if now >= deadline:
-                    return finish(
-                        Verdict.INCOMPLETE, transitions, level, bound=f"max_seconds={max_seconds}"
-                    )
-                if should_stop is not None and should_stop():
-                    return finish(Verdict.INCOMPLETE, transitions, level, bound="interrupted")
-                if peak_memory_bytes() >= memory_cap:
-                    return finish(
-                        Verdict.INCOMPLETE, transitions, level, bound=_memory_bound(memory_cap)
-                    )
+                bound = _bound_reached(now, deadline, max_seconds, should_stop, memory_cap)
+                if bound is not None:
+                    return finish(Verdict.INCOMPLETE, transitions, level, bound=bound)
                 if on_progress is not None and now - last_report >= _PROGRESS_PERIOD:
                     last_report = now
                     _fill(
@@ -211,7 +204,14 @@ def explore(
                 off_append(len(fair_dst))
             enabled = actions(state)
             count_kinds(map(kind_of, enabled))
+            inner_poll = _POLL_EVERY
             for ai, action in enumerate(enabled):
+                if ai >= inner_poll:  # one state with thousands of successors: poll within it
+                    inner_poll += _POLL_EVERY
+                    now = time.perf_counter()
+                    bound = _bound_reached(now, deadline, max_seconds, should_stop, memory_cap)
+                    if bound is not None:
+                        return finish(Verdict.INCOMPLETE, transitions + ai, level + 1, bound=bound)
                 nxt = next_state(state, action)
                 if step_checks:
                     for name, step_check in step_checks:
@@ -299,8 +299,21 @@ def _fill(
     stats.collision_probability = 0.0 if exact else collision_probability(states)
 
 
-def _memory_bound(cap: int) -> str:
-    return f"max_memory={cap // 2**20}MB"
+def _bound_reached(
+    now: float,
+    deadline: float,
+    max_seconds: float | None,
+    should_stop: Callable[[], bool] | None,
+    memory_cap: int,
+) -> str | None:
+    """The bound that stops the run now, if any (polled, never per successor)."""
+    if now >= deadline:
+        return f"max_seconds={max_seconds}"
+    if should_stop is not None and should_stop():
+        return "interrupted"
+    if peak_memory_bytes() >= memory_cap:
+        return f"max_memory={memory_cap // 2**20}MB"
+    return None
 
 
 def _no_fairness(*_: Any) -> bool:

@@ -71,3 +71,15 @@ def test_max_memory_stops_the_run_incomplete_naming_the_bound() -> None:
     assert result.verdict is Verdict.INCOMPLETE
     assert result.bound == "max_memory=1MB"
     assert result.stats.transitions == 0
+
+
+def test_a_single_state_with_a_huge_fan_out_is_polled_within_its_expansion() -> None:
+    polls = []
+
+    def stop() -> bool:
+        polls.append(1)
+        return len(polls) > 1
+
+    result = explore(Fan(20_000, limit=1), should_stop=stop, liveness=False)
+    assert result.bound == "interrupted"
+    assert result.stats.transitions == 1024  # not the root's 20,000
