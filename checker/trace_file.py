@@ -61,6 +61,7 @@ def write_counterexample(
             "protocol": protocol,
             "model": model.name,
             "config": dict(config),
+            "verdict": "violated",
             "property": ce.property_name,
             "detail": ce.detail,
             "length": ce.length,
