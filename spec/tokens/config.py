@@ -121,6 +121,13 @@ class Config:
     epoch_check: bool = field(
         default=True, metadata=param("Servers discard client messages of an older epoch.")
     )
+    # A variant of the protocol (PROTOCOL.md section 2), not a mutant.
+    fast_read: bool = field(
+        default=False,
+        metadata=param(
+            "Variant fast-read: skip the write-back of tokens on which all q(n) replies agree."
+        ),
+    )
 
     def validated(self) -> Config:
         """This config with defaults filled in, or a ConfigError."""

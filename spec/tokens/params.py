@@ -39,6 +39,7 @@ class Params:
     wait_all: bool
     owner_check: bool
     write_back: bool
+    fast_read: bool
     version_check: bool
     sync_replaces: bool
     transfer: Transfer
@@ -129,6 +130,7 @@ def compile_params(config: Config) -> Params:
         wait_all=config.client_wait == "all",
         owner_check=config.owner_check,
         write_back=config.write_back,
+        fast_read=config.fast_read,
         version_check=config.version_check,
         sync_replaces=config.sync_rule == "replace",
         transfer=Transfer(config.transfer),
