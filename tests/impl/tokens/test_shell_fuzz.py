@@ -112,8 +112,9 @@ def fuzz(total: int, seed: int) -> None:
     fuzzed_out, fuzzed = _run(lines)
     assert "error:" not in clean_out, clean_out
     assert clean.bad_commands == 0
+    rejected = f"{total} commands rejected (each printed an error; none ran)"
     kept = [line for line in fuzzed_out.splitlines() if not line.startswith("error:")]
-    assert kept == clean_out.splitlines()
+    assert kept == [*clean_out.splitlines(), rejected]
     assert fuzzed.bad_commands == total  # every malformed line rejected, once
     assert fuzzed.completed == clean.completed
     assert fuzzed.cluster.stores() == clean.cluster.stores()
