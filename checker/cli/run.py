@@ -52,6 +52,7 @@ def run(
     seed: int,
     faulty: str | None,
     timeout: float,
+    fast_read: bool,
     trace_out: str | None,
     requests: int,
     max_interval: float,
@@ -60,7 +61,7 @@ def run(
 ) -> None:
     """Random pays and gettokens from random clients at random intervals, with
     role changes; then audit the stores and compare with a fault-free re-run."""
-    params = make_params(servers, delay, drop, seed, faulty, timeout)
+    params = make_params(servers, delay, drop, seed, faulty, timeout, fast_read)
     try:
         workload = Workload(requests=requests, max_interval=max_interval, role_changes=role_changes)
     except BadCommand as error:

@@ -66,6 +66,12 @@ def system_options(f: click.decorators.FC) -> click.decorators.FC:
             "did not answer.",
         ),
         click.option(
+            "--fast-read",
+            is_flag=True,
+            help="The fast-read variant: skip the write-back of tokens on which all q(n) "
+            "read replies agree.",
+        ),
+        click.option(
             "--trace-out",
             type=click.Path(dir_okay=False, writable=True),
             default=None,
@@ -78,7 +84,13 @@ def system_options(f: click.decorators.FC) -> click.decorators.FC:
 
 
 def make_params(
-    servers: int, delay: float, drop: float, seed: int, faulty: str | None, timeout: float
+    servers: int,
+    delay: float,
+    drop: float,
+    seed: int,
+    faulty: str | None,
+    timeout: float,
+    fast_read: bool = False,
 ) -> Params:
     """Params from CLI options; a bad combination is a usage error (exit 2)."""
     names: tuple[str, ...] | None = None
@@ -90,7 +102,13 @@ def make_params(
         )
     try:
         return Params(
-            servers=servers, faulty=names, max_delay=delay, drop=drop, seed=seed, timeout=timeout
+            servers=servers,
+            faulty=names,
+            max_delay=delay,
+            drop=drop,
+            seed=seed,
+            timeout=timeout,
+            fast_read=fast_read,
         )
     except BadCommand as error:
         raise click.UsageError(str(error)) from error
@@ -133,6 +151,7 @@ def shell(
     seed: int,
     faulty: str | None,
     timeout: float,
+    fast_read: bool,
     trace_out: str | None,
     step: bool,
     as_json: bool,
@@ -140,7 +159,7 @@ def shell(
     """Manual mode: type pay, gettokens, transform, status, token_status, faults,
     help, close. Reads a terminal or a pipe; `close` compares with a fault-free
     re-run."""
-    params = make_params(servers, delay, drop, seed, faulty, timeout)
+    params = make_params(servers, delay, drop, seed, faulty, timeout, fast_read)
     mode = "step" if step else "threaded"
     stdin = sys.stdin
     interactive = stdin.isatty()

@@ -37,6 +37,9 @@ class Pending:
     best: dict[int, tuple[int, str]] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)  # what a write phase writes
     answer: Answer | None = None  # what a write phase answers once acknowledged
+    # fast-read: tokens on which this read's replies disagree (None: all of
+    # them, after a restart, whose old replies prove no quorum of the new epoch)
+    mixed: set[int] | None = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,6 +114,8 @@ class ClientRole:
         config = self.node.env.board.get()
         p.phase, p.epoch, p.servers = phase, config.epoch, config.servers
         p.answered = set()
+        if restart and phase == "read":
+            p.mixed = None
         self.node.env.recorder.record(
             "phase",
             self.snapshot,
@@ -146,6 +151,8 @@ class ClientRole:
         p.answered.add(msg.src)
         if msg.kind == "READ_REPLY":
             for t, v, o in msg.payload["entries"]:
+                if p.mixed is not None and t in p.best and p.best[t][0] != v:
+                    p.mixed.add(t)
                 if t not in p.best or v > p.best[t][0]:
                     p.best[t] = (v, o)
         if len(p.answered) < quorum(len(p.servers)):
@@ -168,13 +175,24 @@ class ClientRole:
                 self._start_phase("write", restart=False)
             else:
                 p.entries, p.answer = [(call.token, v, o)], NotOwner(v, o)
-                self._start_phase("write-back", restart=False)
+                self._write_back(p)
         else:
             assert isinstance(call, GetTokens)
             p.entries = [(t, v, o) for t, (v, o) in sorted(p.best.items())]
             owned = tuple((t, v) for t, v, o in p.entries if o == call.owner)
             p.answer = Tokens(owned)
-            self._start_phase("write-back", restart=False)
+            self._write_back(p)
+
+    def _write_back(self, p: Pending) -> None:
+        """The write-back phase; with fast-read, only of the tokens on which
+        the replies disagreed (the others are on a quorum already), and none
+        at all when they agreed on every token."""
+        if self.node.env.params.fast_read and p.mixed is not None:
+            p.entries = [e for e in p.entries if e[0] in p.mixed]
+            if not p.entries:
+                self._finish_operation(p)
+                return
+        self._start_phase("write-back", restart=False)
 
     def _finish_operation(self, p: Pending) -> None:
         assert p.answer is not None

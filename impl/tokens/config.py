@@ -53,6 +53,7 @@ class Params:
     drop: float = 0.0
     seed: int = 0
     timeout: float = 10.0
+    fast_read: bool = False  # PROTOCOL.md's variant: skip write-backs the replies make needless
 
     def __post_init__(self) -> None:
         if not MIN_SERVERS <= self.servers <= MAX_SERVERS:
@@ -109,6 +110,7 @@ class Params:
             "drop": self.drop,
             "seed": self.seed,
             "timeout": self.timeout,
+            **({"fast_read": True} if self.fast_read else {}),  # older traces stay the same
         }
 
 
