@@ -70,3 +70,9 @@ main.add_command(run)
 from checker.cli.quorums import quorums  # noqa: E402
 
 main.add_command(quorums)
+from checker.cli.generals import generals  # noqa: E402
+
+main.add_command(generals)
+from checker.cli.smr import smr_command  # noqa: E402
+
+main.add_command(smr_command)
