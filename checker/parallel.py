@@ -30,12 +30,14 @@ import sys
 import time
 import traceback
 from array import array
+from collections import Counter
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, cast
 
+from checker.coverage import declared_kinds, summarize
 from checker.errors import NondeterministicModel
-from checker.explore import _check_bound, _fill, explore
+from checker.explore import _bound_reached, _check_bound, _fill, explore
 from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness
 from checker.replay import rebuild
@@ -128,6 +130,7 @@ def explore_parallel(
     workers: int,
     max_states: int | None = None,
     max_seconds: float | None = None,
+    max_memory: int | None = None,
     liveness: bool = True,
     on_progress: Callable[[Stats], None] | None = None,
     exact: bool = False,
@@ -136,12 +139,16 @@ def explore_parallel(
     fingerprint: Callable[[Any], int] = hash,
 ) -> CheckResult:
     """`checker.explore.explore` on `workers` processes; same arguments, same
-    result. One worker, exact mode, or no fork: the one-process engine."""
+    result. One worker, exact mode, or no fork: the one-process engine.
+    `max_memory` bounds the coordinator's peak memory (a worker's is not
+    visible to it while the worker runs)."""
     _check_bound("max_states", max_states)
     _check_bound("max_seconds", max_seconds)
+    _check_bound("max_memory", max_memory)
     one_process = dict(
         max_states=max_states,
         max_seconds=max_seconds,
+        max_memory=max_memory,
         liveness=liveness,
         on_progress=on_progress,
         exact=exact,
@@ -150,9 +157,11 @@ def explore_parallel(
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or exact or (pool_factory is None and not forkable):
         return explore(model, **one_process)  # type: ignore[arg-type]
-    return _Coordinator(
+    coordinator = _Coordinator(
         model, workers, max_states, max_seconds, liveness, on_progress, should_stop, fingerprint
-    ).run(pool_factory or ForkPool, one_process)
+    )
+    coordinator.memory_cap = max_memory if max_memory is not None else sys.maxsize
+    return coordinator.run(pool_factory or ForkPool, one_process)
 
 
 class _Coordinator:
@@ -188,16 +197,19 @@ class _Coordinator:
         self.level = 0
         self.last_report = self.started
         self.stopped_by: str | None = None
+        self.memory_cap = sys.maxsize
+        self.kinds: Counter[Any] = Counter()
         checked = [p.name for p in model.invariants] + [p.name for p in model.step_properties]
         checked += [p.name for p in model.sometimes]
         self.checked = tuple(checked) + ((PROGRESS,) if self.liveness else ())
 
     def poll(self) -> None:
         now = time.perf_counter()
-        if now >= self.deadline:
-            self.stopped_by = f"max_seconds={self.max_seconds}"
-        elif self.should_stop is not None and self.should_stop():
-            self.stopped_by = "interrupted"
+        bound = _bound_reached(
+            now, self.deadline, self.max_seconds, self.should_stop, self.memory_cap
+        )
+        if bound is not None:
+            self.stopped_by = bound
         if self.on_progress is not None and now - self.last_report >= 0.5:
             self.last_report = now
             self.on_progress(self._stats(len(self.parent), self.transitions, self.level))
@@ -212,7 +224,15 @@ class _Coordinator:
                **fields: Any) -> CheckResult:
         stats = self._stats(states, transitions, depth)
         stats.frontier = 0
-        return CheckResult(verdict, stats, checked=self.checked, **fields)
+        coverage = summarize(self.kinds, declared_kinds(self.model))
+        return CheckResult(verdict, stats, checked=self.checked, coverage=coverage, **fields)
+
+    def gather_kinds(self, pool: Pool, last_sid: int | None) -> None:
+        """Action coverage as the one-process engine counts it: every state
+        expanded, up to `last_sid` in the level under way."""
+        self.kinds = Counter()
+        for kinds in pool.call("coverage", [(last_sid,)] * self.workers):
+            self.kinds.update(kinds)
 
     def run(
         self,
@@ -245,6 +265,7 @@ class _Coordinator:
             return self._levels(pool, len(seen), shards)
         except Interrupted:
             bound = self.stopped_by or "interrupted"
+            self.gather_kinds(pool, None)
             return self.finish(Verdict.INCOMPLETE, len(self.parent), self.transitions,
                                self.level, bound=bound)
         finally:
@@ -277,7 +298,8 @@ class _Coordinator:
             base = len(self.parent)
             event = self._first_event(step_violation, accepted, merged, n, base, expanded)
             if event is not None:
-                return event
+                self.gather_kinds(pool, self.event_sid)
+                return event()
             ids: list[array[int]] = [array("q") for _ in range(n)]
             flags: list[bytearray] = [acc[1] for acc in accepted]
             taken = [0] * n
@@ -303,6 +325,7 @@ class _Coordinator:
             frontier = sum(pool.call("advance", [()] * n))
             if frontier:
                 self.level += 1
+        self.gather_kinds(pool, None)
         unmet = {p.name for p in self.model.sometimes} - met
         states = len(self.parent)
         if unmet:
@@ -350,9 +373,10 @@ class _Coordinator:
         n: int,
         base: int,
         expanded: list[Any],
-    ) -> CheckResult | None:
+    ) -> Callable[[], CheckResult] | None:
         """A violation or the state bound in this level, as the one-process
-        engine would meet it first, or None."""
+        engine would meet it first (its result, once coverage is gathered
+        up to `event_sid`), or None."""
         invariant = _first([violation for _, _, violation, _ in accepted])
         new_keys = [tagged // n for tagged in merged]
         limit_key = None
@@ -371,11 +395,12 @@ class _Coordinator:
             return None
         key, _, kind = min(candidates)
         sid, ai = split_key(key)
+        self.event_sid = sid
         transitions = self.transitions + self._enabled_before(sid, expanded) + ai + 1
         earlier = _count_below(new_keys, key)
         if kind == "limit":
-            return self.finish(Verdict.INCOMPLETE, self.limit, transitions, self.level + 1,
-                               bound=f"max_states={self.max_states}")
+            return lambda: self.finish(Verdict.INCOMPLETE, self.limit, transitions,
+                                       self.level + 1, bound=f"max_states={self.max_states}")
         violation = step if kind == "step" else invariant
         assert violation is not None
         _, name, detail = violation
@@ -390,8 +415,8 @@ class _Coordinator:
                     "satisfies it; the model's actions or successors are not deterministic"
                 )
             earlier += 1
-        return self.finish(Verdict.VIOLATED, base + earlier, transitions, self.level + 1,
-                           counterexample=cex)
+        return lambda: self.finish(Verdict.VIOLATED, base + earlier, transitions,
+                                   self.level + 1, counterexample=cex)
 
     def _enabled_before(self, sid: int, expanded: list[Any]) -> int:
         return sum(

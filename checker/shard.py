@@ -30,9 +30,11 @@ from __future__ import annotations
 import io
 import pickle
 from array import array
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from checker.coverage import kind_function
 from checker.model import Model
 from checker.visited import FingerprintTable
 
@@ -102,6 +104,8 @@ class Shard:
         self.frontier: list[tuple[int, Any]] = []  # (global id, state), by id
         self.unmet = [(p.name, p.check) for p in model.sometimes]
         self.stop: Callable[[], bool] = _never
+        self.kinds_done: Counter[Any] = Counter()  # action coverage of finished levels
+        self.kinds_level: Counter[Any] = Counter()
         self._reset_level()
 
     def _reset_level(self) -> None:
@@ -135,6 +139,7 @@ class Shard:
         shards, out_fp, out_key, kept = self.shards, self.out_fp, self.out_key, self.kept
         fair_ref, fair_count = self.fair_ref, self.fair_count
         me, table_get = self.index, self.table.get
+        count_kinds, kind_of = self.kinds_level.update, kind_function(model)
         sids, counts = array("q"), array("i")
         violation: Violation = None
         stopped = False
@@ -147,6 +152,7 @@ class Shard:
                 raise ValueError(f"{len(enabled)} actions enabled in one state: at most 2**20")
             sids.append(sid)
             counts.append(len(enabled))
+            count_kinds(map(kind_of, enabled))
             base = sid << ACTION_BITS
             fair_here = 0
             for ai, action in enumerate(enabled):
@@ -275,8 +281,23 @@ class Shard:
             dst.append(answers[ref >> 32][ref & 0xFFFFFFFF] if ref >= 0 else -1 - ref)
         return self.fair_count, dst
 
+    def coverage(self, last_sid: int | None) -> Counter[Any]:
+        """Transitions per action kind: finished levels, then this level's
+        states up to id `last_sid` (None: all this level expanded)."""
+        if last_sid is None:
+            return self.kinds_done + self.kinds_level
+        kinds = Counter(self.kinds_done)
+        kind_of = kind_function(self.model)
+        for sid, state in self.frontier:
+            if sid > last_sid:
+                break
+            kinds.update(map(kind_of, self.model.actions(state)))
+        return kinds
+
     def advance(self) -> int:
         """Make the new states the frontier; returns how many."""
+        self.kinds_done += self.kinds_level
+        self.kinds_level = Counter()
         self.frontier = self.next_frontier
         self.next_frontier = []
         self._reset_level()

@@ -39,7 +39,7 @@ from tests.checker.tiny_models import (
 def _answer(r: CheckResult) -> tuple[Any, ...]:
     s = r.stats
     return (r.verdict, s.states, s.transitions, s.depth, r.counterexample, r.bound,
-            r.unmet_sometimes, r.checked)
+            r.unmet_sometimes, r.checked, r.coverage)
 
 
 MODELS = {
@@ -84,6 +84,11 @@ def test_the_hand_counted_answers_hold_on_two_workers() -> None:
 def test_max_seconds_stops_an_endless_model_on_workers() -> None:
     result = explore_parallel(Counter(10**12), workers=2, max_seconds=0.5, liveness=False)
     assert result.verdict is Verdict.INCOMPLETE and result.bound == "max_seconds=0.5"
+
+
+def test_max_memory_stops_the_workers_as_incomplete_with_the_bound() -> None:
+    result = explore_parallel(Counter(10**12), workers=2, max_memory=2**20, liveness=False)
+    assert result.verdict is Verdict.INCOMPLETE and result.bound == "max_memory=1MB"
 
 
 def test_routing_spreads_small_int_fingerprints_over_the_shards() -> None:

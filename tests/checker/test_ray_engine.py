@@ -27,7 +27,7 @@ def local_ray() -> Iterator[None]:
 def _answer(r: CheckResult) -> tuple[Any, ...]:
     s = r.stats
     return (r.verdict, s.states, s.transitions, s.depth, r.counterexample, r.bound,
-            r.unmet_sometimes)
+            r.unmet_sometimes, r.coverage)
 
 
 @pytest.mark.parametrize(
