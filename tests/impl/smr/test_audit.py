@@ -171,6 +171,9 @@ def test_check_smr_trace_checks_the_client_history_for_linearizability(tmp_path:
     ok = runner.invoke(main, ["smr", "trace", *paths])
     assert "history: 2 client traces, 2 operations (1 unfinished), model counter" in ok.output
     assert "linearizability: OK: linearizable" in ok.output
+    # no time to search: unknown, never ok
+    late = runner.invoke(main, ["smr", "trace", "--timeout", "0", *paths])
+    assert late.exit_code == 3 and "linearizability: UNKNOWN" in late.output
     # a: after its add answered 1 dose, a query says n has none: stale
     query = {"event": "sent", "seq": 2, "clock": 3, "command": QUERY, "mono_ns": 30}
     stale = {"event": "answered", "seq": 2, "replica": 1, "clock": 3, "mono_ns": 40}
