@@ -64,3 +64,6 @@ main.add_command(run)
 from checker.cli.quorums import quorums  # noqa: E402
 
 main.add_command(quorums)
+from checker.cli.simulate import simulate_command  # noqa: E402
+
+main.add_command(simulate_command)
