@@ -46,7 +46,7 @@ from typing import Any
 
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
-from checker.model import PROGRESS, Model, has_liveness
+from checker.model import PROGRESS, Model, has_liveness, has_symmetry
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
 
@@ -65,6 +65,7 @@ def explore(
     on_progress: Callable[[Stats], None] | None = None,
     exact: bool = False,
     should_stop: Callable[[], bool] | None = None,
+    symmetry: bool = False,
 ) -> CheckResult:
     """Explore every reachable state of `model` breadth-first and check its
     properties.
@@ -79,6 +80,17 @@ def explore(
       models whose hashes are poor).
     - `should_stop`: polled with the clock; when it returns True the run
       stops cleanly, INCOMPLETE with bound "interrupted" (the CLI's Ctrl-C).
+    - `symmetry`: when the model offers `canonical` (`has_symmetry`), key the
+      visited set by the canonical form, so one state per class is expanded.
+      The frontier keeps the concrete state first reached, so every path the
+      parent links record is a run of the model as written, and a shortest
+      one (a level holds the classes first reached at that depth).
+      Properties, fairness and quiescence are the same for every state of a
+      class, so the verdicts are unchanged; Progress is decided on the
+      quotient graph, which has a stuck class or a fair non-quiescent cycle
+      exactly when the full graph has a stuck state or such a cycle (a path
+      of classes lifts to a path of states from any state of the first class,
+      and a cycle of classes, repeated at most |group| times, to a cycle).
 
     The order of checks: a step property is checked on each transition, then
     the invariants on the state it reaches if that state is new. A violation
@@ -90,6 +102,9 @@ def explore(
     _check_bound("max_seconds", max_seconds)
     # Progress is opt-in: a model without fairness has no is_fair.
     liveness = liveness and has_liveness(model)
+    canonical: Callable[[Any], Any] | None = (
+        model.canonical if symmetry and has_symmetry(model) else None  # type: ignore[attr-defined]
+    )
     started = time.perf_counter()
     stats = Stats()
     inv_checks = tuple((p.name, p.check) for p in model.invariants)
@@ -127,8 +142,9 @@ def explore(
 
     # Level 0: the initial states, deduplicated, in the model's order.
     frontier: list[Any] = []
+    fingerprint = _fingerprint(exact, canonical, getattr(model, "canonical_hash", None))
     for index, state in enumerate(model.initial_states()):
-        fp = state if exact else hash(state)
+        fp = fingerprint(state)
         if fp in seen:
             continue
         if len(seen) >= limit:
@@ -162,7 +178,6 @@ def explore(
     off_append = fair_off.append
     dst_append = fair_dst.append
     live = liveness
-    fingerprint = _identity if exact else hash
     n = len(seen)
     transitions = 0
     level = 0
@@ -251,7 +266,7 @@ def explore(
     if liveness:
         off_append(len(fair_dst))  # sentinel: fair edges of id i are off[i]:off[i+1]
         graph = FairGraph(parent, via, quiescent, fair_off, fair_dst)
-        progress_cex = find_progress_violation(model, graph)
+        progress_cex = find_progress_violation(model, graph, canonical)
         if progress_cex is not None:
             return finish(Verdict.VIOLATED, transitions, level, counterexample=progress_cex)
     return finish(Verdict.VERIFIED, transitions, level)
@@ -286,6 +301,28 @@ def _no_fairness(*_: Any) -> bool:
 
 def _identity(state: Any) -> Any:
     return state
+
+
+def _fingerprint(
+    exact: bool,
+    canonical: Callable[[Any], Any] | None,
+    canonical_hash: Callable[[Any], int] | None,
+) -> Callable[[Any], Any]:
+    """What the visited set is keyed by: the state or its hash, of the
+    canonical form when symmetry is on (the model's `canonical_hash`, if it
+    offers one, is hash(canonical(s)) computed without hashing twice)."""
+    if canonical is None:
+        return _identity if exact else hash
+    if exact:
+        return canonical
+    if canonical_hash is not None:
+        return canonical_hash
+    rep = canonical
+
+    def hash_of_canonical(state: Any) -> int:
+        return hash(rep(state))
+
+    return hash_of_canonical
 
 
 def _check_bound(name: str, value: float | None) -> None:

@@ -218,6 +218,14 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
     is_flag=True,
     help="Keep whole states, not 64-bit fingerprints: no collision risk, more memory.",
 )
+@click.option(
+    "--symmetry/--no-symmetry",
+    default=True,
+    show_default=True,
+    help="Visit one state per class of interchangeable nodes, where the protocol"
+    " defines them; counterexamples stay concrete and shortest, verdicts (Progress too)"
+    " are unchanged, counts are of classes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option(
     "--trace-out",
@@ -237,6 +245,7 @@ def model_command(
     max_seconds: float | None,
     no_liveness: bool,
     exact: bool,
+    symmetry: bool,
     as_json: bool,
     trace_out: str | None,
     quiet: bool,
@@ -266,6 +275,7 @@ def model_command(
             on_progress=progress,
             should_stop=stop,
             exact=exact,
+            symmetry=symmetry,
         )
     if as_json:
         click.echo(json.dumps(result_summary(spec, config, model, result), indent=2))

@@ -41,6 +41,7 @@ def check_config(
     on_progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
     exact: bool = False,
+    symmetry: bool = False,
 ) -> tuple[Model[Any, Any], CheckResult]:
     model = protocol.build(config)
     result = explore(
@@ -51,6 +52,7 @@ def check_config(
         on_progress=on_progress,
         should_stop=should_stop,
         exact=exact,
+        symmetry=symmetry,
     )
     return model, result
 

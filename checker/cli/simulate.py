@@ -65,9 +65,7 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
 )
 @click.option("--config", "base", help="Start from a standard configuration (`check list`).")
 @click.option("--mutant", help="Walk a known bug (`check model --list-mutants`).")
-@click.option(
-    "--runs", type=click.IntRange(min=1), default=1000, show_default=True, help="Walks."
-)
+@click.option("--runs", type=click.IntRange(min=1), default=1000, show_default=True, help="Walks.")
 @click.option(
     "--depth",
     type=click.IntRange(min=1),

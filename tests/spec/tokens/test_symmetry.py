@@ -1,0 +1,126 @@
+"""The token model's symmetry: the right classes, one state per orbit, and
+concrete shortest counterexamples with the same verdicts."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from checker.explore import explore
+from checker.replay import replay
+from checker.result import Verdict
+from spec.tokens.config import Config
+from spec.tokens.model import TokenModel
+from spec.tokens.mutants import CATALOG
+from spec.tokens.standard import STANDARD_CONFIGS
+from spec.tokens.symmetry import interchangeable_classes, rename, renamings
+
+S1 = STANDARD_CONFIGS["S1"].config
+
+
+def _reachable(model: TokenModel) -> set[Any]:
+    seen = set(model.initial_states())
+    queue = deque(seen)
+    while queue:
+        state = queue.popleft()
+        for action in model.actions(state):
+            nxt = model.next_state(state, action)
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _orbits(model: TokenModel, states: set[Any]) -> int:
+    """Orbits counted without `canonical`: each as the set of its renamings."""
+    group = renamings(model.params)
+    return len({frozenset([s, *(rename(s, pi) for pi in group)]) for s in states})
+
+
+def test_interchangeable_classes_follow_faultiness_ownership_and_the_scenario() -> None:
+    params = TokenModel(S1).params
+    assert interchangeable_classes(params) == [[1, 2]]  # s2, s3: c1 owns token 0
+    f2 = TokenModel(STANDARD_CONFIGS["F2"].config).params
+    assert interchangeable_classes(f2) == [[0, 1], [2, 3]]
+    three = TokenModel(replace(S1, clients=3)).params
+    assert interchangeable_classes(three) == [[1, 2], [4, 5]]  # c2, c3 own nothing
+    r2 = TokenModel(STANDARD_CONFIGS["R2"].config).params
+    assert interchangeable_classes(r2) == []  # s2, c1, c2 named; s1 is alone faulty
+    assert not hasattr(TokenModel(STANDARD_CONFIGS["R2"].config), "canonical")
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        # 45 states, 17 orbits: a class of three servers.
+        Config(servers=3, clients=2, tokens=1, faulty=0, workload="c1: pay(0,c2)"),
+        # 4,420 states, 1,284 orbits: s2, s3 and c2, c3 (who may join).
+        Config(
+            servers=3,
+            clients=3,
+            tokens=1,
+            reconfigs=1,
+            max_servers=4,
+            reconfig="atomic",
+            workload="c1: gettokens(c1)",
+        ),
+        pytest.param(S1, marks=pytest.mark.slow),
+        pytest.param(
+            Config(servers=3, clients=2, tokens=1, faulty=0, ops=1), marks=pytest.mark.slow
+        ),
+    ],
+    ids=["3-servers-scripted", "joining-clients", "S1", "3-servers"],
+)
+def test_reduced_count_equals_the_orbits_of_the_full_reachable_set(config: Config) -> None:
+    model = TokenModel(config)
+    full = _reachable(model)
+    orbits = _orbits(model, full)
+    reduced = explore(model, symmetry=True, liveness=False)
+    assert reduced.verdict is Verdict.VERIFIED
+    assert reduced.stats.states == orbits < len(full)
+
+
+def test_renaming_maps_successors_to_successors() -> None:
+    model = TokenModel(replace(S1, clients=3, reconfigs=1, max_servers=4, reconfig="atomic"))
+    group = renamings(model.params)
+    state = model.initial_states()[0]
+    for _ in range(12):  # along one path, through a change and deliveries
+        succ = {model.next_state(state, a) for a in model.actions(state)}
+        for pi in group:
+            renamed = rename(state, pi)
+            assert {model.next_state(renamed, a) for a in model.actions(renamed)} == {
+                rename(x, pi) for x in succ
+            }
+        state = model.next_state(state, model.actions(state)[-1])
+
+
+@pytest.mark.parametrize(
+    "mutant",
+    [
+        "no-owner-check",
+        "overwrite",
+        "small-quorum",
+        pytest.param("wait-all", marks=pytest.mark.slow),
+    ],
+)
+def test_mutant_counterexamples_under_symmetry_are_as_short_and_replay_unreduced(
+    mutant: str,
+) -> None:
+    spec = next(m for m in CATALOG if m.name == mutant)
+    from spec.tokens import PROTOCOL
+
+    config = PROTOCOL.mutant_params(PROTOCOL.mutant(mutant))
+    full = explore(TokenModel(config))
+    reduced = explore(TokenModel(config), symmetry=True)
+    assert full.counterexample is not None and reduced.counterexample is not None
+    assert reduced.counterexample.property_name == full.counterexample.property_name
+    assert reduced.counterexample.property_name in spec.caught_by
+    assert reduced.counterexample.length == full.counterexample.length
+    assert reduced.stats.states <= full.stats.states
+    steps = reduced.counterexample.steps
+    plain = TokenModel(config)  # a fresh model: nothing shared with the reduced run
+    replayed = replay(plain, [s.action_index for s in steps[1:]])
+    assert [s.state for s in replayed] == [s.state for s in steps]
