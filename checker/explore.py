@@ -105,6 +105,7 @@ def explore(
     canonical: Callable[[Any], Any] | None = (
         model.canonical if symmetry and has_symmetry(model) else None  # type: ignore[attr-defined]
     )
+    reductions = ("symmetry",) if canonical is not None else ()
     started = time.perf_counter()
     stats = Stats()
     inv_checks = tuple((p.name, p.check) for p in model.invariants)
@@ -124,7 +125,7 @@ def explore(
     def finish(verdict: Verdict, transitions: int, depth: int, **fields: Any) -> CheckResult:
         _fill(stats, len(seen), transitions, depth, started, exact)
         stats.frontier = 0
-        return CheckResult(verdict, stats, checked=checked, **fields)
+        return CheckResult(verdict, stats, checked=checked, reductions=reductions, **fields)
 
     def violation(
         name: str, detail: str, state_id: int, extra: tuple[int, ...], state: Any

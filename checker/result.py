@@ -94,3 +94,5 @@ class CheckResult:
     checked: tuple[str, ...] = field(default_factory=tuple)
     # Sometimes-properties never met (a violation when the run is complete).
     unmet_sometimes: tuple[str, ...] = field(default_factory=tuple)
+    # The reductions applied ("symmetry"): the counts are then of classes.
+    reductions: tuple[str, ...] = field(default_factory=tuple)

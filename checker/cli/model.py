@@ -147,6 +147,7 @@ def result_summary(
         "bound": result.bound,
         "unmet_sometimes": list(result.unmet_sometimes),
         "checked": list(result.checked),
+        "reductions": list(result.reductions),
         "stats": {
             **result.stats.as_dict(),
             "collision_probability": result.stats.collision_probability,
@@ -188,6 +189,11 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
         f" {st.seconds:.1f} s, {st.states_per_second:,.0f} states/s,"
         f" peak memory {st.peak_memory_bytes / 2**20:.0f} MB"
     )
+    if "symmetry" in result.reductions:
+        click.echo(
+            "reduced  symmetry: one state per class of interchangeable nodes is counted"
+            " (--no-symmetry counts every state)"
+        )
     if st.collision_probability:
         click.echo(
             f"         fingerprints: chance of a collision {st.collision_probability:.1e}"

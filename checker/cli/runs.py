@@ -108,7 +108,8 @@ def _lookup(name: str) -> ProtocolSpec:
 
 def _standard_result(job: tuple[str, str], on_progress: Progress = None) -> CheckResult:
     protocol = _lookup(job[0])
-    return check_config(protocol, protocol.standard(job[1]).config, on_progress=on_progress)[1]
+    config = protocol.standard(job[1]).config
+    return check_config(protocol, config, on_progress=on_progress, symmetry=True)[1]
 
 
 def _mutant_result(
@@ -116,7 +117,9 @@ def _mutant_result(
 ) -> CheckResult:
     protocol = _lookup(job[0])
     config = protocol.mutant_params(protocol.mutant(job[1]))
-    return check_config(protocol, config, on_progress=on_progress, max_seconds=max_seconds)[1]
+    return check_config(
+        protocol, config, on_progress=on_progress, max_seconds=max_seconds, symmetry=True
+    )[1]
 
 
 def run_standards(
