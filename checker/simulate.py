@@ -37,7 +37,7 @@ from checker.shorten import Violation, shorten
 # The clock is read once per walk and every this many steps inside one.
 _CLOCK_EVERY = 1024
 # The weights a walk may give a kind of action (see _choose).
-_WEIGHTS = (0.05, 0.3, 1.0, 1.0, 3.0)
+_WEIGHTS = (0.01, 0.1, 1.0, 1.0, 10.0)
 
 
 @dataclass(slots=True)

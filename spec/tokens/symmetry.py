@@ -90,10 +90,26 @@ def canonical_form(
     """The canonical-representative function of this configuration and its
     hash (`hash(canonical(s))`, without hashing the winner twice), or None
     when no two nodes are interchangeable."""
-    group = renamings(params)
-    if not group:
+    classes = interchangeable_classes(params)
+    if not classes:
         return None
+    group = renamings(params)
+    if len(group) + 1 > _SORT_ABOVE:
+        sorter = _Sorter(params, classes)
+        return sorter.canonical, sorter.canonical_hash
+    return _min_over_group(group)
 
+
+# Sorting by signatures pays only for large groups: measured per state of S4
+# (order 6) 102 us sorted vs 94 us trying every renaming, S1 (order 2) 43 vs
+# 18 us, 4 correct servers (order 24) 209 vs 460 us.
+_SORT_ABOVE = 6
+
+
+def _min_over_group(
+    group: list[Renaming],
+) -> tuple[Callable[[State], State], Callable[[State], int]]:
+    """The renaming with the smallest hash, trying every one: for small groups."""
     # Per renaming, the renamed form of each node and message seen so far:
     # states share most of their parts, so most renamings are a lookup.
     caches: list[tuple[dict[Any, Any], dict[Any, Any]]] = [({}, {}) for _ in group]
@@ -116,6 +132,130 @@ def canonical_form(
         return best_hash
 
     return canonical, canonical_hash
+
+
+class _Sorter:
+    """Sort-based canonical forms. Each member x of a class gets a signature:
+    its own node, its messages, who counts its answer, all read with x
+    written as X and every member of any class as S. A renaming in the group
+    maps a state's signatures to the same values, so sorting each class by
+    signature (members with the k-th smallest signature get the class's k-th
+    id) picks renamings that do not depend on which state of the orbit we
+    started from. Only members with equal signatures are left to try in
+    every order; the renaming with the smallest hash wins among those."""
+
+    def __init__(self, params: Params, classes: list[list[int]]) -> None:
+        self.classes = classes
+        self.nodes = params.nodes
+        members = [x for c in classes for x in c]
+        same, own = params.nodes + 1, params.nodes + 2
+        base = list(range(params.nodes + 1))
+        for x in members:
+            base[x] = same
+        # Per member: its abstraction map and caches of abstracted nodes and messages.
+        self.views: dict[int, tuple[Renaming, dict[Any, Any], dict[Any, Any]]] = {}
+        for x in members:
+            view = list(base)
+            view[x] = own
+            self.views[x] = (tuple(view), {}, {})
+        self.caches: dict[Renaming, tuple[dict[Any, Any], dict[Any, Any]]] = {}
+
+    def _signatures(self, s: State) -> dict[int, int]:
+        """Every member's signature, in one pass over the nodes and messages."""
+        views = self.views
+        parts: dict[int, list[int]] = {x: [] for x in views}
+        nodes = s.nodes
+        for x, (view, node_cache, _) in views.items():
+            node = nodes[x]
+            seen = node_cache.get(node)
+            if seen is None:
+                seen = node_cache[node] = hash(_rename_node(node, view))
+            parts[x].append(~seen)
+        for node in nodes:
+            if type(node) is Client and node.answered:
+                for x, (view, node_cache, _) in views.items():
+                    if node.answered >> x & 1:
+                        seen = node_cache.get(node)
+                        if seen is None:
+                            seen = node_cache[node] = hash(_rename_node(node, view))
+                        parts[x].append(seen)
+        for m in s.network:
+            for x in (m[1], m[2]):
+                entry = views.get(x)
+                if entry is not None:
+                    message_cache = entry[2]
+                    seen = message_cache.get(m)
+                    if seen is None:
+                        seen = message_cache[m] = hash(_rename_message(m, entry[0]))
+                    parts[x].append(seen)
+        mgr = s.manager
+        result = {}
+        for x, found in parts.items():
+            found.sort()
+            manager = (
+                None
+                if mgr is None
+                else (mgr.target == x, mgr.answered >> x & 1, x in mgr.servers, mgr.phase)
+            )
+            result[x] = hash((tuple(found), s.started[x], x in s.servers, manager))
+        return result
+
+    def _candidates(self, s: State) -> list[Renaming]:
+        choices: list[list[list[tuple[int, int]]]] = []
+        signature = self._signatures(s)
+        for cls in self.classes:
+            signed = sorted((signature[x], x) for x in cls)
+            keys = [key for key, _ in signed]
+            ranked = [x for _, x in signed]
+            # Runs of equal signatures may go in any order.
+            runs: list[list[tuple[int, int]]] = []
+            start = 0
+            for k in range(1, len(ranked) + 1):
+                if k == len(ranked) or keys[k] != keys[start]:
+                    slots = cls[start:k]
+                    runs.append(
+                        [(old, new) for old, new in zip(ranked[start:k], slots, strict=True)]
+                    )
+                    start = k
+            choices.append(runs)
+        result: list[Renaming] = []
+        per_run = [
+            [
+                list(zip((o for o, _ in run), perm, strict=True))
+                for perm in permutations([n for _, n in run])
+            ]
+            for runs in choices
+            for run in runs
+        ]
+        for combo in product(*per_run):
+            mapping = list(range(self.nodes + 1))
+            for pairs in combo:
+                for old, new in pairs:
+                    mapping[old] = new
+            result.append(tuple(mapping))
+        return result
+
+    def _renamed(self, s: State, pi: Renaming) -> State:
+        if all(pi[i] == i for i in range(self.nodes)):
+            return s
+        caches = self.caches.get(pi)
+        if caches is None:
+            caches = self.caches[pi] = ({}, {})
+        return rename(s, pi, caches[0], caches[1])
+
+    def canonical(self, s: State) -> State:
+        best: State | None = None
+        best_hash = 0
+        for pi in self._candidates(s):
+            other = self._renamed(s, pi)
+            h = hash(other)
+            if best is None or h < best_hash:
+                best, best_hash = other, h
+        assert best is not None
+        return best
+
+    def canonical_hash(self, s: State) -> int:
+        return min(hash(self._renamed(s, pi)) for pi in self._candidates(s))
 
 
 def rename(

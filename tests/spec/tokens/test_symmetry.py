@@ -12,6 +12,7 @@ import pytest
 from checker.explore import explore
 from checker.replay import replay
 from checker.result import Verdict
+from spec.tokens import symmetry
 from spec.tokens.config import Config
 from spec.tokens.model import TokenModel
 from spec.tokens.mutants import CATALOG
@@ -74,7 +75,13 @@ def test_interchangeable_classes_follow_faultiness_ownership_and_the_scenario() 
     ],
     ids=["3-servers-scripted", "joining-clients", "S1", "3-servers"],
 )
-def test_reduced_count_equals_the_orbits_of_the_full_reachable_set(config: Config) -> None:
+@pytest.mark.parametrize("sorted_form", [False, True], ids=["every-renaming", "sorted"])
+def test_reduced_count_equals_the_orbits_of_the_full_reachable_set(
+    config: Config, sorted_form: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both canonical forms: trying every renaming (small groups) and sorting
+    # by signatures (large ones), forced here on small configurations.
+    monkeypatch.setattr(symmetry, "_SORT_ABOVE", 0 if sorted_form else 10**6)
     model = TokenModel(config)
     full = _reachable(model)
     orbits = _orbits(model, full)
