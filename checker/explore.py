@@ -311,19 +311,30 @@ def _fingerprint(
 ) -> Callable[[Any], Any]:
     """What the visited set is keyed by: the state or its hash, of the
     canonical form when symmetry is on (the model's `canonical_hash`, if it
-    offers one, is hash(canonical(s)) computed without hashing twice)."""
+    offers one, is hash(canonical(s)) computed without hashing twice).
+
+    With fingerprints, the canonical hash is remembered per concrete
+    fingerprint: most successors are concrete states met before (diamonds),
+    and a dict lookup costs far less than a canonical form. It costs one
+    more dict entry per distinct concrete state met, with the same 64-bit
+    collision risk as the visited set."""
     if canonical is None:
         return _identity if exact else hash
     if exact:
         return canonical
-    if canonical_hash is not None:
-        return canonical_hash
     rep = canonical
+    slow = canonical_hash if canonical_hash is not None else lambda s: hash(rep(s))
+    memo: dict[int, int] = {}
+    get = memo.get
 
-    def hash_of_canonical(state: Any) -> int:
-        return hash(rep(state))
+    def remembered(state: Any) -> int:
+        h = hash(state)
+        found = get(h)
+        if found is None:
+            found = memo[h] = slow(state)
+        return found
 
-    return hash_of_canonical
+    return remembered
 
 
 def _check_bound(name: str, value: float | None) -> None:
