@@ -90,18 +90,30 @@ def test_reduced_count_equals_the_orbits_of_the_full_reachable_set(
     assert reduced.stats.states == orbits < len(full)
 
 
-def test_renaming_maps_successors_to_successors() -> None:
-    model = TokenModel(replace(S1, clients=3, reconfigs=1, max_servers=4, reconfig="atomic"))
+@pytest.mark.parametrize("reconfig", ["atomic", "messages"])
+def test_renaming_maps_successors_to_successors(reconfig: str) -> None:
+    # Along seeded walks through changes, deliveries and SYNC messages, the
+    # successors of a renamed state are the renamed successors.
+    import random
+
+    config = replace(S1, clients=3, reconfigs=2, max_servers=4, reconfig=reconfig)
+    model = TokenModel(config)
     group = renamings(model.params)
-    state = model.initial_states()[0]
-    for _ in range(12):  # along one path, through a change and deliveries
-        succ = {model.next_state(state, a) for a in model.actions(state)}
-        for pi in group:
-            renamed = rename(state, pi)
-            assert {model.next_state(renamed, a) for a in model.actions(renamed)} == {
-                rename(x, pi) for x in succ
-            }
-        state = model.next_state(state, model.actions(state)[-1])
+    assert len(group) == 3  # s2<->s3, c2<->c3, both
+    rng = random.Random(5)
+    for _ in range(3):
+        state = model.initial_states()[0]
+        for _ in range(25):
+            enabled = model.actions(state)
+            if not enabled:
+                break
+            succ = {model.next_state(state, a) for a in enabled}
+            for pi in group:
+                renamed = rename(state, pi)
+                assert {model.next_state(renamed, a) for a in model.actions(renamed)} == {
+                    rename(x, pi) for x in succ
+                }
+            state = model.next_state(state, enabled[rng.randrange(len(enabled))])
 
 
 _SLOW_MUTANTS = {"wait-all", "no-state-transfer", "no-epoch-check"}
