@@ -116,14 +116,17 @@ def test_renaming_maps_successors_to_successors(reconfig: str) -> None:
             state = model.next_state(state, enabled[rng.randrange(len(enabled))])
 
 
-_SLOW_MUTANTS = {"wait-all", "no-state-transfer", "no-epoch-check"}
+# The two-change mutants run on R2, which has no symmetry (its model offers
+# no `canonical`, tested above): with and without are the same run.
+_ON_R2 = {m.name for m in CATALOG if m.config == "R2"}
 
 
 @pytest.mark.parametrize(
     "mutant",
     [
-        pytest.param(m.name, marks=pytest.mark.slow) if m.name in _SLOW_MUTANTS else m.name
+        pytest.param(m.name, marks=pytest.mark.slow) if m.name == "wait-all" else m.name
         for m in CATALOG
+        if m.name not in _ON_R2
     ],
 )
 def test_mutant_counterexamples_under_symmetry_are_as_short_and_replay_unreduced(
