@@ -53,6 +53,18 @@ def write_counterexample(
     config: Mapping[str, Any],
     protocol: str | None = None,
 ) -> None:
+    lines = counterexample_records(model, ce, config, protocol)
+    Path(path).write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def counterexample_records(
+    model: Model[Any, Any],
+    ce: Counterexample,
+    config: Mapping[str, Any],
+    protocol: str | None = None,
+) -> list[dict[str, Any]]:
+    """The header and step records that `write_counterexample` writes (the
+    pictures draw from these)."""
     record = getattr(model, "action_record", None)
     lines = [
         {
@@ -80,7 +92,7 @@ def write_counterexample(
                 "state": dict(model.describe_state(step.state)),
             }
         )
-    Path(path).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return lines
 
 
 def read_counterexample(path: str | Path) -> TraceFile:

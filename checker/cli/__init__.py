@@ -70,6 +70,16 @@ main.add_command(generals)
 from checker.cli.smr import smr_command  # noqa: E402
 
 main.add_command(smr_command)
+from checker.cli.history import history_command  # noqa: E402
+
+main.add_command(history_command)
+from checker.cli.trace import trace_command  # noqa: E402
+
+main.add_command(trace_command)
+from checker.cli.replay import replay_command  # noqa: E402
+
+main.add_command(replay_command)
+from checker.cli.selfcheck import conformance_part  # noqa: E402, F401  (a suite part)
 from checker.cli.simulate import simulate_command  # noqa: E402
 
 main.add_command(simulate_command)

@@ -18,6 +18,7 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -32,7 +33,7 @@ from checker.progress import ProgressLine
 from checker.protocol import Parameter, ProtocolSpec, UnknownNameError
 from checker.report import format_counterexample
 from checker.result import CheckResult, Verdict
-from checker.trace_file import write_counterexample
+from checker.trace_file import counterexample_records, write_counterexample
 
 
 def print_catalog(protocol: ProtocolSpec) -> None:
@@ -238,6 +239,18 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
     type=click.Path(dir_okay=False, writable=True),
     help="Write the counterexample as JSON Lines.",
 )
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the counterexample as a message sequence chart (self-contained HTML).",
+)
+@click.option(
+    "--mermaid",
+    "mermaid_out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the counterexample as a Mermaid sequenceDiagram.",
+)
 @click.option("--quiet", is_flag=True, help="No progress line.")
 @click.pass_context
 def model_command(
@@ -254,6 +267,8 @@ def model_command(
     symmetry: bool,
     as_json: bool,
     trace_out: str | None,
+    html_out: str | None,
+    mermaid_out: str | None,
     quiet: bool,
     **parameters: Any,
 ) -> None:
@@ -293,7 +308,28 @@ def model_command(
         )
         if not as_json:
             click.echo(f"counterexample written to {trace_out}")
+    if (html_out or mermaid_out) and result.counterexample is not None:
+        records = counterexample_records(
+            model, result.counterexample, config_record(config), protocol=spec.name
+        )
+        write_pictures(records, html_out, mermaid_out, quiet=as_json)
     sys.exit(result.verdict.exit_code)
+
+
+def write_pictures(
+    records: list[dict[str, Any]], html_out: str | None, mermaid_out: str | None, quiet: bool
+) -> None:
+    from checker.pictures.msc import msc_html, msc_mermaid
+
+    for path, render in ((html_out, msc_html), (mermaid_out, msc_mermaid)):
+        if path is None:
+            continue
+        try:
+            Path(path).write_text(render(records), encoding="utf-8")
+        except OSError as error:
+            raise click.BadParameter(f"cannot write {path}: {error.strerror}") from None
+        if not quiet:
+            click.echo(f"chart written to {path}")
 
 
 def standard_table_row(run: StandardRun) -> str:

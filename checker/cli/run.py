@@ -3,19 +3,28 @@
     check run --requests 500 --servers 5 --drop 0.3 --role-changes 2 --seed 7
 
 Prints each server's store summary, conservation, the fault-free re-run
-compared answer by answer, and a verdict. Exit codes: 0 ok, 1 a failure or an
-unanswered request, 2 bad usage.
+compared answer by answer (a report), then the verdict of a linearizability
+check of the clients' history against the token ledger. Exit codes: 0 ok (the
+history is linearizable and the audit found nothing), 1 a failure, a
+non-linearizable history or an unanswered request, 2 bad usage, 3 the
+linearizability check timed out.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
+from checker.cli.selfcheck import check_option, finish_trace, start_trace
 from checker.cli.shell import make_params, system_options, trace_recorder
+from checker.linearizability import TokensModel, check, history_from_events
+from checker.linearizability.report import verdict_lines
 from impl.tokens.errors import BadCommand
 from impl.tokens.workload import Workload, run_workload
+
+LINEARIZABILITY_TIMEOUT = 60.0  # seconds; past it the verdict is unknown (exit 3)
 
 
 @click.command()
@@ -41,6 +50,7 @@ from impl.tokens.workload import Workload, run_workload
     show_default=True,
     help="Role changes spread over the run (a server leaves or a client joins).",
 )
+@check_option
 def run(
     servers: int,
     delay: float,
@@ -48,14 +58,16 @@ def run(
     seed: int,
     faulty: str | None,
     timeout: float,
+    mutant: str | None,
     trace_out: str | None,
     requests: int,
     max_interval: float,
     role_changes: int,
+    check: bool,
 ) -> None:
     """Random pays and gettokens from random clients at random intervals, with
     role changes; then audit the stores and compare with a fault-free re-run."""
-    params = make_params(servers, delay, drop, seed, faulty, timeout)
+    params = make_params(servers, delay, drop, seed, faulty, timeout, mutant)
     try:
         workload = Workload(requests=requests, max_interval=max_interval, role_changes=role_changes)
     except BadCommand as error:
@@ -71,7 +83,8 @@ def run(
             "role_changes": role_changes,
         },
     }
-    with trace_recorder(trace_out, header) as recorder:
+    where = start_trace(trace_out, check)
+    with trace_recorder(where.path, header, history=True) as recorder:
         if sys.stdout.isatty():
             with click.progressbar(length=requests, label="requests answered") as bar:
 
@@ -83,4 +96,31 @@ def run(
             report = run_workload(params, workload, recorder=recorder)
     for line in report.lines:
         click.echo(line)
-    sys.exit(report.exit_code)
+    assert recorder.history is not None
+    trace_code = finish_trace(where, 0) if where.check else None
+    code = linearizability_verdict(recorder.history, params.to_json(), report.exit_code, trace_code)
+    sys.exit(code)
+
+
+def linearizability_verdict(
+    events: list[dict[str, Any]],
+    params: dict[str, Any],
+    audit_code: int,
+    trace_code: int | None = None,
+) -> int:
+    """Check the run's client history; print its verdict and the run's. The run
+    passes only if the history is linearizable, the audit found nothing, and
+    (when it was checked: `trace_code` not None) its trace conforms."""
+    history = history_from_events(events, params, source="this run")
+    result = check(history, TokensModel(), timeout=LINEARIZABILITY_TIMEOUT, orders=False)
+    for line in verdict_lines(history, result)[1:]:
+        click.echo(f"linearizability: {line.removeprefix('verdict  ')}")
+    codes = (audit_code, result.exit_code, trace_code or 0)
+    # a known failure (1) outranks unknown (3); unknown is never a pass
+    code = 1 if 1 in codes else max(codes)
+    verdict = {0: "OK", 1: "FAILED", 3: "UNKNOWN"}[code]
+    parts = [f"audit {'ok' if audit_code == 0 else 'failed'}", f"history {result.verdict}"]
+    if trace_code is not None:
+        parts.append(f"trace {'conforms' if trace_code == 0 else 'diverges'}")
+    click.echo(f"verdict: {verdict} ({', '.join(parts)})")
+    return code

@@ -14,8 +14,10 @@ from typing import TextIO
 
 import click
 
+from checker.cli.selfcheck import check_option, finish_trace, start_trace
 from impl.tokens.config import MAX_SERVERS, MIN_SERVERS, Params
 from impl.tokens.errors import BadCommand
+from impl.tokens.mutants import MUTANTS
 from impl.tokens.recorder import Recorder
 from impl.tokens.shell import Shell
 
@@ -62,6 +64,12 @@ def system_options(f: click.decorators.FC) -> click.decorators.FC:
             "did not answer.",
         ),
         click.option(
+            "--mutant",
+            type=click.Choice(sorted(MUTANTS)),
+            default=None,
+            help="Build the implementation with this known bug (PROTOCOL.md section 6).",
+        ),
+        click.option(
             "--trace-out",
             type=click.Path(dir_okay=False, writable=True),
             default=None,
@@ -74,7 +82,13 @@ def system_options(f: click.decorators.FC) -> click.decorators.FC:
 
 
 def make_params(
-    servers: int, delay: float, drop: float, seed: int, faulty: str | None, timeout: float
+    servers: int,
+    delay: float,
+    drop: float,
+    seed: int,
+    faulty: str | None,
+    timeout: float,
+    mutant: str | None = None,
 ) -> Params:
     """Params from CLI options; a bad combination is a usage error (exit 2)."""
     names: tuple[str, ...] | None = None
@@ -86,17 +100,24 @@ def make_params(
         )
     try:
         return Params(
-            servers=servers, faulty=names, max_delay=delay, drop=drop, seed=seed, timeout=timeout
+            servers=servers,
+            faulty=names,
+            max_delay=delay,
+            drop=drop,
+            seed=seed,
+            timeout=timeout,
+            mutant=mutant,
         )
     except BadCommand as error:
         raise click.UsageError(str(error)) from error
 
 
 @contextlib.contextmanager
-def trace_recorder(path: str | None, header: dict[str, object]):  # type: ignore[no-untyped-def]
-    """A Recorder writing to `path` (or counting only, without a path)."""
+def trace_recorder(path: str | None, header: dict[str, object], history: bool = False):  # type: ignore[no-untyped-def]
+    """A Recorder writing to `path` (or counting only, without a path); with
+    `history`, it also keeps the client events for a linearizability check."""
     if path is None:
-        yield Recorder()
+        yield Recorder(history=history)
         return
     try:
         sink: TextIO = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
@@ -105,7 +126,7 @@ def trace_recorder(path: str | None, header: dict[str, object]):  # type: ignore
             f"cannot write {path}: {error.strerror}", param_hint="--trace-out"
         ) from error
     try:
-        yield Recorder(sink=sink, header=header)
+        yield Recorder(sink=sink, header=header, history=history)
     finally:
         sink.close()
 
@@ -118,6 +139,7 @@ def trace_recorder(path: str | None, header: dict[str, object]):  # type: ignore
     help="Step-by-step mode: a seeded scheduler delivers or drops one message at a time "
     "(same seed, same trace).",
 )
+@check_option
 def shell(
     servers: int,
     delay: float,
@@ -125,18 +147,21 @@ def shell(
     seed: int,
     faulty: str | None,
     timeout: float,
+    mutant: str | None,
     trace_out: str | None,
     step: bool,
+    check: bool,
 ) -> None:
     """Manual mode: type pay, gettokens, transform, status, token_status, faults,
     help, close. Reads a terminal or a pipe; `close` compares with a fault-free
     re-run."""
-    params = make_params(servers, delay, drop, seed, faulty, timeout)
+    params = make_params(servers, delay, drop, seed, faulty, timeout, mutant)
     mode = "step" if step else "threaded"
     stdin = sys.stdin
     interactive = stdin.isatty()
     header = {"mode": mode, "seed": seed, "command": "shell", "params": params.to_json()}
-    with trace_recorder(trace_out, header) as recorder:
+    where = start_trace(trace_out, check)
+    with trace_recorder(where.path, header) as recorder:
         if interactive:
             faulty_names = ", ".join(params.faulty_names()) or "none"
             click.echo(
@@ -146,4 +171,4 @@ def shell(
             params, sys.stdout, mode=mode, recorder=recorder, prompt="> " if interactive else ""
         )
         code = session.run(iter(stdin.readline, ""))  # line by line, also on a terminal
-    sys.exit(code)
+    sys.exit(finish_trace(where, code))

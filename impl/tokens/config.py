@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 
 from impl.tokens.errors import BadCommand
+from impl.tokens.mutants import Variant, variant
 
 MIN_SERVERS = 3
 MAX_SERVERS = 7
@@ -51,6 +52,11 @@ class Params:
     drop: float = 0.0
     seed: int = 0
     timeout: float = 10.0
+    mutant: str | None = None  # a bug of impl/mutants.py to build the system with
+
+    @property
+    def variant(self) -> Variant:
+        return variant(self.mutant)
 
     def __post_init__(self) -> None:
         if not MIN_SERVERS <= self.servers <= MAX_SERVERS:
@@ -66,6 +72,7 @@ class Params:
             raise BadCommand(f"drop: expected a probability in 0..1, got {self.drop}")
         if self.max_delay < 0:
             raise BadCommand(f"delay: expected seconds >= 0, got {self.max_delay}")
+        variant(self.mutant)  # an unknown name is a BadCommand
         if self.timeout <= 0:
             raise BadCommand(f"timeout: expected seconds > 0, got {self.timeout}")
         if self.faulty is not None:
@@ -104,6 +111,7 @@ class Params:
             "drop": self.drop,
             "seed": self.seed,
             "timeout": self.timeout,
+            **({"mutant": self.mutant} if self.mutant is not None else {}),
         }
 
 
@@ -122,6 +130,10 @@ class Board:
     def __init__(self, initial: Configuration) -> None:
         self._lock = threading.Lock()
         self._config = initial
+        # Held by the manager from an install's quorum to its record, and by a
+        # client from reading the board to recording its phase: a phase is
+        # recorded wholly before or wholly after an install.
+        self.transition = threading.RLock()
 
     def get(self) -> Configuration:
         with self._lock:

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from checker.protocol import MutantSpec, ProtocolSpec, QuorumNeeds
 from spec.tokens.config import Config
+from spec.tokens.conformance import CONFORMANCE
 from spec.tokens.model import TokenModel
 from spec.tokens.mutants import CATALOG
 from spec.tokens.standard import STANDARD_CONFIGS
@@ -30,4 +31,6 @@ PROTOCOL = ProtocolSpec(
     with_mutant=_with_mutant,
     # PROTOCOL.md section 7: 3..7 servers, role changes with state transfer.
     quorums=QuorumNeeds(min_n=3, max_n=7, chain=3),
+    # check trace: implementation traces follow the model (spec/tokens/conformance.py).
+    conformance=CONFORMANCE,
 )
