@@ -31,12 +31,18 @@ class BadBound(CheckerError, ValueError):
 
 class ParameterError(CheckerError, ValueError):
     """A protocol parameter is out of range. Protocols raise it (or a
-    subclass) from their model factory; the CLI names the option."""
+    subclass) from their model factory; the CLI names the option.
 
-    def __init__(self, option: str, value: object, allowed: str) -> None:
+    `others` names the parameters this one conflicts with (`servers` against
+    `min_servers`): the CLI then names the ones the user gave."""
+
+    def __init__(
+        self, option: str, value: object, allowed: str, others: tuple[str, ...] = ()
+    ) -> None:
         self.option = option
         self.value = value
         self.allowed = allowed
+        self.others = others
         super().__init__(f"{option}={value!r} is not allowed: {allowed}")
 
 

@@ -73,6 +73,7 @@ def counterexample_records(
             "protocol": protocol,
             "model": model.name,
             "config": dict(config),
+            "verdict": "violated",
             "property": ce.property_name,
             "detail": ce.detail,
             "length": ce.length,
@@ -93,6 +94,31 @@ def counterexample_records(
             }
         )
     return lines
+
+
+def write_no_counterexample(
+    path: str | Path,
+    model: Model[Any, Any],
+    config: Mapping[str, Any],
+    verdict: str,
+    detail: str,
+    protocol: str | None = None,
+) -> None:
+    """A header alone, saying why there is no counterexample: so that an old
+    counterexample at `path` is never mistaken for this run's."""
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "protocol": protocol,
+        "model": model.name,
+        "config": dict(config),
+        "verdict": verdict,
+        "property": None,
+        "detail": detail,
+        "length": None,
+        "loop_start": None,
+    }
+    Path(path).write_text(json.dumps(header) + "\n")
 
 
 def read_counterexample(path: str | Path) -> TraceFile:

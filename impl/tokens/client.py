@@ -37,6 +37,9 @@ class Pending:
     best: dict[int, tuple[int, str]] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)  # what a write phase writes
     answer: Answer | None = None  # what a write phase answers once acknowledged
+    # fast-read: tokens on which this read's replies disagree (None: all of
+    # them, after a restart, whose old replies prove no quorum of the new epoch)
+    mixed: set[int] | None = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,6 +121,8 @@ class ClientRole:
             config = self.node.env.board.get()
             p.phase, p.epoch, p.servers = phase, config.epoch, config.servers
             p.answered = set()
+            if restart and phase == "read":
+                p.mixed = None
             self.node.env.recorder.record(
                 "phase",
                 self.snapshot,
@@ -153,6 +158,8 @@ class ClientRole:
         p.answered.add(msg.src)
         if msg.kind == "READ_REPLY":
             for t, v, o in msg.payload["entries"]:
+                if p.mixed is not None and t in p.best and p.best[t][0] != v:
+                    p.mixed.add(t)
                 if t not in p.best or v > p.best[t][0]:
                     p.best[t] = (v, o)
         need = self.node.env.params.variant.client_quorum(len(p.servers))
@@ -188,10 +195,18 @@ class ClientRole:
             self._write_back(p)
 
     def _write_back(self, p: Pending) -> None:
-        if self.node.env.params.variant.write_back:
-            self._start_phase("write-back", restart=False)
-        else:  # mutant no-write-back: answer what was read at once
-            self._finish_operation(p)
+        """The write-back phase; with fast-read, only of the tokens on which
+        the replies disagreed (the others are on a quorum already), and none
+        at all when they agreed on every token."""
+        if not self.node.env.params.variant.write_back:  # mutant no-write-back
+            self._finish_operation(p)  # answer what was read at once
+            return
+        if self.node.env.params.fast_read and p.mixed is not None:
+            p.entries = [e for e in p.entries if e[0] in p.mixed]
+            if not p.entries:
+                self._finish_operation(p)
+                return
+        self._start_phase("write-back", restart=False)
 
     def _finish_operation(self, p: Pending) -> None:
         assert p.answer is not None

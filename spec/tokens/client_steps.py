@@ -25,6 +25,7 @@ from spec.tokens.state import (
     Message,
     State,
     Value,
+    disagreeing,
     evolve,
     merge_values,
     popcount,
@@ -75,17 +76,23 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
     assert type(c) is Client, "only a client receives replies"
     answered = c.answered | 1 << server
     best = merge_values(c.values, values)
+    mixed = c.mixed | disagreeing(c.values, values) if params.fast_read else 0
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot)
+        state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot, mixed)
         return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _READ_MESSAGES, (client, opnum, phase, epoch))
     assert c.op is not None, "a client in a phase has an operation"
-    return _read_complete(params, evolve(s, s.nodes, network), client, c.op, best)
+    return _read_complete(params, evolve(s, s.nodes, network), client, c.op, best, mixed)
 
 
 def _read_complete(
-    params: Params, s: State, client: int, op: tuple[int, int, int], best: tuple[Value, ...]
+    params: Params,
+    s: State,
+    client: int,
+    op: tuple[int, int, int],
+    best: tuple[Value, ...],
+    mixed: int = 0,
 ) -> State:
     kind, token, target = op
     if kind == PAY:
@@ -97,6 +104,14 @@ def _read_complete(
         answer = tuple(v for v in best if v[2] == target)
     if not params.write_back:
         return _finish(s, client, answer)
+    if params.fast_read:
+        # tokens on which all q(n) replies agreed are already on a quorum:
+        # they count as written now; only the others are written back
+        back = tuple(v for v in best if mixed >> v[0] & 1)
+        if not back:
+            return _finish(s, client, best)
+        s = _linearize(s, tuple(v for v in best if not mixed >> v[0] & 1))
+        return _begin_write(params, s, client, op, PHASE_WRITE_BACK, back)
     return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best)
 
 
@@ -117,11 +132,16 @@ def _begin_write(
 
 def _finish(s: State, client: int, written: tuple[Value, ...]) -> State:
     """The operation completes: what it wrote or returned is linearized."""
+    s = _linearize(s, written)
+    return s._replace(nodes=set_node(s.nodes, client, IDLE_CLIENT))
+
+
+def _linearize(s: State, written: tuple[Value, ...]) -> State:
     linearized = list(s.linearized)
     for token, version, _ in written:
         if version > linearized[token]:
             linearized[token] = version
-    return s._replace(nodes=set_node(s.nodes, client, IDLE_CLIENT), linearized=tuple(linearized))
+    return s._replace(linearized=tuple(linearized))
 
 
 def receive_write_ack(params: Params, s: State, m: Message) -> State:
@@ -132,7 +152,7 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
     answered = c.answered | 1 << server
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot)
+        state = Client(c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot, c.mixed)
         return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _ACKS, (client, opnum, phase, epoch))
     return _finish(evolve(s, s.nodes, network), client, c.values)
@@ -155,6 +175,10 @@ def restart_phase(params: Params, s: State, client: int) -> State:
         kind = WRITE
     messages = [(kind, client, srv, client, opnum, c.phase, s.epoch, payload) for srv in s.servers]
     state = c._replace(epoch=s.epoch, needed=params.client_quorum(len(s.servers)), answered=0)
+    if params.fast_read and c.phase == PHASE_READ:
+        # replies of the old configuration prove no quorum of the new one:
+        # write back every token this read returns
+        state = state._replace(mixed=(1 << params.tokens) - 1)
     return s._replace(
         nodes=set_node(s.nodes, client, state), network=with_messages(network, messages)
     )
