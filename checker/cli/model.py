@@ -31,7 +31,7 @@ from checker.cli.suite import suite_part, worst_exit_code
 from checker.cli.types import Finite
 from checker.coverage import Coverage
 from checker.errors import ParameterError
-from checker.model import PROGRESS, Model, has_liveness
+from checker.model import PROGRESS, Model, has_liveness, has_symmetry
 from checker.progress import ProgressLine
 from checker.protocol import Parameter, ProtocolSpec, UnknownNameError
 from checker.report import format_counterexample
@@ -173,6 +173,7 @@ def result_summary(
         "unmet_sometimes": list(result.unmet_sometimes),
         "coverage": result.coverage.as_dict() if result.coverage else None,
         "checked": list(result.checked),
+        "reductions": list(result.reductions),
         "stats": {
             **result.stats.as_dict(),
             "collision_probability": result.stats.collision_probability,
@@ -217,6 +218,11 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
         f" {st.seconds:.1f} s, {st.states_per_second:,.0f} states/s,"
         f" peak memory {st.peak_memory_bytes / 2**20:.0f} MB"
     )
+    if "symmetry" in result.reductions:
+        click.echo(
+            "reduced  symmetry: one state per class of interchangeable nodes is counted"
+            " (--no-symmetry counts every state)"
+        )
     if st.collision_probability:
         click.echo(
             f"         fingerprints: chance of a collision {st.collision_probability:.1e}"
@@ -279,6 +285,14 @@ def coverage_line(coverage: Coverage) -> str:
 @click.option(
     "--address", help="With --engine ray: join this Ray cluster (else start a local one)."
 )
+@click.option(
+    "--symmetry/--no-symmetry",
+    default=True,
+    show_default=True,
+    help="Visit one state per class of interchangeable nodes, where the protocol"
+    " defines them; counterexamples stay concrete and shortest, verdicts (Progress too)"
+    " are unchanged, counts are of classes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option(
     "--trace-out",
@@ -314,6 +328,7 @@ def model_command(
     workers: int,
     engine: str,
     address: str | None,
+    symmetry: bool,
     as_json: bool,
     trace_out: str | None,
     html_out: str | None,
@@ -329,7 +344,8 @@ def model_command(
         print_catalog(spec)
         return
     config = build_config(spec, base, parameters, mutant)
-    _check_engine_options(workers, engine, address, exact)
+    symmetric = symmetry and has_symmetry(spec.build(config))
+    _check_engine_options(workers, engine, address, exact, symmetric)
     if trace_out is not None:
         writable_path(trace_out, "--trace-out")  # before the run, not after it
     warnings = getattr(config, "warnings", None)
@@ -352,6 +368,7 @@ def model_command(
             workers=workers,
             engine=engine,
             address=address,
+            symmetry=symmetry,
         )
     if as_json:
         click.echo(json.dumps(result_summary(spec, config, model, result), indent=2))
@@ -367,11 +384,19 @@ def model_command(
     sys.exit(result.verdict.exit_code)
 
 
-def _check_engine_options(workers: int, engine: str, address: str | None, exact: bool) -> None:
-    if exact and (workers > 1 or engine == "ray"):
+def _check_engine_options(
+    workers: int, engine: str, address: str | None, exact: bool, symmetric: bool
+) -> None:
+    partitioned = workers > 1 or engine == "ray"
+    if exact and partitioned:
         raise click.UsageError(
             "--exact runs on one process: shards route states by fingerprint;"
             " drop --exact or use --workers 1 --engine local"
+        )
+    if symmetric and partitioned:
+        raise click.UsageError(
+            "--workers and --engine ray explore concrete states, without symmetry"
+            " reduction; add --no-symmetry (counts are then of states, not classes)"
         )
     if address is not None and engine != "ray":
         raise click.BadParameter(

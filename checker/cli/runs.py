@@ -64,9 +64,11 @@ def check_config(
     workers: int = 1,
     engine: str = "local",
     address: str | None = None,
+    symmetry: bool = False,
 ) -> tuple[Model[Any, Any], CheckResult]:
     """One configuration's run: on this process (workers 1), on `workers`
-    forked processes, or on Ray actors (`engine="ray"`, one per worker)."""
+    forked processes, or on Ray actors (`engine="ray"`, one per worker).
+    The partitioned engines explore concrete states: no symmetry reduction."""
     model = protocol.build(config)
     bounds: dict[str, Any] = dict(
         max_states=max_states,
@@ -77,13 +79,13 @@ def check_config(
         should_stop=should_stop,
         exact=exact,
     )
+    if engine == "local" and workers <= 1:
+        return model, explore(model, symmetry=symmetry, **bounds)
     if engine == "ray":
         from checker.ray_engine import explore_on_ray
 
         return model, explore_on_ray(model, workers=workers, address=address, **bounds)
-    if workers > 1:
-        return model, explore_parallel(model, workers=workers, **bounds)
-    return model, explore(model, **bounds)
+    return model, explore_parallel(model, workers=workers, **bounds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,9 @@ def _lookup(name: str) -> ProtocolSpec:
 def _standard_result(job: tuple[str, str], on_progress: Progress = None) -> CheckResult:
     protocol = _lookup(job[0])
     config = protocol.standard(job[1]).config
-    return check_config(protocol, config, on_progress=on_progress, should_stop=_should_stop)[1]
+    return check_config(
+        protocol, config, on_progress=on_progress, should_stop=_should_stop, symmetry=True
+    )[1]
 
 
 def _mutant_result(
@@ -147,7 +151,12 @@ def _mutant_result(
     protocol = _lookup(job[0])
     config = protocol.mutant_params(protocol.mutant(job[1]))
     return check_config(
-        protocol, config, on_progress=on_progress, max_seconds=max_seconds, should_stop=_should_stop
+        protocol,
+        config,
+        on_progress=on_progress,
+        max_seconds=max_seconds,
+        should_stop=_should_stop,
+        symmetry=True,
     )[1]
 
 

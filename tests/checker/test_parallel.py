@@ -149,7 +149,8 @@ def test_a_token_mutant_gives_the_same_counterexample_on_two_workers() -> None:
 
 def test_check_model_workers_prints_the_one_process_figures() -> None:
     runner = CliRunner()
-    args = ["model", "--config", "S3a", "--mutant", "sync-replace", "--quiet", "--json"]
+    args = ["model", "--config", "S3a", "--mutant", "sync-replace", "--quiet", "--json",
+            "--no-symmetry"]
     one = runner.invoke(main, args)
     two = runner.invoke(main, [*args, "--workers", "2"])
     assert one.exit_code == two.exit_code == 1
@@ -164,6 +165,7 @@ def test_check_model_workers_prints_the_one_process_figures() -> None:
         (["--workers", "2", "--exact"], "--exact runs on one process"),
         (["--address", "10.0.0.1:6379"], "is for --engine ray"),
         (["--workers", "0"], "--workers"),
+        (["--workers", "2"], "add --no-symmetry"),
     ],
 )
 def test_engine_options_that_cannot_work_are_usage_errors(args: list[str], message: str) -> None:
@@ -189,7 +191,7 @@ def test_engine_ray_without_ray_installed_is_a_usage_error_naming_the_extra(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
-    result = CliRunner().invoke(main, ["model", "--quiet", "--engine", "ray"])
+    result = CliRunner().invoke(main, ["model", "--quiet", "--no-symmetry", "--engine", "ray"])
     assert result.exit_code == 2
     assert "pip install -e '.[ray]'" in result.output and "Traceback" not in result.output
 
