@@ -209,7 +209,11 @@ def test_a_client_trace_without_times_leaves_the_verdict_incomplete(tmp_path: Pa
                 "Order: r2 applied 1.a after 2.b",
             ],
         ),
-        ([*GOOD, GOOD[0]], [], ["Order: r1 applied 1.a after 2.b", "Validity: r1 applied a#1 twice"]),
+        (
+            [*GOOD, GOOD[0]],
+            [],
+            ["Order: r1 applied 1.a after 2.b", "Validity: r1 applied a#1 twice"],
+        ),
         (
             [_applied("a", 2, 3, ADD, 1)],
             [],
