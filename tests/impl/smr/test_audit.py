@@ -234,3 +234,18 @@ def test_the_hand_made_traces_keep_their_exact_violations(
 ) -> None:
     # pinned before CausalOrder was rewritten: the audit's whole answer, not one line of it
     assert audit(_run(tmp_path, r1, r2)).violations == violations
+
+
+def test_a_client_trace_with_answers_but_no_requests_gets_a_verdict(tmp_path: Path) -> None:
+    # CausalOrder used to look up the client's sent requests and raise KeyError
+    r1 = [
+        {"event": "received", "client": "a", "kind": "request", "clock": 1, "seq": 1},
+        _applied("a", 1, 1, ADD, 1),
+    ]
+    answer = {"event": "answered", "seq": 1, "replica": 1, "clock": 2}
+    answer["result"] = {"ok": True, "doses": 1}
+    paths = [
+        _write(tmp_path / "r1.jsonl", "replica", "r1", r1),
+        _write(tmp_path / "a.jsonl", "client", "a", [answer]),
+    ]
+    assert audit(paths).violations == ["Validity: r1 applied a#1, which a never sent"]
