@@ -15,7 +15,8 @@ quiescence with fair steps, and for cycles of fair steps that avoid it.
     result.verdict, result.stats.states        # (Verdict.VERIFIED, 16)
 
 How it stays small: a visited state is kept only as its 64-bit fingerprint
-(`hash(state)`, as TLC does) in a dict fingerprint -> state id; per id, two
+(`hash(state)`, as TLC does) in a compact table fingerprint -> state id
+(`checker.visited`, 12 bytes a slot); per id, two
 compact arrays hold the parent id and the index of the action that reached
 it in the parent's `actions(state)` list. Full states live only in the
 current and next frontier. A counterexample is rebuilt by walking the parent
@@ -51,6 +52,7 @@ from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness, has_symmetry
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
+from checker.visited import FingerprintTable
 
 # How often (in successors generated, not states expanded: one state may
 # have thousands) the hot loop looks at the clock, the stop flag and the
@@ -121,7 +123,8 @@ def explore(
     if liveness:
         checked += (PROGRESS,)
 
-    seen: dict[Any, int] = {}
+    # Exact mode keys a dict by whole states; else the compact fingerprint table.
+    seen: dict[Any, int] | FingerprintTable = {} if exact else FingerprintTable()
     parent = array("i")  # parent id per state id; -1 for an initial state
     via = array("i")  # action index from the parent (initial-state index for roots)
     quiescent = bytearray()  # per id, when liveness is on

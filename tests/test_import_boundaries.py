@@ -107,6 +107,12 @@ def test_click_lives_only_in_the_cli(package: str) -> None:
     assert _offenders(package, {"click"}, cli) == []
 
 
+@pytest.mark.parametrize("package", ["checker", "spec", "impl"])
+def test_ray_lives_only_in_the_ray_engine(package: str) -> None:
+    # An optional extra: every other module must import without it.
+    assert _offenders(package, {"ray"}, {"checker/ray_engine.py"}) == []
+
+
 def test_the_rules_can_fail_on_a_module_that_breaks_them(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text("def f():\n    from spec.tokens import model\n    import click\n")

@@ -31,7 +31,7 @@ from checker.cli.suite import suite_part, worst_exit_code
 from checker.cli.types import Finite
 from checker.coverage import Coverage
 from checker.errors import ParameterError
-from checker.model import PROGRESS, Model, has_liveness
+from checker.model import PROGRESS, Model, has_liveness, has_symmetry
 from checker.progress import ProgressLine
 from checker.protocol import Parameter, ProtocolSpec, UnknownNameError
 from checker.report import format_counterexample
@@ -269,6 +269,23 @@ def coverage_line(coverage: Coverage) -> str:
     help="Keep whole states, not 64-bit fingerprints: no collision risk, more memory.",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    help="Processes (or Ray actors) sharing the search, each owning a shard of the states.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="local: this machine's processes; ray: Ray actors (pip install -e '.[ray]').",
+)
+@click.option(
+    "--address", help="With --engine ray: join this Ray cluster (else start a local one)."
+)
+@click.option(
     "--symmetry/--no-symmetry",
     default=True,
     show_default=True,
@@ -308,6 +325,9 @@ def model_command(
     max_memory: int | None,
     no_liveness: bool,
     exact: bool,
+    workers: int,
+    engine: str,
+    address: str | None,
     symmetry: bool,
     as_json: bool,
     trace_out: str | None,
@@ -324,6 +344,8 @@ def model_command(
         print_catalog(spec)
         return
     config = build_config(spec, base, parameters, mutant)
+    symmetric = symmetry and has_symmetry(spec.build(config))
+    _check_engine_options(workers, engine, address, exact, symmetric)
     if trace_out is not None:
         writable_path(trace_out, "--trace-out")  # before the run, not after it
     warnings = getattr(config, "warnings", None)
@@ -343,6 +365,9 @@ def model_command(
             on_progress=progress,
             should_stop=stop,
             exact=exact,
+            workers=workers,
+            engine=engine,
+            address=address,
             symmetry=symmetry,
         )
     if as_json:
@@ -357,6 +382,33 @@ def model_command(
         )
         write_pictures(records, html_out, mermaid_out, quiet=as_json)
     sys.exit(result.verdict.exit_code)
+
+
+def _check_engine_options(
+    workers: int, engine: str, address: str | None, exact: bool, symmetric: bool
+) -> None:
+    partitioned = workers > 1 or engine == "ray"
+    if exact and partitioned:
+        raise click.UsageError(
+            "--exact runs on one process: shards route states by fingerprint;"
+            " drop --exact or use --workers 1 --engine local"
+        )
+    if symmetric and partitioned:
+        raise click.UsageError(
+            "--workers and --engine ray explore concrete states, without symmetry"
+            " reduction; add --no-symmetry (counts are then of states, not classes)"
+        )
+    if address is not None and engine != "ray":
+        raise click.BadParameter(
+            f"{address!r} is for --engine ray; add --engine ray or drop --address",
+            param_hint="'--address'",
+        )
+    if engine == "ray":
+        from checker.ray_engine import ray_missing
+
+        missing = ray_missing()
+        if missing:
+            raise click.UsageError(f"--engine ray: {missing}")
 
 
 def write_trace_out(

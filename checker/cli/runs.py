@@ -17,6 +17,7 @@ from typing import Any
 from checker.cli.interrupt import stop_requested
 from checker.explore import explore
 from checker.model import Model
+from checker.parallel import explore_parallel
 from checker.progress import ProgressLine
 from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
 from checker.result import CheckResult, Stats, Verdict
@@ -60,11 +61,16 @@ def check_config(
     on_progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
     exact: bool = False,
+    workers: int = 1,
+    engine: str = "local",
+    address: str | None = None,
     symmetry: bool = False,
 ) -> tuple[Model[Any, Any], CheckResult]:
+    """One configuration's run: on this process (workers 1), on `workers`
+    forked processes, or on Ray actors (`engine="ray"`, one per worker).
+    The partitioned engines explore concrete states: no symmetry reduction."""
     model = protocol.build(config)
-    result = explore(
-        model,
+    bounds: dict[str, Any] = dict(
         max_states=max_states,
         max_seconds=max_seconds,
         max_memory=max_memory,
@@ -72,9 +78,14 @@ def check_config(
         on_progress=on_progress,
         should_stop=should_stop,
         exact=exact,
-        symmetry=symmetry,
     )
-    return model, result
+    if engine == "local" and workers <= 1:
+        return model, explore(model, symmetry=symmetry, **bounds)
+    if engine == "ray":
+        from checker.ray_engine import explore_on_ray
+
+        return model, explore_on_ray(model, workers=workers, address=address, **bounds)
+    return model, explore_parallel(model, workers=workers, **bounds)
 
 
 @dataclass(frozen=True, slots=True)

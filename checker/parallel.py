@@ -1,0 +1,436 @@
+"""`explore` on N processes: a hash-partitioned, level-synchronous BFS.
+
+    from checker.parallel import explore_parallel
+    result = explore_parallel(model, workers=2)   # same CheckResult as explore()
+
+Each worker process holds one `checker.shard.Shard`: its part of the visited
+set and of the frontier. A level is a few rounds of messages through this
+coordinator (see `checker.shard` for the rounds); only fingerprints and keys
+travel for every transition, a state travels once, to its owner, when it is
+new there. The coordinator numbers each level's new states by key, which is
+the one-process engine's order, and keeps the parent and action index per
+id: counts, verdicts and counterexamples are those of `checker.explore`
+(tests compare them). Progress is checked afterwards on the fair graph the
+shards send level by level.
+
+Workers are forked, so every process computes the same `hash(state)`
+(a forked child keeps its parent's hash seed and object addresses; on
+Python 3.11 hash(None) is an address). Where fork does not exist the run
+stays in one process. `exact` mode is one process only: the shards route
+and compare fingerprints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import signal
+import sys
+import time
+import traceback
+from array import array
+from collections import Counter
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any, cast
+
+from checker.coverage import declared_kinds, summarize
+from checker.errors import NondeterministicModel
+from checker.explore import _bound_reached, _check_bound, _fill, explore
+from checker.liveness import FairGraph, find_progress_violation
+from checker.model import PROGRESS, Model, has_liveness
+from checker.replay import rebuild
+from checker.result import CheckResult, Counterexample, Stats, Verdict
+from checker.shard import Shard, Violation, route, split_key
+
+_POLL = 0.2  # seconds between looks at the clock while workers compute
+
+
+class Pool:
+    """Calls a Shard method on every worker and gathers the answers."""
+
+    def call(self, method: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class Interrupted(Exception):
+    """The clock or should_stop ended a level."""
+
+
+class ForkPool(Pool):
+    """One forked process per shard, a pipe each."""
+
+    def __init__(self, shards: list[Shard], poll: Callable[[], None]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.stop = context.Event()
+        self.poll = poll
+        self.conns: list[Connection] = []
+        self.procs = []
+        for shard in shards:
+            ours, theirs = context.Pipe()
+            proc = context.Process(target=_serve, args=(shard, theirs, self.stop), daemon=True)
+            proc.start()
+            theirs.close()
+            self.conns.append(ours)
+            self.procs.append(proc)
+
+    def call(self, method: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        for conn, a in zip(self.conns, args, strict=True):
+            conn.send((method, a))
+        answers: dict[int, Any] = {}
+        while len(answers) < len(self.conns):
+            ready = wait([c for i, c in enumerate(self.conns) if i not in answers], _POLL)
+            for got in ready:
+                sender = cast(Connection, got)
+                ok, value = sender.recv()
+                if not ok:
+                    raise RuntimeError(f"a worker failed:\n{value}")
+                answers[self.conns.index(sender)] = value
+            try:
+                self.poll()
+            except Interrupted:
+                self.stop.set()  # the shards stop expanding; their answers still come
+        return [answers[i] for i in range(len(self.conns))]
+
+    def close(self) -> None:
+        for conn in self.conns:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+
+
+def _serve(shard: Shard, conn: Connection, stop: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
+    shard.stop = stop.is_set
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        method, args = message
+        try:
+            conn.send((True, getattr(shard, method)(*args)))
+        except Exception:
+            conn.send((False, traceback.format_exc()))
+
+
+def explore_parallel(
+    model: Model[Any, Any],
+    *,
+    workers: int,
+    max_states: int | None = None,
+    max_seconds: float | None = None,
+    max_memory: int | None = None,
+    liveness: bool = True,
+    on_progress: Callable[[Stats], None] | None = None,
+    exact: bool = False,
+    should_stop: Callable[[], bool] | None = None,
+    pool_factory: Callable[[list[Shard], Callable[[], None]], Pool] | None = None,
+    fingerprint: Callable[[Any], int] = hash,
+) -> CheckResult:
+    """`checker.explore.explore` on `workers` processes; same arguments, same
+    result. One worker, exact mode, or no fork: the one-process engine.
+    `max_memory` bounds the coordinator's peak memory (a worker's is not
+    visible to it while the worker runs)."""
+    _check_bound("max_states", max_states)
+    _check_bound("max_seconds", max_seconds)
+    _check_bound("max_memory", max_memory)
+    one_process = dict(
+        max_states=max_states,
+        max_seconds=max_seconds,
+        max_memory=max_memory,
+        liveness=liveness,
+        on_progress=on_progress,
+        exact=exact,
+        should_stop=should_stop,
+    )
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or exact or (pool_factory is None and not forkable):
+        return explore(model, **one_process)  # type: ignore[arg-type]
+    coordinator = _Coordinator(
+        model, workers, max_states, max_seconds, liveness, on_progress, should_stop, fingerprint
+    )
+    coordinator.memory_cap = max_memory if max_memory is not None else sys.maxsize
+    return coordinator.run(pool_factory or ForkPool, one_process)
+
+
+class _Coordinator:
+    def __init__(
+        self,
+        model: Model[Any, Any],
+        workers: int,
+        max_states: int | None,
+        max_seconds: float | None,
+        liveness: bool,
+        on_progress: Callable[[Stats], None] | None,
+        should_stop: Callable[[], bool] | None,
+        fingerprint: Callable[[Any], int],
+    ) -> None:
+        self.model = model
+        self.workers = workers
+        self.max_states = max_states
+        self.max_seconds = max_seconds
+        self.limit = max_states if max_states is not None else sys.maxsize
+        self.liveness = liveness and has_liveness(model)
+        self.on_progress = on_progress
+        self.should_stop = should_stop
+        self.fingerprint = fingerprint
+        self.started = time.perf_counter()
+        self.deadline = self.started + max_seconds if max_seconds is not None else math.inf
+        self.stats = Stats()
+        self.parent = array("i")
+        self.via = array("i")
+        self.quiescent = bytearray()
+        self.fair_off = array("q")
+        self.fair_dst = array("i")
+        self.transitions = 0
+        self.level = 0
+        self.last_report = self.started
+        self.stopped_by: str | None = None
+        self.memory_cap = sys.maxsize
+        self.kinds: Counter[Any] = Counter()
+        checked = [p.name for p in model.invariants] + [p.name for p in model.step_properties]
+        checked += [p.name for p in model.sometimes]
+        self.checked = tuple(checked) + ((PROGRESS,) if self.liveness else ())
+
+    def poll(self) -> None:
+        now = time.perf_counter()
+        bound = _bound_reached(
+            now, self.deadline, self.max_seconds, self.should_stop, self.memory_cap
+        )
+        if bound is not None:
+            self.stopped_by = bound
+        if self.on_progress is not None and now - self.last_report >= 0.5:
+            self.last_report = now
+            self.on_progress(self._stats(len(self.parent), self.transitions, self.level))
+        if self.stopped_by is not None:
+            raise Interrupted
+
+    def _stats(self, states: int, transitions: int, depth: int) -> Stats:
+        _fill(self.stats, states, transitions, depth, self.started, False)
+        return self.stats
+
+    def finish(self, verdict: Verdict, states: int, transitions: int, depth: int,
+               **fields: Any) -> CheckResult:
+        stats = self._stats(states, transitions, depth)
+        stats.frontier = 0
+        coverage = summarize(self.kinds, declared_kinds(self.model))
+        return CheckResult(verdict, stats, checked=self.checked, coverage=coverage, **fields)
+
+    def gather_kinds(self, pool: Pool, last_sid: int | None) -> None:
+        """Action coverage as the one-process engine counts it: every state
+        expanded, up to `last_sid` in the level under way."""
+        self.kinds = Counter()
+        for kinds in pool.call("coverage", [(last_sid,)] * self.workers):
+            self.kinds.update(kinds)
+
+    def run(
+        self,
+        pool_factory: Callable[[list[Shard], Callable[[], None]], Pool],
+        one_process: dict[str, Any],
+    ) -> CheckResult:
+        model = self.model
+        shards = [
+            Shard(model, k, self.workers, self.liveness, self.fingerprint)
+            for k in range(self.workers)
+        ]
+        # Level 0 here, as the one-process engine does it; anything unusual
+        # there (a violation, a bound) is left to that engine.
+        seen: set[int] = set()
+        for index, state in enumerate(model.initial_states()):
+            fp = self.fingerprint(state)
+            if fp in seen:
+                continue
+            if len(seen) >= self.limit or any(p.check(state) for p in model.invariants):
+                return explore(model, **one_process)
+            sid = len(seen)
+            seen.add(fp)
+            self.parent.append(-1)
+            self.via.append(index)
+            if self.liveness:
+                self.quiescent.append(1 if model.is_quiescent(state) else 0)
+            shards[route(fp, self.workers)].seed(fp, sid, state)
+        pool = pool_factory(shards, self.poll)
+        try:
+            return self._levels(pool, len(seen), shards)
+        except Interrupted:
+            bound = self.stopped_by or "interrupted"
+            self.gather_kinds(pool, None)
+            return self.finish(Verdict.INCOMPLETE, len(self.parent), self.transitions,
+                               self.level, bound=bound)
+        finally:
+            pool.close()
+
+    def _levels(self, pool: Pool, frontier: int, shards: list[Shard]) -> CheckResult:
+        n = self.workers
+        first_id = 0
+        met: set[str] = set()
+        # Sometimes properties met by the initial states (the shards' seeds).
+        for shard in shards:
+            met |= {p.name for p in self.model.sometimes} - {name for name, _ in shard.unmet}
+        while frontier:
+            self.poll()
+            expanded = pool.call("expand", [()] * n)
+            if any(stopped for *_, stopped in expanded):
+                raise Interrupted
+            level_transitions = sum(sum(counts) for _, _, _, counts, _ in expanded)
+            step_violation = _first([v for _, v, _, _, _ in expanded])
+            incoming = [[expanded[s][0][d] for s in range(n)] for d in range(n)]
+            requests = pool.call("resolve", [(incoming[d],) for d in range(n)])
+            asked = [([requests[d][s] for d in range(n)],) for s in range(n)]
+            batches = pool.call("send_states", asked)
+            accepted = pool.call("accept", [([batches[s][d] for s in range(n)],) for d in range(n)])
+            for _, _, _, unmet_names in accepted:
+                met |= {p.name for p in self.model.sometimes} - set(unmet_names)
+            merged = sorted(
+                key * n + d for d, (keys, _, _, _) in enumerate(accepted) for key in keys
+            )
+            base = len(self.parent)
+            event = self._first_event(step_violation, accepted, merged, n, base, expanded)
+            if event is not None:
+                self.gather_kinds(pool, self.event_sid)
+                return event()
+            ids: list[array[int]] = [array("q") for _ in range(n)]
+            flags: list[bytearray] = [acc[1] for acc in accepted]
+            taken = [0] * n
+            parent_append, via_append, q_append = (
+                self.parent.append, self.via.append, self.quiescent.append
+            )
+            for position, tagged in enumerate(merged):
+                key, owner = divmod(tagged, n)
+                ids[owner].append(base + position)
+                parent_sid, ai = split_key(key)
+                parent_append(parent_sid)
+                via_append(ai)
+                if self.liveness:
+                    q_append(flags[owner][taken[owner]])
+                taken[owner] += 1
+            answers = pool.call("assign", [(ids[d],) for d in range(n)])
+            if self.liveness:
+                answered = [([answers[d][s] for d in range(n)],) for s in range(n)]
+                dsts = pool.call("fair_edges", answered)
+                self._add_fair_edges(first_id, frontier, expanded, dsts)
+            self.transitions += level_transitions
+            first_id += frontier
+            frontier = sum(pool.call("advance", [()] * n))
+            if frontier:
+                self.level += 1
+        self.gather_kinds(pool, None)
+        unmet = {p.name for p in self.model.sometimes} - met
+        states = len(self.parent)
+        if unmet:
+            names = tuple(p.name for p in self.model.sometimes if p.name in unmet)
+            return self.finish(Verdict.VIOLATED, states, self.transitions, self.level,
+                               unmet_sometimes=names)
+        if self.liveness:
+            self.fair_off.append(len(self.fair_dst))
+            graph = FairGraph(self.parent, self.via, self.quiescent,
+                              array("i", self.fair_off), self.fair_dst)
+            cex = find_progress_violation(self.model, graph)
+            if cex is not None:
+                return self.finish(Verdict.VIOLATED, states, self.transitions, self.level,
+                                   counterexample=cex)
+        return self.finish(Verdict.VERIFIED, states, self.transitions, self.level)
+
+    def _add_fair_edges(
+        self, first_id: int, frontier: int, expanded: list[Any], dsts: list[Any]
+    ) -> None:
+        """Append the level's fair edges in id order (each shard sent its own
+        states' edges in its own id order)."""
+        count = [0] * frontier
+        owner = [0] * frontier
+        start = [0] * frontier
+        for s, (_, _, sids, _, _) in enumerate(expanded):
+            fair_counts = dsts[s][0]
+            pos = 0
+            for sid, c in zip(sids, fair_counts, strict=True):
+                i = sid - first_id
+                count[i], owner[i], start[i] = c, s, pos
+                pos += c
+        off_append, dst = self.fair_off.append, self.fair_dst
+        for i in range(frontier):
+            off_append(len(dst))
+            c = count[i]
+            if c:
+                p = start[i]
+                dst.extend(dsts[owner[i]][1][p : p + c])
+
+    def _first_event(
+        self,
+        step: Violation,
+        accepted: list[Any],
+        merged: list[int],
+        n: int,
+        base: int,
+        expanded: list[Any],
+    ) -> Callable[[], CheckResult] | None:
+        """A violation or the state bound in this level, as the one-process
+        engine would meet it first (its result, once coverage is gathered
+        up to `event_sid`), or None."""
+        invariant = _first([violation for _, _, violation, _ in accepted])
+        new_keys = [tagged // n for tagged in merged]
+        limit_key = None
+        if base + len(merged) > self.limit:
+            limit_key = new_keys[self.limit - base]
+        # In one process, at one transition: the step property first, then
+        # the invariant of the new state, then (for a new state) the bound.
+        candidates: list[tuple[int, int, str]] = []
+        if step is not None:
+            candidates.append((step[0], 0, "step"))
+        if invariant is not None:
+            candidates.append((invariant[0], 1, "invariant"))
+        if limit_key is not None:
+            candidates.append((limit_key, 2, "limit"))
+        if not candidates:
+            return None
+        key, _, kind = min(candidates)
+        sid, ai = split_key(key)
+        self.event_sid = sid
+        transitions = self.transitions + self._enabled_before(sid, expanded) + ai + 1
+        earlier = _count_below(new_keys, key)
+        if kind == "limit":
+            return lambda: self.finish(Verdict.INCOMPLETE, self.limit, transitions,
+                                       self.level + 1, bound=f"max_states={self.max_states}")
+        violation = step if kind == "step" else invariant
+        assert violation is not None
+        _, name, detail = violation
+        steps = rebuild(self.model, self.parent, self.via, sid, (ai,))
+        cex = Counterexample(name, detail, steps)
+        if kind == "invariant":
+            if self.model.invariants and all(
+                p.check(steps[-1].state) is None for p in self.model.invariants
+            ):
+                raise NondeterministicModel(
+                    f"replaying the path to a violation of {name} gave a state that "
+                    "satisfies it; the model's actions or successors are not deterministic"
+                )
+            earlier += 1
+        return lambda: self.finish(Verdict.VIOLATED, base + earlier, transitions,
+                                   self.level + 1, counterexample=cex)
+
+    def _enabled_before(self, sid: int, expanded: list[Any]) -> int:
+        return sum(
+            c for _, _, sids, counts, _ in expanded for s, c in zip(sids, counts, strict=True)
+            if s < sid
+        )
+
+
+def _first(violations: list[Violation]) -> Violation:
+    found = [v for v in violations if v is not None]
+    return min(found) if found else None
+
+
+def _count_below(sorted_keys: list[int], key: int) -> int:
+    from bisect import bisect_left
+
+    return bisect_left(sorted_keys, key)

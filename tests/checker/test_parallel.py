@@ -1,0 +1,209 @@
+"""The partitioned engine answers exactly as the one-process engine: the same
+verdict, counts, depth, bound and counterexample, on models whose answers
+are known by hand (tests/checker/test_explore.py pins them)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import os
+import pickle
+import subprocess
+import sys
+from typing import Any, NamedTuple
+
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import main
+from checker.explore import explore
+from checker.fingerprint import stable_fingerprint
+from checker.model import Sometimes
+from checker.parallel import explore_parallel
+from checker.result import CheckResult, Verdict
+from checker.shard import dumps_states, route
+from tests.checker.tiny_models import (
+    Counter,
+    Edge,
+    GraphModel,
+    Grid,
+    Permuted,
+    ResetCounter,
+    Spinner,
+    TwoClocks,
+    stuck_model,
+)
+
+
+def _answer(r: CheckResult) -> tuple[Any, ...]:
+    s = r.stats
+    return (r.verdict, s.states, s.transitions, s.depth, r.counterexample, r.bound,
+            r.unmet_sometimes, r.checked, r.coverage)
+
+
+MODELS = {
+    "grid": (Grid(6), {}),
+    "two-clocks": (TwoClocks(5, 7), {}),
+    "invariant at level 4": (Grid(5, forbidden_sum=4), {}),
+    "step property into a visited state": (ResetCounter(), {}),
+    "stuck state": (stuck_model(), {}),
+    "fair cycle": (Spinner(), {}),
+    "no fair cycle": (Spinner(fair_cycle=False), {}),
+    "unmet sometimes": (Counter(5, sometimes=[Sometimes("ReachesTen", lambda s: s == 10)]), {}),
+    "max_states mid-level": (Grid(6), {"max_states": 17}),
+    "violation before the bound": (Grid(5, forbidden_sum=1), {"max_states": 2}),
+    "bound before the violation": (Grid(5, forbidden_sum=4), {"max_states": 9}),
+    "permuted actions": (Permuted(Grid(5, forbidden_sum=6), seed=3), {}),
+    "two initial states": (
+        GraphModel(edges={5: [Edge(6)]}, initial=(0, 5), bad=frozenset({6})),
+        {},
+    ),
+    "no liveness": (Spinner(), {"liveness": False}),
+}
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_n_workers_answer_as_one_process(name: str, workers: int) -> None:
+    model, bounds = MODELS[name]
+    one = explore(model, **bounds)
+    many = explore_parallel(model, workers=workers, **bounds)
+    assert _answer(many) == _answer(one)
+
+
+def test_the_hand_counted_answers_hold_on_two_workers() -> None:
+    grid = explore_parallel(Grid(3), workers=2)
+    assert (grid.stats.states, grid.stats.transitions, grid.stats.depth) == (16, 24, 6)
+    cex = explore_parallel(Grid(3, forbidden_sum=4), workers=2).counterexample
+    assert cex is not None and cex.length == 4 and cex.detail == "x+y = 4"
+    lasso = explore_parallel(Spinner(), workers=2).counterexample
+    assert lasso is not None and lasso.loop_start == 1
+
+
+def test_max_seconds_stops_an_endless_model_on_workers() -> None:
+    result = explore_parallel(Counter(10**12), workers=2, max_seconds=0.5, liveness=False)
+    assert result.verdict is Verdict.INCOMPLETE and result.bound == "max_seconds=0.5"
+
+
+def test_max_memory_stops_the_workers_as_incomplete_with_the_bound() -> None:
+    result = explore_parallel(Counter(10**12), workers=2, max_memory=2**20, liveness=False)
+    assert result.verdict is Verdict.INCOMPLETE and result.bound == "max_memory=1MB"
+
+
+def test_routing_spreads_small_int_fingerprints_over_the_shards() -> None:
+    owners = [route(hash(i), 2) for i in range(1000)]
+    assert 400 < owners.count(0) < 600
+
+
+class Point(NamedTuple):
+    x: int
+    y: int | None
+
+
+class Colour(enum.IntEnum):
+    RED = 1
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Box:
+    point: Point
+    colour: Colour
+
+
+def test_the_fast_pickler_keeps_named_tuples_dataclasses_and_enums() -> None:
+    states = [Box(Point(1, None), Colour.RED), (Point(2, 3), "s", frozenset({1}))]
+    back = pickle.loads(dumps_states(states))
+    assert back == states
+    assert type(back[0].point) is Point and type(back[1][0]) is Point
+
+
+def test_stable_fingerprints_agree_across_interpreters_with_other_hash_seeds() -> None:
+    state = (1, None, "c1", (Point(2, None), frozenset({"a", "b"})), Colour.RED)
+    script = (
+        "from tests.checker.test_parallel import Point, Colour; "
+        "from checker.fingerprint import stable_fingerprint as f; "
+        "print(f((1, None, 'c1', (Point(2, None), frozenset({'a', 'b'})), Colour.RED)))"
+    )
+    found = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             env=env, check=True)
+        found.add(int(out.stdout))
+    assert found == {stable_fingerprint(state)}
+    assert stable_fingerprint((1, None)) != stable_fingerprint((1, 0))
+
+
+def test_a_state_without_a_stable_fingerprint_is_named() -> None:
+    with pytest.raises(TypeError, match="holds a object"):
+        stable_fingerprint((1, object()))
+
+
+def test_a_token_mutant_gives_the_same_counterexample_on_two_workers() -> None:
+    from spec.tokens import PROTOCOL
+
+    model = PROTOCOL.build(PROTOCOL.mutant_params(PROTOCOL.mutant("sync-replace")))
+    assert _answer(explore_parallel(model, workers=2)) == _answer(explore(model))
+
+
+def test_check_model_workers_prints_the_one_process_figures() -> None:
+    runner = CliRunner()
+    args = ["model", "--config", "S3a", "--mutant", "sync-replace", "--quiet", "--json",
+            "--no-symmetry"]
+    one = runner.invoke(main, args)
+    two = runner.invoke(main, [*args, "--workers", "2"])
+    assert one.exit_code == two.exit_code == 1
+    first, second = json.loads(one.output), json.loads(two.output)
+    assert first.pop("stats")["states"] == second.pop("stats")["states"] == 4079
+    assert first == second
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workers", "2", "--exact"], "--exact runs on one process"),
+        (["--address", "10.0.0.1:6379"], "is for --engine ray"),
+        (["--workers", "0"], "--workers"),
+        (["--workers", "2"], "add --no-symmetry"),
+    ],
+)
+def test_engine_options_that_cannot_work_are_usage_errors(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["model", "--quiet", *args])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("config", "mutant"), [("S1", None), ("S1", "wait-all"),
+                                                 ("W3", "no-write-back")])
+def test_token_runs_answer_as_one_process_on_two_workers(config: str, mutant: str | None) -> None:
+    from spec.tokens import PROTOCOL
+
+    params = PROTOCOL.standard(config).config
+    if mutant is not None:
+        params = PROTOCOL.mutated(params, PROTOCOL.mutant(mutant))
+    model = PROTOCOL.build(params)
+    assert _answer(explore_parallel(model, workers=2)) == _answer(explore(model))
+
+
+def test_engine_ray_without_ray_installed_is_a_usage_error_naming_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray now raises ImportError
+    result = CliRunner().invoke(main, ["model", "--quiet", "--no-symmetry", "--engine", "ray"])
+    assert result.exit_code == 2
+    assert "pip install -e '.[ray]'" in result.output and "Traceback" not in result.output
+
+
+def test_the_benchmark_prints_one_row_per_engine_with_the_pinned_counts() -> None:
+    root = __import__("pathlib").Path(__file__).parents[2]
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--protocol", "generals", "G3", "--json"],
+        capture_output=True, text=True, check=True, cwd=root,
+    )
+    runs = json.loads(out.stdout)["runs"]
+    assert [(r["engine"], r["workers"]) for r in runs] == [("local", 1), ("local", 2)]
+    assert {(r["states"], r["transitions"], r["verdict"]) for r in runs} == {
+        (101, 136, "violated")
+    }

@@ -1,0 +1,51 @@
+"""The Ray engine answers as the one-process engine, on a local Ray cluster
+of 2 CPUs (127.0.0.1, no dashboard), started once for the module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from checker.explore import explore
+from checker.result import CheckResult
+
+ray = pytest.importorskip("ray", reason="ray is not installed: pip install -e '.[ray]'")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray() -> Iterator[None]:
+    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+             log_to_driver=False, logging_level="ERROR")
+    yield
+    ray.shutdown()
+
+
+def _answer(r: CheckResult) -> tuple[Any, ...]:
+    s = r.stats
+    return (r.verdict, s.states, s.transitions, s.depth, r.counterexample, r.bound,
+            r.unmet_sometimes, r.coverage)
+
+
+@pytest.mark.parametrize(
+    ("protocol", "config", "mutant"),
+    [
+        ("generals", "G4", None),  # dataclass states, verified
+        ("generals", "G3", None),  # IC2 violated
+        ("tokens", "S3a", "sync-replace"),  # a step property
+        ("tokens", "S1", "wait-all"),  # Progress: a fair cycle or a stuck state
+    ],
+)
+def test_ray_actors_answer_as_one_process(protocol: str, config: str, mutant: str | None) -> None:
+    from checker.cli.registry import lookup
+    from checker.ray_engine import explore_on_ray
+
+    spec = lookup(protocol)
+    params = spec.standard(config).config
+    if mutant is not None:
+        params = spec.mutated(params, spec.mutant(mutant))
+    model = spec.build(params)
+    assert _answer(explore_on_ray(model, workers=2)) == _answer(explore(model))
