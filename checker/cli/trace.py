@@ -48,9 +48,7 @@ def check_file(path: str, protocol: ProtocolSpec) -> tuple[int, list[str]]:
     return code, lines
 
 
-def checked_file(
-    path: str, protocol: ProtocolSpec
-) -> tuple[int, list[str], TraceVerdict | None]:
+def checked_file(path: str, protocol: ProtocolSpec) -> tuple[int, list[str], TraceVerdict | None]:
     """(exit code, lines to print, the verdict if the file could be read)."""
     spec = protocol.conformance
     assert spec is not None

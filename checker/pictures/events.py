@@ -52,7 +52,9 @@ def summary(state: Any) -> str:
     if not isinstance(state, Mapping):
         return ""
     epoch = state.get("epoch")
-    return " ".join(str(x) for x in (state.get("role", "?"), f"e{epoch}" if epoch is not None else "") if x)
+    return " ".join(
+        str(x) for x in (state.get("role", "?"), f"e{epoch}" if epoch is not None else "") if x
+    )
 
 
 def _owner(event: Mapping[str, Any]) -> str | None:
@@ -68,7 +70,9 @@ def _action(event: Mapping[str, Any], payload: str) -> str:
     kind = str(event.get("event"))
     if kind in ("delivered", "dropped"):
         route = f"{event.get('src')}->{event.get('dst')}"
-        where = " ".join(x for x in (str(event.get("kind")), route, _tag(event.get("tag")), payload) if x)
+        where = " ".join(
+            x for x in (str(event.get("kind")), route, _tag(event.get("tag")), payload) if x
+        )
         if kind == "dropped":
             return f"lost: {where}: {event.get('reason', 'dropped')}"
         return f"deliver: {where} -> {event.get('effect', '')}"
@@ -76,7 +80,7 @@ def _action(event: Mapping[str, Any], payload: str) -> str:
     if kind == "reconfig":
         return f"manager: reconfig {event.get('step')} {node} e{event.get('epoch')}"
     if kind in ("invoked", "answered"):
-        call = event.get("call") if isinstance(event.get("call"), Mapping) else {}
+        call: Mapping[str, Any] = event["call"] if isinstance(event.get("call"), Mapping) else {}
         args = _short({k: v for k, v in call.items() if k != "op"})
         said = f" -> {_short(event.get('answer'))}" if kind == "answered" else ""
         return f"{node} {kind} #{event.get('op')} {call.get('op')}({args}){said}"

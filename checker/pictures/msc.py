@@ -200,8 +200,9 @@ def msc_html(records: Sequence[Mapping[str, Any]]) -> str:
                 previous[n] = now
     y = TOP + (len(shown)) * ROW + 8
     violated = _verdict(header)
+    kind = "ending" if "ending" in header else "violated"
     parts.append(
-        f'<g class="{"ending" if "ending" in header else "violated"}"><rect x="{LEFT}" y="{y - 14}" width="{width - 2 * LEFT}" '
+        f'<g class="{kind}"><rect x="{LEFT}" y="{y - 14}" width="{width - 2 * LEFT}" '
         f'height="20" fill="#fde0e0" stroke="#c03030"/>'
         f'<text x="{LEFT + 6}" y="{y}">{escape(violated)}</text></g>'
     )
@@ -221,7 +222,9 @@ def msc_html(records: Sequence[Mapping[str, Any]]) -> str:
         )
     notes.append("Click a row for the state after that step; hover for the action.")
     # keyed by step number: converted records need not number their steps 0, 1, ...
-    clicked = {str(s.get("step", i)): s.get("shown", s.get("state", {})) for i, s in enumerate(shown)}
+    clicked = {
+        str(s.get("step", i)): s.get("shown", s.get("state", {})) for i, s in enumerate(shown)
+    }
     states = json.dumps(clicked).replace("</", "<\\/")
     body = "\n".join(parts) + (
         f'\n<pre id="state">(click a step)</pre>\n'
