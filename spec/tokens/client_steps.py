@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from spec.tokens.params import Params
 from spec.tokens.state import (
+    IDLE,
     IDLE_CLIENT,
+    NOT_OWNER,
+    OK,
     PAY,
     PHASE_READ,
     PHASE_WRITE,
     PHASE_WRITE_BACK,
     READ,
     READ_REPLY,
+    TOKENS,
     WRITE,
     WRITE_ACK,
+    Answer,
     Client,
     Message,
     State,
@@ -71,7 +76,8 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
     _, server, client, _, opnum, phase, epoch, values = m
     c = s.nodes[client]
     answered = c.answered | 1 << server
-    best = merge_values(c.values, values)
+    # Mutant `first-reply` keeps the first reply instead of the highest version.
+    best = c.values if params.first_reply and c.values else merge_values(c.values, values)
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
         state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot)
@@ -83,17 +89,23 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
 def _read_complete(
     params: Params, s: State, client: int, op: tuple[int, int, int], best: tuple[Value, ...]
 ) -> State:
+    """The READ phase is complete: the answer is fixed now; a pay by the
+    owner writes, anything else writes back what it read, then answers."""
     kind, token, target = op
     if kind == PAY:
         _, version, owner = best[0]
         if owner == client or not params.owner_check:
-            return _begin_write(params, s, client, op, PHASE_WRITE, ((token, version + 1, target),))
-        answer = best  # NOT_OWNER(v, o)
+            written = ((token, version + 1, target),)
+            return _begin_write(params, s, client, op, PHASE_WRITE, written, Answer(OK, written))
+        answer = Answer(NOT_OWNER, best)
     else:
-        answer = tuple(v for v in best if v[2] == target)
+        answer = Answer(TOKENS, tuple(v for v in best if v[2] == target))
     if not params.write_back:
-        return _finish(s, client, answer)
-    return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best)
+        # It answers at once: the idle client shows the answer and what it
+        # read until its next operation (only this mutant reaches such states).
+        done = Client(IDLE, op, 0, 0, 0, best, None, answer)
+        return _finish(s, client, answer.values, done)
+    return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best, answer)
 
 
 def _begin_write(
@@ -103,21 +115,23 @@ def _begin_write(
     op: tuple[int, int, int],
     phase: int,
     values: tuple[Value, ...],
+    answer: Answer,
 ) -> State:
     """Start a WRITE or WRITE-BACK phase on the installed configuration."""
-    state = Client(phase, op, s.epoch, params.client_quorum(len(s.servers)), 0, values, None)
+    needed = params.client_quorum(len(s.servers))
+    state = Client(phase, op, s.epoch, needed, 0, values, None, answer)
     opnum = s.started[client]
     writes = [(WRITE, client, srv, client, opnum, phase, s.epoch, values) for srv in s.servers]
     return evolve(s, set_node(s.nodes, client, state), with_messages(s.network, writes))
 
 
-def _finish(s: State, client: int, written: tuple[Value, ...]) -> State:
+def _finish(s: State, client: int, written: tuple[Value, ...], idle: Client = IDLE_CLIENT) -> State:
     """The operation completes: what it wrote or returned is linearized."""
     linearized = list(s.linearized)
     for token, version, _ in written:
         if version > linearized[token]:
             linearized[token] = version
-    return s._replace(nodes=set_node(s.nodes, client, IDLE_CLIENT), linearized=tuple(linearized))
+    return s._replace(nodes=set_node(s.nodes, client, idle), linearized=tuple(linearized))
 
 
 def receive_write_ack(params: Params, s: State, m: Message) -> State:
@@ -127,7 +141,7 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
     answered = c.answered | 1 << server
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot)
+        state = Client(c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot, c.answer)
         return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _ACKS, (client, opnum, phase, epoch))
     return _finish(evolve(s, s.nodes, network), client, c.values)

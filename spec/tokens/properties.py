@@ -1,7 +1,10 @@
 """The named properties of PROTOCOL.md section 5, as claims on states and steps.
 
 Invariants (every reachable state): NoDoubleSpend, Conservation.
-Step properties (every transition): ReadNotStale, StoreMonotone.
+Step properties (every transition): ReadNotStale, StoreMonotone, AnswerIsFresh.
+ReadNotStale and AnswerIsFresh read what the client took on the step that
+completes its READ phase (its state after the step); they never recompute
+the protocol's own choice from the replies.
 Sometimes (a vacuous model cannot pass): OperationCompletes, PayCompletes.
 Progress (liveness) comes from the model's fairness and quiescence.
 Each check returns None when the claim holds, else the values that break it.
@@ -17,16 +20,21 @@ from checker.model import Invariant, Sometimes, StepProperty
 from spec.tokens.actions import Receive, format_message
 from spec.tokens.params import Params
 from spec.tokens.state import (
+    ANSWER_NAMES,
     IDLE,
+    NOT_OWNER,
+    OK,
+    PAY,
+    PHASE_READ,
+    PHASE_WRITE,
     READ_REPLY,
     SYNC_STATE,
     SYNC_WRITE,
+    TOKENS,
     WRITE,
     Client,
     Server,
     State,
-    merge_values,
-    popcount,
 )
 
 
@@ -127,22 +135,48 @@ def make_properties(
                     return f"{names[i]}'s store has no copy of token {t}"
         raise AssertionError("conservation holds")
 
-    def read_not_stale(s: State, action: object, after: State) -> str | None:
+    def read_completed(s: State, action: object, after: State) -> tuple[int, Client, Client] | None:
+        """(client, before, after) when this step completes a READ phase."""
         if type(action) is not Receive or action.message[0] != READ_REPLY:
             return None
-        m = action.message
-        client = s.nodes[m[2]]
-        if popcount(client.answered | 1 << m[1]) < client.needed:
-            return None  # this reply does not complete the READ phase
-        best = merge_values(client.values, m[7])
-        for (t, v, o), snapshot in zip(best, client.snapshot, strict=True):
-            if v < snapshot:
+        i = action.message[2]
+        was, now = s.nodes[i], after.nodes[i]
+        if type(was) is not Client or was.phase != PHASE_READ or type(now) is not Client:
+            return None
+        if now.phase == PHASE_READ:
+            return None  # not yet a quorum
+        return i, was, now
+
+    def read_not_stale(s: State, action: object, after: State) -> str | None:
+        done = read_completed(s, action, after)
+        if done is None:
+            return None
+        i, was, now = done
+        snapshot = was.snapshot or ()
+        if len(now.values) != len(snapshot):
+            return (
+                f"{names[i]}'s READ phase ends carrying {len(now.values)} values"
+                f" for the {len(snapshot)} tokens it asked"
+            )
+        # A pay by the owner carries the version it writes: above the snapshot.
+        writes = now.phase == PHASE_WRITE
+        for (t, v, o), floor in zip(now.values, snapshot, strict=True):
+            if v < floor + writes:
+                carried = "writes" if writes else "carries"
+                need = f"above {floor}" if writes else f"at least {floor}"
                 return (
-                    f"{names[m[2]]}'s READ phase ends with token {t} at version {v}"
-                    f" (owner {names[o]}), but version {snapshot} was linearized"
-                    " when the operation started"
+                    f"{names[i]}'s READ phase ends and it {carried} token {t} at version {v}"
+                    f" (owner {names[o]}), but version {floor} was linearized when the"
+                    f" operation started: it needs {need}"
                 )
         return None
+
+    def answer_is_fresh(s: State, action: object, after: State) -> str | None:
+        done = read_completed(s, action, after)
+        if done is None:
+            return None
+        i, was, now = done
+        return _answer_problem(params, i, was, now, after)
 
     def store_monotone(s: State, action: object, after: State) -> str | None:
         if s.nodes is after.nodes:
@@ -181,9 +215,92 @@ def make_properties(
         (
             StepProperty("ReadNotStale", read_not_stale),
             StepProperty("StoreMonotone", store_monotone),
+            StepProperty("AnswerIsFresh", answer_is_fresh),
         ),
         tuple(sometimes),
     )
+
+
+def _answer_problem(params: Params, i: int, was: Client, now: Client, after: State) -> str | None:
+    """What is wrong with the answer `now` holds, fixed as its READ phase
+    completed (`was` holds the snapshot taken at invocation), or None."""
+    names = params.names
+    who = names[i]
+    answer, op = now.answer, was.op
+    if answer is None or op is None:
+        return f"{who}'s READ phase ends without an answer"
+    snapshot = was.snapshot or ()
+    asked = (op[1],) if op[0] == PAY else tuple(range(params.tokens))
+    floor = dict(zip(asked, snapshot, strict=False))
+    said = ANSWER_NAMES[answer.kind]
+    if (op[0] == PAY and answer.kind not in (OK, NOT_OWNER)) or (
+        op[0] != PAY and answer.kind != TOKENS
+    ):
+        return f"{who}'s {'pay' if op[0] == PAY else 'gettokens'} answers {said}"
+    for t, v, o in answer.values:
+        # OK(v) is a new version: above every version linearized at invocation.
+        above = answer.kind == OK
+        if t not in floor or v < floor[t] + above:
+            return (
+                f"{who} answers {said} with token {t} at version {v}, but version"
+                f" {floor.get(t)} was linearized when the operation started"
+            )
+        # NOT_OWNER and TOKENS name owners; OK(v) names none (a version
+        # written twice with two owners is NoDoubleSpend's to catch).
+        owner = None if above else _owner_elsewhere(after, t, v)
+        if owner is not None and owner != o:
+            return (
+                f"{who} answers {said} with token {t} version {v} owned by {names[o]},"
+                f" but that version is owned by {names[owner]}"
+            )
+    if answer.kind == NOT_OWNER and any(o == i for _, _, o in answer.values):
+        return f"{who} answers NOT_OWNER naming itself as the owner"
+    if answer.kind == TOKENS:
+        # The tokens it lists are exactly those its version data give the owner.
+        data = {t: (v, o) for t, v, o in now.values}
+        listed = {t: (v, o) for t, v, o in answer.values}
+        for t in asked:
+            if t not in data:
+                return f"{who}'s gettokens has no version data for token {t}"
+            v, o = data[t]
+            if v < floor[t]:
+                return (
+                    f"{who}'s gettokens omits or lists token {t} from version {v}, but"
+                    f" version {floor[t]} was linearized when the operation started"
+                )
+            held = o == op[2]
+            if held != (t in listed) or (held and listed[t] != (v, o)):
+                return (
+                    f"{who}'s gettokens({names[op[2]]}) {'lists' if t in listed else 'omits'}"
+                    f" token {t}, but the version it read is v{v} owned by {names[o]}"
+                )
+    return None
+
+
+def _owner_elsewhere(s: State, token: int, version: int) -> int | None:
+    """The owner that some copy of (token, version) in a store, the
+    manager's merge or a message names, or None if no copy is left."""
+    for node in s.nodes:
+        if type(node) is Server and node.store is not None:
+            entry = node.store[token]
+            if entry is not None and entry[0] == version:
+                return int(entry[1])
+    if s.manager is not None and s.manager.merged is not None:
+        entry = s.manager.merged[token]
+        if entry is not None and entry[0] == version:
+            return int(entry[1])
+    for m in s.network:
+        kind = m[0]
+        if kind in (READ_REPLY, WRITE):
+            for t, v, o in m[7]:
+                if t == token and v == version:
+                    return int(o)
+        elif kind in (SYNC_STATE, SYNC_WRITE):
+            store = m[7] if kind == SYNC_STATE else m[7][1]
+            entry = store[token] if store is not None else None
+            if entry is not None and entry[0] == version:
+                return int(entry[1])
+    return None
 
 
 def _pays_possible(params: Params) -> bool:
