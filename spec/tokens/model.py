@@ -175,7 +175,7 @@ class TokenModel:
 
     def _describe_node(self, i: int, node: Server | Client, state: State) -> str:
         names = self.params.names
-        if type(node) is Server:
+        if isinstance(node, Server):  # narrows the type; not a hot path
             return f"server e{node.epoch} {format_store(node.store, names)}"
         started = state.started[i]
         if node.phase == IDLE:
