@@ -166,6 +166,23 @@ class QuorumNeeds:
 
 
 @dataclass(frozen=True, slots=True)
+class MutationTargets:
+    """What `check mutate` may change in a protocol (`checker.mutate`).
+
+    `modules`: the dotted names of its step modules, whose functions are
+    mutated one change at a time. `sends`: names of the functions that put
+    messages in the network (a send is removed by returning their first
+    argument). `quorums`: names of the functions that give a quorum size
+    (changed by one either way). `equivalents`: a TOML file of mutants
+    known to change nothing observable, each with its reason."""
+
+    modules: tuple[str, ...]
+    sends: tuple[str, ...] = ()
+    quorums: tuple[str, ...] = ()
+    equivalents: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ProtocolSpec:
     """A protocol plug-in's descriptor: see the module docstring."""
 
@@ -179,6 +196,8 @@ class ProtocolSpec:
     with_mutant: Callable[[Any, MutantSpec], Any] | None = None
     # What the suite must prove of the protocol's quorum system (None: nothing).
     quorums: QuorumNeeds | None = None
+    # What `check mutate` mutates (None: the protocol offers no step modules).
+    mutation: MutationTargets | None = None
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:

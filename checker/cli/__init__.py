@@ -64,3 +64,6 @@ main.add_command(run)
 from checker.cli.quorums import quorums  # noqa: E402
 
 main.add_command(quorums)
+from checker.cli.mutate import mutate_command  # noqa: E402
+
+main.add_command(mutate_command)

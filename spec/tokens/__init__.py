@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
-from checker.protocol import MutantSpec, ProtocolSpec, QuorumNeeds
+from checker.protocol import MutantSpec, MutationTargets, ProtocolSpec, QuorumNeeds
 from spec.tokens.config import Config
 from spec.tokens.model import TokenModel
 from spec.tokens.mutants import CATALOG
@@ -30,4 +31,16 @@ PROTOCOL = ProtocolSpec(
     with_mutant=_with_mutant,
     # PROTOCOL.md section 7: 3..7 servers, role changes with state transfer.
     quorums=QuorumNeeds(min_n=3, max_n=7, chain=3),
+    # `check mutate`: the step modules (guards in enabled, updates in the *_steps).
+    mutation=MutationTargets(
+        modules=(
+            "spec.tokens.client_steps",
+            "spec.tokens.server_steps",
+            "spec.tokens.manager_steps",
+            "spec.tokens.enabled",
+        ),
+        sends=("with_messages",),
+        quorums=("quorum", "client_quorum"),
+        equivalents=str(Path(__file__).with_name("equivalent-mutants.toml")),
+    ),
 )
