@@ -184,7 +184,7 @@ def mutate_command(
     targets = _targets(protocol)
     standard = _standard(protocol, config_name)
     try:
-        equivalents = load_equivalents(targets.equivalents)
+        equivalents = load_equivalents(targets.equivalents, standard.name)
         mutants = list_mutants(targets)
     except (CheckerError, ImportError, SyntaxError) as error:
         raise click.UsageError(str(error)) from None

@@ -172,6 +172,10 @@ def test_an_equivalents_file_needs_an_id_and_a_reason_for_each_entry(tmp_path: P
     good = tmp_path / "eq.toml"
     good.write_text('[[equivalent]]\nid = "a"\nreason = "same run"\n')
     assert load_equivalents(str(good)) == {"a": "same run"}
+    scoped = tmp_path / "scoped.toml"
+    scoped.write_text('[[equivalent]]\nid = "b"\nreason = "no role change"\nconfigs = ["S1"]\n')
+    assert load_equivalents(str(scoped), "S1") == {"b": "no role change"}
+    assert load_equivalents(str(scoped), "S3a") == {}
     assert load_equivalents(str(tmp_path / "absent.toml")) == {}
     bad = tmp_path / "bad.toml"
     bad.write_text('[[equivalent]]\nid = "a"\n')
