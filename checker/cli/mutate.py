@@ -160,6 +160,9 @@ def _as_dict(mutant: Mutant, outcome: Outcome | None) -> dict[str, Any]:
 @click.option("--protocol", "protocol_name", help="The protocol (default: tokens).")
 @click.option("--config", "config_name", help="A standard configuration where all holds.")
 @click.option("--max-mutants", type=click.IntRange(min=1), help="Check a seeded sample of N.")
+@click.option(
+    "--match", "matches", multiple=True, help="Only mutants whose id contains this (repeatable)."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="The sample's seed.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
@@ -174,6 +177,7 @@ def mutate_command(
     protocol_name: str | None,
     config_name: str | None,
     max_mutants: int | None,
+    matches: tuple[str, ...],
     seed: int,
     jobs: int,
     max_seconds: float,
@@ -188,6 +192,12 @@ def mutate_command(
         mutants = list_mutants(targets)
     except (CheckerError, ImportError, SyntaxError) as error:
         raise click.UsageError(str(error)) from None
+    if matches:
+        mutants = [m for m in mutants if any(text in m.id for text in matches)]
+        if not mutants:
+            raise click.BadParameter(
+                f"no mutant id contains {' or '.join(map(repr, matches))}", param_hint="'--match'"
+            )
     chosen = choose(mutants, max_mutants, seed)
     started = time.perf_counter()
     base, hit = _baseline(protocol, standard, {_file(m) for m in chosen}, max_seconds)

@@ -5,7 +5,8 @@ Step properties (every transition): ReadNotStale, StoreMonotone, AnswerIsFresh.
 ReadNotStale and AnswerIsFresh read what the client took on the step that
 completes its READ phase (its state after the step); they never recompute
 the protocol's own choice from the replies.
-Sometimes (a vacuous model cannot pass): OperationCompletes, PayCompletes.
+Sometimes (a vacuous model cannot pass): OperationCompletes, PayCompletes,
+PayMovesToken.
 Progress (liveness) comes from the model's fairness and quiescence.
 Each check returns None when the claim holds, else the values that break it.
 """
@@ -204,9 +205,21 @@ def make_properties(
     def pay_completes(s: State) -> bool:
         return any(v > 1 for v in s.linearized)
 
+    def pay_moves_token(s: State) -> bool:
+        # A version above 1 in a store whose owner is not the token's first
+        # one: a pay gave it to someone else (a model exploring only
+        # self-pays, say, never gets here).
+        return any(
+            entry is not None and entry[0] > 1 and entry[1] != params.initial_owner(t)
+            for node in s.nodes
+            if type(node) is Server and node.store is not None
+            for t, entry in enumerate(node.store)
+        )
+
     sometimes = [Sometimes("OperationCompletes", operation_completes)]
     if _pays_possible(params):
         sometimes.append(Sometimes("PayCompletes", pay_completes))
+        sometimes.append(Sometimes("PayMovesToken", pay_moves_token))
     return (
         (
             Invariant("NoDoubleSpend", no_double_spend),

@@ -247,3 +247,13 @@ def test_check_mutate_on_the_token_protocol_samples_two_mutants_with_unique_ids(
     mutants = list_mutants(tokens.mutation)  # type: ignore[arg-type]
     assert len({m.id for m in mutants}) == len(mutants) > 100
     assert all(m.module.startswith("spec.tokens.") for m in mutants)
+
+
+def test_check_mutate_match_picks_mutants_by_id_and_names_a_match_of_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = run_cli(protocol(), monkeypatch, "--match", "step:constant: 1 ->")
+    assert result.exit_code == 0, result.output
+    assert "L3: 2 mutants, 0 not reached, 2 run: killed 2" in result.output
+    result = run_cli(protocol(), monkeypatch, "--match", "no such change")
+    assert result.exit_code == 2 and "no mutant id contains 'no such change'" in result.output

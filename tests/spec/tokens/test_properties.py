@@ -290,3 +290,23 @@ def test_answer_is_fresh_catches_a_gettokens_that_omits_a_token_its_data_give_th
     )
     detail = step_property("AnswerIsFresh")(before, Receive(read_reply(S2, 2, C2)), after)
     assert detail == "c1's gettokens(c2) omits token 0, but the version it read is v2 owned by c2"
+
+
+# PayMovesToken: a sometimes property, so that a model whose clients only
+# pay themselves (a mutant `check mutate` found surviving) cannot pass.
+
+
+def sometimes(name: str) -> Callable[[State], bool]:
+    return next(p.check for p in MODEL.sometimes if p.name == name)
+
+
+def test_pay_moves_token_is_met_by_a_version_above_1_with_a_new_owner() -> None:
+    moved = with_node(INITIAL, S2, Server(0, ((2, C2),)))
+    assert sometimes("PayMovesToken")(moved)
+
+
+@pytest.mark.parametrize(
+    "store", [((1, C1),), ((2, C1),), ((3, C1),)], ids=["initial", "self-pay", "self-pays"]
+)
+def test_pay_moves_token_is_not_met_while_the_first_owner_keeps_the_token(store: tuple) -> None:
+    assert not sometimes("PayMovesToken")(with_node(INITIAL, S2, Server(0, store)))
