@@ -6,7 +6,7 @@ ReadNotStale and AnswerIsFresh read what the client took on the step that
 completes its READ phase (its state after the step); they never recompute
 the protocol's own choice from the replies.
 Sometimes (a vacuous model cannot pass): OperationCompletes, PayCompletes,
-PayMovesToken.
+PayMovesToken, GettokensAnswers, and ScriptCompletes when a workload is set.
 Progress (liveness) comes from the model's fairness and quiescence.
 Each check returns None when the claim holds, else the values that break it.
 """
@@ -22,6 +22,7 @@ from spec.tokens.actions import Receive, format_message
 from spec.tokens.params import Params
 from spec.tokens.state import (
     ANSWER_NAMES,
+    GETTOKENS,
     IDLE,
     NOT_OWNER,
     OK,
@@ -216,10 +217,29 @@ def make_properties(
             for t, entry in enumerate(node.store)
         )
 
+    def gettokens_answers(s: State) -> bool:
+        return any(
+            type(n) is Client and n.answer is not None and n.answer.kind == TOKENS for n in s.nodes
+        )
+
+    scripts = params.workload
+
+    def script_completes(s: State) -> bool:
+        # Every scripted operation started, and nothing pending: a scenario
+        # whose script cannot run to its end is caught, not passed.
+        assert scripts is not None
+        return all(s.started[i] >= len(script) for i, script in enumerate(scripts)) and all(
+            type(n) is not Client or n.phase == IDLE for n in s.nodes
+        )
+
     sometimes = [Sometimes("OperationCompletes", operation_completes)]
     if _pays_possible(params):
         sometimes.append(Sometimes("PayCompletes", pay_completes))
         sometimes.append(Sometimes("PayMovesToken", pay_moves_token))
+    if _possible(params, GETTOKENS):
+        sometimes.append(Sometimes("GettokensAnswers", gettokens_answers))
+    if scripts is not None:
+        sometimes.append(Sometimes("ScriptCompletes", script_completes))
     return (
         (
             Invariant("NoDoubleSpend", no_double_spend),
@@ -318,5 +338,12 @@ def _owner_elsewhere(s: State, token: int, version: int) -> int | None:
 
 def _pays_possible(params: Params) -> bool:
     if params.workload is not None:
-        return any(op[0] == 0 for script in params.workload for op in script)
+        return _possible(params, PAY)
     return params.ops > 0 and params.nodes - params.servers >= 2
+
+
+def _possible(params: Params, kind: int) -> bool:
+    """May an operation of this kind start at all?"""
+    if params.workload is not None:
+        return any(op[0] == kind for script in params.workload for op in script)
+    return params.ops > 0 and params.nodes > params.servers
