@@ -228,7 +228,7 @@ def make_properties(
         # Every scripted operation started, and nothing pending: a scenario
         # whose script cannot run to its end is caught, not passed.
         assert scripts is not None
-        return all(s.started[i] >= len(script) for i, script in enumerate(scripts)) and all(
+        return all(s.started[i] == len(script) for i, script in enumerate(scripts)) and all(
             type(n) is not Client or n.phase == IDLE for n in s.nodes
         )
 
