@@ -257,3 +257,18 @@ def test_check_mutate_match_picks_mutants_by_id_and_names_a_match_of_none(
     assert "L3: 2 mutants, 0 not reached, 2 run: killed 2" in result.output
     result = run_cli(protocol(), monkeypatch, "--match", "no such change")
     assert result.exit_code == 2 and "no mutant id contains 'no such change'" in result.output
+
+
+def test_every_listed_equivalent_token_mutant_exists_and_names_real_configurations() -> None:
+    import tomllib
+
+    from spec import protocol as builtin
+
+    tokens = builtin("tokens")
+    assert tokens.mutation is not None and tokens.mutation.equivalents is not None
+    ids = {m.id for m in list_mutants(tokens.mutation)}
+    entries = tomllib.loads(Path(tokens.mutation.equivalents).read_text())["equivalent"]
+    assert [e["id"] for e in entries if e["id"] not in ids] == []
+    names = {s.name for s in tokens.standards}
+    assert {c for e in entries for c in e.get("configs", [])} <= names
+    assert len(load_equivalents(tokens.mutation.equivalents, "S1")) < len(entries)
