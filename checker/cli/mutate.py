@@ -43,6 +43,7 @@ from checker.result import CheckResult, Verdict
 
 NOT_REACHED = "not reached"
 STATES_FACTOR = 5  # a mutant run may visit this many times the protocol's states
+BASELINE_FACTOR = 10  # the traced unmutated run may take this many times --max-seconds
 HEADER = (
     f"{'where':<32} {'operator':<14} {'result':<11} {'by':<14} {'length':>6} {'time':>6}  change"
 )
@@ -117,13 +118,15 @@ def _summary(config: str, chosen: int, unreached: int, t: Totals) -> str:
 def _baseline(
     protocol: ProtocolSpec, standard: StandardConfig, files: set[str], max_seconds: float | None
 ) -> tuple[CheckResult, set[tuple[str, int]]]:
+    # Traced, the protocol's own run is several times slower than a mutant's.
+    bound = BASELINE_FACTOR * max_seconds if max_seconds is not None else None
     result, hit = lines_run(
-        files, lambda: explore(protocol.build(standard.config), max_seconds=max_seconds)
+        files, lambda: explore(protocol.build(standard.config), max_seconds=bound)
     )
     if result.verdict is Verdict.INCOMPLETE:
         click.echo(
-            f"the unmutated protocol's run on {standard.name} stopped at {result.bound};"
-            " raise --max-seconds",
+            f"the unmutated protocol's traced run on {standard.name} stopped at"
+            f" {result.bound} ({BASELINE_FACTOR} x --max-seconds); raise --max-seconds",
             err=True,
         )
         sys.exit(3)
