@@ -239,7 +239,19 @@ def test_a_model_with_no_operations_is_violated_as_vacuous() -> None:
 def test_a_workload_without_pay_does_not_ask_for_a_pay_to_complete() -> None:
     with_pay = [p.name for p in TokenModel(S1).sometimes]
     without = [p.name for p in TokenModel(replace(S1, workload="c1: gettokens(c1)")).sometimes]
-    assert with_pay == ["OperationCompletes", "PayCompletes"]
-    assert without == ["OperationCompletes"]
+    assert with_pay == ["OperationCompletes", "PayCompletes", "PayMovesToken", "GettokensAnswers"]
+    assert without == ["OperationCompletes", "GettokensAnswers", "ScriptCompletes"]
     result = explore(TokenModel(replace(S1, workload="c1: gettokens(c1)")))
     assert result.verdict is Verdict.VERIFIED
+
+
+def test_a_script_that_cannot_run_to_its_end_is_violated_as_vacuous() -> None:
+    # c1 pays token 0 twice but owns it only once: its second pay answers
+    # NOT_OWNER, the script still completes; a pay to a node that is not
+    # a client never starts, so the script cannot complete.
+    assert explore(TokenModel(replace(S1, workload="c1: pay(0,c2), pay(0,c2)"))).verdict is (
+        Verdict.VERIFIED
+    )
+    result = explore(TokenModel(replace(S1, workload="c1: gettokens(s1)")))
+    assert result.verdict is Verdict.VIOLATED
+    assert "ScriptCompletes" in result.unmet_sometimes
