@@ -38,3 +38,11 @@ class ParameterError(CheckerError, ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{option}={value!r} is not allowed: {allowed}")
+
+
+class UnknownNameError(CheckerError):
+    """A protocol, configuration, mutant or property name that does not exist."""
+
+    def __init__(self, what: str, name: str, known: list[str]) -> None:
+        self.what, self.name, self.known = what, name, known
+        super().__init__(f"unknown {what} {name!r}; known: {', '.join(known) or 'none'}")

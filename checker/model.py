@@ -29,7 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Protocol, TypeVar
+
+from checker.errors import UnknownNameError
 
 S = TypeVar("S", bound=Hashable)
 A = TypeVar("A")
@@ -110,3 +113,45 @@ class Model(Protocol[S, A]):
     def describe_state(self, state: S) -> Mapping[str, Any]:
         """A JSON-serialisable view of the state, for traces and --json."""
         ...
+
+
+class PropertyKind(Enum):
+    """How a property is checked."""
+
+    ALWAYS = "always"  # an invariant, on every reachable state
+    STEP = "step"  # on every transition
+    SOMETIMES = "sometimes"  # some reachable state must satisfy it
+    PROGRESS = "progress under fairness"  # liveness, from is_fair and is_quiescent
+
+
+@dataclass(frozen=True, slots=True)
+class NamedProperty:
+    name: str
+    kind: PropertyKind
+
+
+def properties(model: Model[Any, Any]) -> tuple[NamedProperty, ...]:
+    """Every property of a model in one list, each with its kind.
+
+    >>> class M:
+    ...     invariants = (Invariant("Safe", lambda s: None),)
+    ...     step_properties = ()
+    ...     sometimes = (Sometimes("Done", lambda s: True),)
+    >>> [(p.name, p.kind.value) for p in properties(M())]  # type: ignore[arg-type]
+    [('Safe', 'always'), ('Done', 'sometimes')]
+    """
+    found = [NamedProperty(p.name, PropertyKind.ALWAYS) for p in model.invariants]
+    found += [NamedProperty(p.name, PropertyKind.STEP) for p in model.step_properties]
+    found += [NamedProperty(p.name, PropertyKind.SOMETIMES) for p in model.sometimes]
+    if has_liveness(model):
+        found.append(NamedProperty(PROGRESS, PropertyKind.PROGRESS))
+    return tuple(found)
+
+
+def property_named(model: Model[Any, Any], name: str) -> NamedProperty:
+    """One property by name, or an error that lists the names that exist."""
+    known = properties(model)
+    for p in known:
+        if p.name == name:
+            return p
+    raise UnknownNameError(f"{model.name} property", name, [p.name for p in known])

@@ -37,8 +37,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.errors import CheckerError
+from checker.errors import UnknownNameError
 from checker.model import Model
+
+__all__ = [
+    "MutantSpec",
+    "Parameter",
+    "ProtocolSpec",
+    "QuorumNeeds",
+    "StandardConfig",
+    "UnknownNameError",
+    "param",
+    "parameters",
+]
 
 PARAM_KEY = "tokencheck"
 
@@ -144,14 +155,6 @@ class MutantSpec:
     length: int | None = None
 
 
-class UnknownNameError(CheckerError):
-    """A protocol, configuration or mutant name that does not exist."""
-
-    def __init__(self, what: str, name: str, known: list[str]) -> None:
-        self.what, self.name, self.known = what, name, known
-        super().__init__(f"unknown {what} {name!r}; known: {', '.join(known) or 'none'}")
-
-
 @dataclass(frozen=True, slots=True)
 class QuorumNeeds:
     """The quorum-system obligations a protocol relies on, which the standard
@@ -196,8 +199,16 @@ class ProtocolSpec:
     with_mutant: Callable[[Any, MutantSpec], Any] | None = None
     # What the suite must prove of the protocol's quorum system (None: nothing).
     quorums: QuorumNeeds | None = None
+    # Protocol-specific callables a CLI command reaches by name (the generals'
+    # z3 prover, say), so that the command itself imports nothing of spec/.
+    tools: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     # What `check mutate` mutates (None: the protocol offers no step modules).
     mutation: MutationTargets | None = None
+
+    def tool(self, name: str) -> Callable[..., Any]:
+        if name not in self.tools:
+            raise UnknownNameError(f"{self.name} tool", name, sorted(self.tools))
+        return self.tools[name]
 
     @property
     def parameters(self) -> tuple[Parameter, ...]:

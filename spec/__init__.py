@@ -20,7 +20,7 @@ from importlib.metadata import entry_points
 from checker.errors import CheckerError
 from checker.protocol import ProtocolSpec, UnknownNameError
 
-BUILTIN = ("tokens", "register")
+BUILTIN = ("tokens", "register", "generals", "smr")
 ENTRY_POINT_GROUP = "tokencheck.protocols"
 
 

@@ -64,6 +64,12 @@ main.add_command(run)
 from checker.cli.quorums import quorums  # noqa: E402
 
 main.add_command(quorums)
+from checker.cli.generals import generals  # noqa: E402
+
+main.add_command(generals)
+from checker.cli.smr import smr_command  # noqa: E402
+
+main.add_command(smr_command)
 from checker.cli.mutate import mutate_command  # noqa: E402
 
 main.add_command(mutate_command)

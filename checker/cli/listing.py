@@ -1,4 +1,4 @@
-"""`check list`: every protocol, with its standard configurations and mutants.
+"""`check list`: every protocol, with its properties, standard configurations and mutants.
 
 $ check list
 tokens: token payments on majority-quorum replicas, ...
@@ -13,13 +13,20 @@ import json
 import click
 
 from checker.cli.registry import all_protocols
+from checker.model import NamedProperty, properties
 from checker.protocol import ProtocolSpec
+
+
+def _properties(protocol: ProtocolSpec) -> tuple[NamedProperty, ...]:
+    """The properties of the protocol's model, built with its default parameters."""
+    return properties(protocol.build(protocol.params_type()))
 
 
 def _as_dict(protocol: ProtocolSpec) -> dict[str, object]:
     return {
         "name": protocol.name,
         "summary": protocol.summary,
+        "properties": [{"name": p.name, "kind": p.kind.value} for p in _properties(protocol)],
         "parameters": [
             {"name": p.name, "default": p.default, "allowed": p.bounds_text(), "help": p.help}
             for p in protocol.parameters
@@ -44,7 +51,7 @@ def _as_dict(protocol: ProtocolSpec) -> dict[str, object]:
 @click.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the protocols as JSON on stdout.")
 def list_command(as_json: bool) -> None:
-    """Every protocol (built in or installed), with its configurations and mutants."""
+    """Every protocol (built in or installed), with its properties, configurations and mutants."""
     protocols = all_protocols()
     if as_json:
         click.echo(json.dumps([_as_dict(p) for p in protocols.values()], indent=2))
@@ -52,6 +59,8 @@ def list_command(as_json: bool) -> None:
     for protocol in protocols.values():
         click.echo(f"{protocol.name}: {protocol.summary}")
         click.echo(f"  parameters      {' '.join(p.option for p in protocol.parameters)}")
+        shown = (f"{p.name} ({p.kind.value})" for p in _properties(protocol))
+        click.echo(f"  properties      {', '.join(shown)}")
         click.echo(f"  configurations  {' '.join(s.name for s in protocol.standards)}")
         click.echo(f"  mutants         {' '.join(m.name for m in protocol.mutants) or '-'}")
     click.echo(f"{len(protocols)} protocols; `check model --protocol NAME --help` for options")

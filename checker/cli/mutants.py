@@ -24,7 +24,7 @@ from checker.protocol import ProtocolSpec
 from checker.report import format_counterexample
 
 HEADER = (
-    f"{'mutant':<18} {'config':<6} {'expected':<28} {'violated':<14} {'length':>6}"
+    f"{'mutant':<18} {'config':<6} {'expected':<34} {'violated':<20} {'length':>6}"
     f" {'states':>10} {'time':>8}  status"
 )
 
@@ -35,8 +35,8 @@ def mutant_row(run: MutantRun) -> str:
     got = violated_property(r) or ("none" if r.verdict.value == "verified" else "-")
     length = str(ce.length) if ce else "-"
     return (
-        f"{run.mutant.name:<18} {run.mutant.config:<6} {'|'.join(run.mutant.caught_by):<28}"
-        f" {got:<14} {length:>6} {r.stats.states:>10,} {r.stats.seconds:>7.1f}s  {run.status}"
+        f"{run.mutant.name:<18} {run.mutant.config:<6} {'|'.join(run.mutant.caught_by):<34}"
+        f" {got:<20} {length:>6} {r.stats.states:>10,} {r.stats.seconds:>7.1f}s  {run.status}"
     )
 
 

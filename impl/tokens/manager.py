@@ -144,7 +144,7 @@ class Manager(Actor):
         if msg.src not in c.old.servers or msg.src in c.read_from:
             return Effect(f"ignored: {msg.src} already answered or not a server of the old epoch")
         c.read_from.add(msg.src)
-        merge_into(c.merged, [tuple(e) for e in msg.payload["entries"]])  # type: ignore[misc]
+        merge_into(c.merged, [tuple(e) for e in msg.payload["entries"]])
         if len(c.read_from) < quorum(len(c.old.servers)):
             return Effect(f"counted {len(c.read_from)}/{quorum(len(c.old.servers))}", changed=True)
         c.step = "sync-write"

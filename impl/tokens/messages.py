@@ -36,7 +36,7 @@ class Tag:
     phase: str
     epoch: int
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, Any]:
         return {"client": self.client, "op": self.op, "phase": self.phase, "epoch": self.epoch}
 
     def __str__(self) -> str:
@@ -66,7 +66,7 @@ class Message:
             return self.tag.epoch
         return int(self.payload["epoch"])
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,

@@ -122,8 +122,8 @@ class ServerRole:
         if self.store is None:
             return Effect("discarded: no store yet (joining)")
         entries = [tuple(e) for e in msg.payload["entries"]]
-        self._check_tokens(entries)  # type: ignore[arg-type]
-        applied = merge_into(self.store, entries)  # type: ignore[arg-type]
+        self._check_tokens(entries)
+        applied = merge_into(self.store, entries)
         self.node.send("WRITE_ACK", msg.src, msg.tag, {})
         return Effect(f"applied {applied} of {len(entries)}", changed=applied > 0)
 
@@ -140,10 +140,10 @@ class ServerRole:
         """ServerReceiveSyncWrite: merge the transferred store, enter epoch e+1,
         acknowledge, then handle the held messages that the new epoch admits."""
         entries = [tuple(e) for e in msg.payload["entries"]]
-        self._check_tokens(entries)  # type: ignore[arg-type]
+        self._check_tokens(entries)
         if self.store is None:
             self.store = {}
-        merge_into(self.store, entries)  # type: ignore[arg-type]
+        merge_into(self.store, entries)
         self.epoch = msg.epoch
         self.node.send("SYNC_ACK", msg.src, None, {"epoch": self.epoch})
         self.node.record_delivery(msg, Effect(f"entered epoch {self.epoch}", changed=True))

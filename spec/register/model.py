@@ -4,11 +4,12 @@
     >>> explore(RegisterModel(RegisterParams())).verdict.value
     'verified'
 
-write(v) by c1: WRITE(ts+1) to every server, wait for q(n) acks. read: QUERY
-every server, wait for q(n) replies, take the highest timestamp, impose it
-(WRITE it to every server), wait for q(n) acks, return it. A fail-silent
-server may never answer: a delivery to or from it is never required (not
-fair), as in the token model.
+Servers keep the copy with the highest stamp they have seen. A fail-silent
+server may never answer: a delivery to or from one of the first `faulty`
+servers is never required (not fair), so Progress needs fewer than half of
+them faulty. A reply or ack to a phase that is over is never created, and
+when a phase completes, its queries, replies and acks still in flight are
+removed (they could change nothing); WRITEs stay, they still change servers.
 """
 
 from __future__ import annotations
@@ -17,155 +18,137 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from checker.model import Invariant, Sometimes, StepProperty
-from spec.register.params import RegisterParams
-from spec.register.state import (
-    ACK,
-    IDLE,
-    IMPOSING,
-    KIND_NAMES,
-    PHASE_NAMES,
-    QUERY,
-    QUERYING,
-    REPLY,
-    WRITE,
-    WRITING,
-    Client,
-    Message,
-    State,
+from spec.register.actions import (
+    Action,
+    ClientStartRead,
+    ClientStartWrite,
+    Deliver,
+    begin_phase,
+    set_client,
+    show,
+    start_read,
+    start_write,
 )
-
-Action = tuple[str, int] | tuple[str, Message]
+from spec.register.params import RegisterParams
+from spec.register.properties import INVARIANTS, SOMETIMES, STEP_PROPERTIES
+from spec.register.state import INITIAL, Answer, Client, Copy, Kind, Message, Phase, State
 
 
 class RegisterModel:
     name = "read-impose-write-all register"
+    invariants = INVARIANTS
+    step_properties = STEP_PROPERTIES
+    sometimes = SOMETIMES
 
     def __init__(self, params: RegisterParams) -> None:
         self.params = params.validated()
         self.quorum = self.params.quorum()
         self.faulty = self.params.faulty or 0
-        self.invariants: tuple[Invariant, ...] = ()
-        self.step_properties = (StepProperty("ReadNotStale", read_not_stale),)
-        self.sometimes = (Sometimes("ReadSeesWrite", read_sees_write),)
+        self.stamped_by_writer = self.params.writers == "one"  # (1,N): no query phase
+        self.writes = [self.params.writes_of(c) for c in range(self.params.clients)]
+        self.reads = [self.params.reads_of(c) for c in range(self.params.clients)]
 
     def initial_states(self) -> Sequence[State]:
         p = self.params
-        return (State((0,) * p.servers, (Client(),) * p.clients, frozenset(), 0),)
+        return (State((INITIAL,) * p.servers, (Client(),) * p.clients, frozenset(), INITIAL),)
 
     def actions(self, s: State) -> Sequence[Action]:
-        p = self.params
         found: list[Action] = []
         for c, client in enumerate(s.clients):
-            if client.phase != IDLE:
+            if client.phase != Phase.IDLE:
                 continue
-            if c == 0 and client.writes_done < p.writes:
-                found.append(("ClientStartWrite", c))
-            if client.reads_done < p.reads:
-                found.append(("ClientStartRead", c))
-        found.extend(("Deliver", m) for m in sorted(s.network))
+            if client.writes_done < self.writes[c]:
+                found.append(ClientStartWrite(c))
+            if client.reads_done < self.reads[c]:
+                found.append(ClientStartRead(c))
+        found.extend(Deliver(m) for m in sorted(s.network))
         return found
 
     def next_state(self, s: State, action: Action) -> State:
-        verb, arg = action
-        if verb == "ClientStartWrite":
-            assert isinstance(arg, int)
-            c = s.clients[arg]
-            client = replace(c, phase=WRITING, op=c.op + 1, ts=c.writes_done + 1, answered=0)
-            return self._begin(s, arg, client, WRITE)
-        if verb == "ClientStartRead":
-            assert isinstance(arg, int)
-            c = s.clients[arg]
-            client = replace(
-                c, phase=QUERYING, op=c.op + 1, ts=0, answered=0, snapshot=s.linearized
-            )
-            return self._begin(s, arg, client, QUERY)
-        assert isinstance(arg, tuple)
-        return self._deliver(s, arg)
+        if isinstance(action, ClientStartWrite):
+            return start_write(s, action.client, self.stamped_by_writer)
+        if isinstance(action, ClientStartRead):
+            return start_read(s, action.client)
+        m = action.message
+        s = replace(s, network=s.network - {m})
+        if m.kind == Kind.WRITE:
+            return self._server_receive_write(s, m)
+        if m.kind == Kind.QUERY:
+            reply = Message(Kind.REPLY, m.client, m.server, m.op, m.phase, s.stores[m.server])
+            return replace(s, network=s.network | {reply})
+        return self._client_receive(s, m)
 
-    def _begin(self, s: State, c: int, client: Client, kind: int) -> State:
-        """Set client c's new phase and send its message to every server."""
-        sent = {(kind, c, srv, client.op, client.phase, client.ts) for srv in range(len(s.stores))}
-        clients = (*s.clients[:c], client, *s.clients[c + 1 :])
-        return replace(s, clients=clients, network=s.network | sent)
+    def _server_receive_write(self, s: State, m: Message) -> State:
+        """The server keeps the higher stamp, and acks a phase that is still live."""
+        if m.copy.stamp > s.stores[m.server].stamp:
+            s = replace(s, stores=(*s.stores[: m.server], m.copy, *s.stores[m.server + 1 :]))
+        client = s.clients[m.client]
+        if client.op == m.op and client.phase == m.phase:
+            ack = Message(Kind.ACK, m.client, m.server, m.op, m.phase, INITIAL)
+            s = replace(s, network=s.network | {ack})
+        return s
 
-    def _deliver(self, s: State, m: Message) -> State:
-        kind, c, srv, op, phase, ts = m
-        network = s.network - {m}
-        client = s.clients[c]
-        live = client.op == op and client.phase == phase
-        if kind == WRITE:  # the server keeps the higher timestamp, and acks a live phase
-            stores = (*s.stores[:srv], max(s.stores[srv], ts), *s.stores[srv + 1 :])
-            if live:
-                network = network | {(ACK, c, srv, op, phase, ts)}
-            return replace(s, stores=stores, network=network)
-        if kind == QUERY:
-            return replace(s, network=network | {(REPLY, c, srv, op, phase, s.stores[srv])})
-        if client.op != op or client.phase != phase or client.answered >> srv & 1:
-            return replace(s, network=network)  # a reply to a phase that is over
-        answered = client.answered | 1 << srv
-        best = max(client.ts, ts) if kind == REPLY else client.ts
-        client = replace(client, answered=answered, ts=best)
-        if answered.bit_count() < self.quorum:
-            return self._set(replace(s, network=network), c, client)
-        # The phase is over: its replies and queries still in flight are dead.
-        network = frozenset(
-            x for x in network if x[0] == WRITE or x[1] != c or x[3] != op or x[4] != phase
+    def _client_receive(self, s: State, m: Message) -> State:
+        """A REPLY or ACK: counted once per server; at a quorum the phase ends."""
+        c, client = m.client, s.clients[m.client]
+        if client.op != m.op or client.phase != m.phase or client.answered >> m.server & 1:
+            return s  # a reply to a phase that is over
+        best = client.copy
+        if m.kind == Kind.REPLY and m.copy.stamp > best.stamp:
+            best = m.copy
+        client = replace(client, answered=client.answered | 1 << m.server, copy=best)
+        if client.answered.bit_count() < self.quorum:
+            return set_client(s, c, client)
+        network = frozenset(  # the phase is over: its queries, replies and acks are dead
+            x
+            for x in s.network
+            if x.kind == Kind.WRITE or x.client != c or x.op != m.op or x.phase != m.phase
         )
-        s = replace(s, network=network)
-        if phase == QUERYING and self.params.impose:
-            return self._begin(s, c, replace(client, phase=IMPOSING, answered=0), WRITE)
-        done = replace(client, phase=IDLE, answered=0)
-        if phase == WRITING:
-            done = replace(done, writes_done=client.writes_done + 1)
-        else:
-            done = replace(done, reads_done=client.reads_done + 1, answer=best)
-        s = replace(s, linearized=max(s.linearized, best))
-        return self._set(s, c, done)
+        return self._end_phase(replace(s, network=network), c, client)
 
-    @staticmethod
-    def _set(s: State, c: int, client: Client) -> State:
-        return replace(s, clients=(*s.clients[:c], client, *s.clients[c + 1 :]))
+    def _end_phase(self, s: State, c: int, client: Client) -> State:
+        phase, best = client.phase, client.copy
+        if phase == Phase.WRITE_QUERY:
+            counter = best.stamp[0] + 1
+            writer = c + 1 if self.params.writer_id else 0
+            copy = Copy((counter, writer), (counter, c + 1))
+            return begin_phase(
+                s, c, replace(client, phase=Phase.WRITING, copy=copy, answered=0), Kind.WRITE
+            )
+        if phase == Phase.QUERYING and self.params.impose:
+            return begin_phase(s, c, replace(client, phase=Phase.IMPOSING, answered=0), Kind.WRITE)
+        # An idle client keeps only its counts and the outcome of its last operation.
+        done = Client(op=client.op, writes_done=client.writes_done, reads_done=client.reads_done)
+        if phase == Phase.WRITING:
+            done = replace(done, writes_done=done.writes_done + 1, answer=Answer(False, best))
+        else:
+            done = replace(done, reads_done=done.reads_done + 1, answer=Answer(True, best))
+        if best.stamp > s.linearized.stamp:
+            s = replace(s, linearized=best)
+        return set_client(s, c, done)
 
     def is_fair(self, s: State, action: Action) -> bool:
-        verb, arg = action
-        return verb != "Deliver" or not (isinstance(arg, tuple) and arg[2] < self.faulty)
+        return not isinstance(action, Deliver) or action.message.server >= self.faulty
 
     def is_quiescent(self, s: State) -> bool:
-        return all(c.phase == IDLE for c in s.clients)
+        return all(c.phase == Phase.IDLE for c in s.clients)
 
     def describe_action(self, action: Action) -> str:
-        verb, arg = action
-        if isinstance(arg, int):
-            return f"{verb} c{arg + 1}"
-        kind, c, srv, op, phase, ts = arg
-        ends = f"c{c + 1}->s{srv + 1}" if kind in (WRITE, QUERY) else f"s{srv + 1}->c{c + 1}"
-        return f"Deliver {KIND_NAMES[kind]} {ends} [c{c + 1}#{op} {PHASE_NAMES[phase]}] ts={ts}"
+        return str(action)
 
     def describe_state(self, s: State) -> Mapping[str, Any]:
-        return {
-            "stores": {f"s{i + 1}": ts for i, ts in enumerate(s.stores)},
-            "clients": {
-                f"c{i + 1}": f"{PHASE_NAMES[c.phase]} op#{c.op} ts={c.ts} answer={c.answer}"
-                for i, c in enumerate(s.clients)
-            },
-            "linearized": s.linearized,
-            "network": len(s.network),
-        }
-
-
-def read_not_stale(s: State, action: Action, nxt: State) -> str | None:
-    """A read returns at least the timestamp linearized when it started."""
-    for i, (before, after) in enumerate(zip(s.clients, nxt.clients, strict=True)):
-        answer = after.answer
-        finished = before.reads_done != after.reads_done
-        if finished and answer is not None and answer < before.snapshot:
-            return (
-                f"c{i + 1}'s read returned ts {answer}, but ts {before.snapshot}"
-                " was linearized before the read started"
+        """One entry per node, so that a counterexample shows only the nodes a step changed."""
+        view: dict[str, Any] = {f"s{i + 1}": show(copy) for i, copy in enumerate(s.stores)}
+        for i, c in enumerate(s.clients):
+            view[f"c{i + 1}"] = (
+                f"{c.phase.name.lower()} op#{c.op} {show(c.copy)} {_show_answer(c.answer)}"
             )
-    return None
+        view["linearized"] = show(s.linearized)
+        view["network"] = sorted(str(Deliver(m))[len("Deliver ") :] for m in s.network)
+        return view
 
 
-def read_sees_write(s: State) -> bool:
-    return any(c.answer for c in s.clients)
+def _show_answer(answer: Answer | None) -> str:
+    if answer is None:
+        return "-"
+    return f"{'read' if answer.read else 'wrote'} {show(answer.copy)}"

@@ -8,6 +8,8 @@ that completes or restarts are removed (PROTOCOL.md section 4).
 
 from __future__ import annotations
 
+from typing import Any
+
 from spec.tokens.params import Params
 from spec.tokens.state import (
     IDLE,
@@ -40,7 +42,7 @@ _READ_MESSAGES = frozenset((READ, READ_REPLY))
 _ACKS = frozenset((WRITE_ACK,))
 
 
-def set_node(nodes: tuple, node: int, value: object) -> tuple:
+def set_node(nodes: tuple[Any, ...], node: int, value: object) -> tuple[Any, ...]:
     return (*nodes[:node], value, *nodes[node + 1 :])
 
 
@@ -75,6 +77,7 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
     """One more server answered the READ phase; at a quorum, move on."""
     _, server, client, _, opnum, phase, epoch, values = m
     c = s.nodes[client]
+    assert type(c) is Client, "only a client receives replies"
     answered = c.answered | 1 << server
     # Mutant `first-reply` keeps the first reply instead of the highest version.
     best = c.values if params.first_reply and c.values else merge_values(c.values, values)
@@ -83,6 +86,7 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
         state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot)
         return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _READ_MESSAGES, (client, opnum, phase, epoch))
+    assert c.op is not None, "a client in a phase has an operation"
     return _read_complete(params, evolve(s, s.nodes, network), client, c.op, best)
 
 
@@ -138,6 +142,7 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
     """One more server acknowledged the WRITE (or WRITE-BACK) phase."""
     _, server, client, _, opnum, phase, epoch, _ = m
     c = s.nodes[client]
+    assert type(c) is Client, "only a client receives replies"
     answered = c.answered | 1 << server
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
@@ -150,11 +155,13 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
 def restart_phase(params: Params, s: State, client: int) -> State:
     """Redo the current phase, same values, on the newer configuration."""
     c = s.nodes[client]
+    assert type(c) is Client, "only a client restarts a phase"
     opnum = s.started[client]
     old_tag = (client, opnum, c.phase, c.epoch)
     if c.phase == PHASE_READ:
         network = without_tag(s.network, _READ_MESSAGES, old_tag)
-        payload: tuple = asked_tokens(params, c.op)
+        assert c.op is not None, "an idle client has no phase to restart"
+        payload: tuple[Any, ...] = asked_tokens(params, c.op)
         kind = READ
     else:
         network = without_tag(s.network, _ACKS, old_tag)

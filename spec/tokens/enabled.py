@@ -43,6 +43,7 @@ def enabled_actions(params: Params, s: State) -> list[Action]:
     clients = [i for i, n in enumerate(nodes) if type(n) is Client]
     for c in clients:
         node = nodes[c]
+        assert type(node) is Client
         if node.phase == IDLE:
             _starts(params, s, c, clients, actions)
         elif node.epoch < s.epoch:

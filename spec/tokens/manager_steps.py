@@ -17,10 +17,12 @@ from spec.tokens.state import (
     SYNC_READ,
     SYNC_STATE,
     SYNC_WRITE,
+    Client,
     Manager,
     Message,
     Server,
     State,
+    Store,
     merge_store,
     popcount,
     with_messages,
@@ -39,7 +41,7 @@ def new_servers(s: State, node: int) -> tuple[int, ...]:
     return tuple(sorted((*s.servers, node)))
 
 
-def initial_store(params: Params) -> tuple:
+def initial_store(params: Params) -> Store:
     return tuple((1, params.initial_owner(t)) for t in range(params.tokens))
 
 
@@ -50,7 +52,7 @@ def _joiner(params: Params, epoch: int) -> Server:
     return Server(epoch, None)
 
 
-def _transferred(params: Params, merged: tuple | None) -> tuple | None:
+def _transferred(params: Params, merged: Store | None) -> Store | None:
     """What a SYNC_WRITE carries."""
     if params.transfer is Transfer.NONE:
         return None
@@ -80,6 +82,7 @@ def receive_sync_state(params: Params, s: State, m: Message) -> State:
     """Merge one server's store; at a quorum of epoch e, send SYNC_WRITE."""
     _, server, _, _, change, phase, epoch, store = m
     mgr = s.manager
+    assert mgr is not None, "SYNC replies reach a manager in a change"
     answered = mgr.answered | 1 << server
     merged = merge_store(mgr.merged, store)
     network = without_message(s.network, m)
@@ -99,6 +102,7 @@ def receive_sync_ack(params: Params, s: State, m: Message) -> State:
     """One more new server is in epoch e+1; at a quorum of them, install."""
     _, server, _, _, change, phase, epoch, _ = m
     mgr = s.manager
+    assert mgr is not None, "SYNC replies reach a manager in a change"
     answered = mgr.answered | 1 << server
     network = without_message(s.network, m)
     if popcount(answered) < params.quorum(len(mgr.servers)):
@@ -115,6 +119,12 @@ def _install(s: State, node: int, servers: tuple[int, ...]) -> State:
     return s._replace(epoch=s.epoch + 1, servers=servers, nodes=nodes, manager=None)
 
 
+def _server(nodes: tuple[Server | Client, ...], node: int) -> Server:
+    server = nodes[node]
+    assert type(server) is Server, "quorums are made of servers"
+    return server
+
+
 def transform_atomic(
     params: Params,
     s: State,
@@ -128,14 +138,14 @@ def transform_atomic(
     nodes = s.nodes
     if len(servers) > len(s.servers):
         nodes = set_node(nodes, node, _joiner(params, s.epoch))
-    merged = None
+    merged: Store | None = None
     for srv in read_quorum:
-        merged = merge_store(merged, nodes[srv].store)
+        merged = merge_store(merged, _server(nodes, srv).store)
     payload_store = _transferred(params, merged)
     epoch = s.epoch + 1
     for srv in write_quorum:
         nodes = set_node(
-            nodes, srv, Server(epoch, apply_sync(params, nodes[srv].store, payload_store))
+            nodes, srv, Server(epoch, apply_sync(params, _server(nodes, srv).store, payload_store))
         )
     change = s.reconfigs + 1
     man = params.manager

@@ -9,7 +9,6 @@ from enum import Enum
 from spec.tokens import scenario
 from spec.tokens.config import Config, client_name, majority, maxf, server_name
 from spec.tokens.errors import ConfigError
-from spec.tokens.state import PAY
 
 
 class Transfer(Enum):
@@ -82,7 +81,7 @@ def compile_params(config: Config) -> Params:
         parsed = scenario.parse_workload(config.workload, list(names), config.tokens)
         workload = tuple(
             tuple(
-                (op.kind, op.token if op.kind == PAY else 0, ids[op.target])
+                (op.kind, op.token if op.token is not None else 0, ids[op.target])
                 for op in parsed.get(name, ())
             )
             for name in names

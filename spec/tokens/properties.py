@@ -43,7 +43,7 @@ from spec.tokens.state import (
 def _copies(s: State, names: tuple[str, ...]) -> Iterator[tuple[int, int, int, str]]:
     """Every copy of a token version: (token, version, owner, where)."""
     for i, node in enumerate(s.nodes):
-        if type(node) is Server:
+        if isinstance(node, Server):
             if node.store is not None:
                 for t, entry in enumerate(node.store):
                     if entry is not None:
@@ -76,7 +76,7 @@ def _owners_agree(s: State) -> bool:
     stored: set[tuple[int, tuple[int, int] | None]] = set()  # (token, (version, owner))
     valued: set[tuple[int, int, int]] = set()  # (token, version, owner)
     for node in s.nodes:
-        if type(node) is Server:
+        if isinstance(node, Server):
             if node.store is not None:
                 stored.update(enumerate(node.store))
         elif node.phase != IDLE:

@@ -21,6 +21,7 @@ from spec.tokens.state import (
     Message,
     Server,
     State,
+    Store,
     evolve,
     merge_store,
     with_messages,
@@ -40,12 +41,20 @@ def manager_phase_live(s: State, change: int, phase: int) -> bool:
     return s.manager is not None and s.manager.phase == phase and s.reconfigs == change
 
 
+def server_store(s: State, server: int) -> Store:
+    """The store of a server that handles a client's or the manager's read:
+    one without a store (a joiner) is at an older epoch, and waits."""
+    node = s.nodes[server]
+    assert type(node) is Server and node.store is not None, "a read reaches a server with a store"
+    return node.store
+
+
 def receive_read(params: Params, s: State, m: Message) -> State:
     """Reply with this server's (version, owner) for the tokens asked."""
     _, client, server, _, opnum, phase, epoch, tokens = m
     network = without_message(s.network, m)
     if client_phase_live(s, client, opnum, phase, epoch):
-        store = s.nodes[server].store
+        store = server_store(s, server)
         values = tuple((t, *(store[t] or (0, 0))) for t in tokens)
         reply = (READ_REPLY, server, client, client, opnum, phase, epoch, values)
         network = with_messages(network, [reply])
@@ -56,6 +65,7 @@ def receive_write(params: Params, s: State, m: Message) -> State:
     """Apply each value whose version is higher than the stored one; ack."""
     _, client, server, _, opnum, phase, epoch, values = m
     node = s.nodes[server]
+    assert type(node) is Server and node.store is not None, "WRITEs reach servers with stores"
     store = list(node.store)
     overwrite = not params.version_check
     for token, version, owner in values:
@@ -75,12 +85,13 @@ def receive_sync_read(params: Params, s: State, m: Message) -> State:
     _, manager, server, _, change, phase, epoch, _ = m
     network = without_message(s.network, m)
     if manager_phase_live(s, change, MANAGER_SYNC_READ):
-        state = (SYNC_STATE, server, manager, manager, change, phase, epoch, s.nodes[server].store)
+        store = server_store(s, server)
+        state = (SYNC_STATE, server, manager, manager, change, phase, epoch, store)
         network = with_messages(network, [state])
     return evolve(s, s.nodes, network)
 
 
-def apply_sync(params: Params, store: tuple | None, merged: tuple | None) -> tuple | None:
+def apply_sync(params: Params, store: Store | None, merged: Store | None) -> Store | None:
     """The store after a SYNC_WRITE carrying `merged` (None: carries nothing)."""
     if params.sync_replaces and merged is not None:
         return merged
@@ -91,6 +102,7 @@ def receive_sync_write(params: Params, s: State, m: Message) -> State:
     """Merge the transferred state and enter the new epoch; ack."""
     _, manager, server, _, change, phase, epoch, (_, merged) = m
     node = s.nodes[server]
+    assert type(node) is Server, "SYNC_WRITE reaches servers"
     nodes = set_node(s.nodes, server, Server(epoch, apply_sync(params, node.store, merged)))
     network = without_message(s.network, m)
     if manager_phase_live(s, change, MANAGER_SYNC_WRITE):

@@ -16,7 +16,7 @@ client = MANAGER, opnum = the change's number, phase = SYNC.
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # Message kinds, in PROTOCOL.md's vocabulary.
 READ, READ_REPLY, WRITE, WRITE_ACK, SYNC_READ, SYNC_STATE, SYNC_WRITE, SYNC_ACK = range(8)
@@ -46,9 +46,10 @@ ANSWER_NAMES = ("OK", "NOT_OWNER", "TOKENS")
 # Manager phases.
 MANAGER_SYNC_READ, MANAGER_SYNC_WRITE = 1, 2
 
-Message = tuple  # (kind, src, dst, client, opnum, phase, epoch, payload)
+Message = tuple[Any, ...]  # (kind, src, dst, client, opnum, phase, epoch, payload)
 Value = tuple[int, int, int]  # (token, version, owner)
-Store = tuple  # per token: (version, owner), or None where a token is missing
+# Per token: (version, owner), or None where a token is missing.
+Store = tuple[tuple[int, int] | None, ...]
 
 
 class Server(NamedTuple):
@@ -107,7 +108,7 @@ class State(NamedTuple):
 _tuple_new = tuple.__new__
 
 
-def evolve(s: State, nodes: tuple, network: tuple[Message, ...]) -> State:
+def evolve(s: State, nodes: tuple[Server | Client, ...], network: tuple[Message, ...]) -> State:
     """`s` with new nodes and network: most steps change just these, and
     building the tuple directly costs a third of `_replace`."""
     return _tuple_new(State, (s[0], s[1], nodes, s[3], network, s[5], s[6], s[7]))

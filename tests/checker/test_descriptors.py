@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from checker.errors import UnknownNameError
 from checker.explore import explore
+from checker.model import PropertyKind, properties, property_named
 from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
 from checker.result import Verdict
 from spec import protocols
@@ -61,3 +63,28 @@ def test_a_mutant_is_caught_by_its_property_with_its_pinned_length(
     if mutant.length is not None:
         assert result.counterexample is not None
         assert result.counterexample.length == mutant.length
+
+
+@pytest.mark.parametrize("protocol", list(protocols().values()), ids=lambda p: p.name)
+def test_every_verdict_a_descriptor_names_is_a_property_of_its_model(
+    protocol: ProtocolSpec,
+) -> None:
+    for standard in protocol.standards:
+        model = protocol.build(standard.config)
+        if standard.expected is not None:
+            assert property_named(model, standard.expected).name == standard.expected
+    for mutant in protocol.mutants:
+        model = protocol.build(protocol.mutant_params(mutant))
+        for name in mutant.caught_by:
+            assert property_named(model, name).name == name
+
+
+def test_a_property_lookup_names_the_properties_that_exist() -> None:
+    model = protocols()["register"].build(protocols()["register"].params_type())
+    with pytest.raises(UnknownNameError, match="ReadNotStale, WriteNotStale"):
+        property_named(model, "NoSuchClaim")
+    kinds = {p.name: p.kind for p in properties(model)}
+    assert kinds["OneValuePerTimestamp"] is PropertyKind.ALWAYS
+    assert kinds["ReadNotStale"] is PropertyKind.STEP
+    assert kinds["ReadSeesWrite"] is PropertyKind.SOMETIMES
+    assert kinds["Progress"] is PropertyKind.PROGRESS

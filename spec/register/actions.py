@@ -1,0 +1,92 @@
+"""The register's actions: each a small record, and the step it takes.
+
+Each step reads like a TLA+ action: its guard is `enabled` (in `model.py`),
+its update below; what it does not mention stays unchanged.
+
+write(v) by a writer: in (1,N) the writer numbers its writes itself; in
+(N,N) it first QUERYs every server and waits for q(n) replies to learn the
+highest counter. Then it sends WRITE(stamp, v) to every server and waits
+for q(n) acks. read: QUERY every server, wait for q(n) replies, take the
+highest stamp, impose it (WRITE it to every server, wait for q(n) acks),
+return it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from spec.register.state import INITIAL, Client, Copy, Kind, Message, Phase, State
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStartWrite:
+    client: int
+
+    def __str__(self) -> str:
+        return f"ClientStartWrite c{self.client + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStartRead:
+    client: int
+
+    def __str__(self) -> str:
+        return f"ClientStartRead c{self.client + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Deliver:
+    message: Message
+
+    def __str__(self) -> str:
+        m = self.message
+        c, s = f"c{m.client + 1}", f"s{m.server + 1}"
+        ends = f"{c}->{s}" if m.kind in (Kind.WRITE, Kind.QUERY) else f"{s}->{c}"
+        shown = f" {show(m.copy)}" if m.kind in (Kind.WRITE, Kind.REPLY) else ""
+        return f"Deliver {m.kind.name} {ends} [{c}#{m.op} {m.phase.name.lower()}]{shown}"
+
+
+Action = ClientStartWrite | ClientStartRead | Deliver
+
+
+def show(copy: Copy) -> str:
+    """A copy as `ts=(2,c1) v=c1#2`: stamp, then which write the value is."""
+    (counter, writer), (vc, vw) = copy
+    stamp = f"({counter},c{writer})" if writer else f"({counter})"
+    return f"ts={stamp} v={f'c{vw}#{vc}' if vc else 'initial'}"
+
+
+def set_client(s: State, c: int, client: Client) -> State:
+    return replace(s, clients=(*s.clients[:c], client, *s.clients[c + 1 :]))
+
+
+def begin_phase(s: State, c: int, client: Client, kind: Kind) -> State:
+    """Set client c's new phase and send its message to every server."""
+    sent = {
+        Message(kind, c, srv, client.op, client.phase, client.copy) for srv in range(len(s.stores))
+    }
+    return replace(set_client(s, c, client), network=s.network | sent)
+
+
+def start_write(s: State, c: int, stamped: bool) -> State:
+    """c starts a write: (1,N) stamps it at once; (N,N) asks a quorum first."""
+    client = s.clients[c]
+    client = replace(client, op=client.op + 1, answered=0, snapshot=s.linearized)
+    if stamped:
+        counter = client.writes_done + 1
+        copy = Copy((counter, c + 1), (counter, c + 1))
+        return begin_phase(s, c, replace(client, phase=Phase.WRITING, copy=copy), Kind.WRITE)
+    return begin_phase(s, c, replace(client, phase=Phase.WRITE_QUERY, copy=INITIAL), Kind.QUERY)
+
+
+def start_read(s: State, c: int) -> State:
+    client = s.clients[c]
+    client = replace(
+        client,
+        phase=Phase.QUERYING,
+        op=client.op + 1,
+        copy=INITIAL,
+        answered=0,
+        snapshot=s.linearized,
+    )
+    return begin_phase(s, c, client, Kind.QUERY)
