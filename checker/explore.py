@@ -41,18 +41,21 @@ import resource
 import sys
 import time
 from array import array
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from checker.coverage import declared_kinds, kind_function, summarize
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
 
-# How often (in expanded states) the hot loop looks at the clock: often
-# enough for a 0.5 s progress line, rarely enough to cost nothing.
-_CLOCK_EVERY = 256
+# How often (in successors generated, not states expanded: one state may
+# have thousands) the hot loop looks at the clock, the stop flag and the
+# memory: often enough for a 0.5 s progress line, rarely enough to cost nothing.
+_POLL_EVERY = 1024
 _PROGRESS_PERIOD = 0.5
 
 
@@ -61,6 +64,7 @@ def explore(
     *,
     max_states: int | None = None,
     max_seconds: float | None = None,
+    max_memory: int | None = None,
     liveness: bool = True,
     on_progress: Callable[[Stats], None] | None = None,
     exact: bool = False,
@@ -70,14 +74,15 @@ def explore(
     properties.
 
     - `max_states`: stop (INCOMPLETE, bound "max_states=N") rather than visit
-      more than N distinct states; `max_seconds` likewise for wall time.
+      more than N distinct states; `max_seconds` likewise for wall time,
+      `max_memory` for the process's peak resident memory in bytes.
     - `liveness`: after a complete exploration, check Progress (see
       `checker.liveness`); costs one `is_fair` call per transition and a few
       bytes per fair edge.
     - `on_progress`: called with the live Stats about every 0.5 s.
     - `exact`: key visited states by value, not by fingerprint (tests, or
       models whose hashes are poor).
-    - `should_stop`: polled with the clock; when it returns True the run
+    - `should_stop`: polled with the clock (every ~1,000 successors); when it returns True the run
       stops cleanly, INCOMPLETE with bound "interrupted" (the CLI's Ctrl-C).
 
     The order of checks: a step property is checked on each transition, then
@@ -88,6 +93,7 @@ def explore(
     """
     _check_bound("max_states", max_states)
     _check_bound("max_seconds", max_seconds)
+    _check_bound("max_memory", max_memory)
     # Progress is opt-in: a model without fairness has no is_fair.
     liveness = liveness and has_liveness(model)
     started = time.perf_counter()
@@ -106,10 +112,13 @@ def explore(
     fair_off = array("i")  # per expanded id: start of its fair edges in fair_dst
     fair_dst = array("i")  # destination ids of fair edges, grouped by source id
 
+    kind_counts: Counter[Any] = Counter()  # action coverage: transitions per kind
+
     def finish(verdict: Verdict, transitions: int, depth: int, **fields: Any) -> CheckResult:
         _fill(stats, len(seen), transitions, depth, started, exact)
         stats.frontier = 0
-        return CheckResult(verdict, stats, checked=checked, **fields)
+        coverage = summarize(kind_counts, declared_kinds(model))
+        return CheckResult(verdict, stats, checked=checked, coverage=coverage, **fields)
 
     def violation(
         name: str, detail: str, state_id: int, extra: tuple[int, ...], state: Any
@@ -124,6 +133,7 @@ def explore(
 
     limit = max_states if max_states is not None else sys.maxsize
     deadline = started + max_seconds if max_seconds is not None else math.inf
+    memory_cap = max_memory if max_memory is not None else sys.maxsize
 
     # Level 0: the initial states, deduplicated, in the model's order.
     frontier: list[Any] = []
@@ -163,25 +173,26 @@ def explore(
     dst_append = fair_dst.append
     live = liveness
     fingerprint = _identity if exact else hash
+    count_kinds = kind_counts.update
+    kind_of = kind_function(model)
     n = len(seen)
     transitions = 0
     level = 0
     first_id = 0  # ids are given in BFS order, so a level is a range of ids
     last_report = started
+    next_poll = 0  # poll when `transitions` reaches it
     while frontier:
         next_frontier: list[Any] = []
         push = next_frontier.append
         sid = first_id - 1
         for state in frontier:
             sid += 1
-            if not sid % _CLOCK_EVERY:
+            if transitions >= next_poll:
+                next_poll = transitions + _POLL_EVERY
                 now = time.perf_counter()
-                if now >= deadline:
-                    return finish(
-                        Verdict.INCOMPLETE, transitions, level, bound=f"max_seconds={max_seconds}"
-                    )
-                if should_stop is not None and should_stop():
-                    return finish(Verdict.INCOMPLETE, transitions, level, bound="interrupted")
+                bound = _bound_reached(now, deadline, max_seconds, should_stop, memory_cap)
+                if bound is not None:
+                    return finish(Verdict.INCOMPLETE, transitions, level, bound=bound)
                 if on_progress is not None and now - last_report >= _PROGRESS_PERIOD:
                     last_report = now
                     _fill(
@@ -192,7 +203,15 @@ def explore(
             if live:
                 off_append(len(fair_dst))
             enabled = actions(state)
+            count_kinds(map(kind_of, enabled))
+            inner_poll = _POLL_EVERY
             for ai, action in enumerate(enabled):
+                if ai >= inner_poll:  # one state with thousands of successors: poll within it
+                    inner_poll += _POLL_EVERY
+                    now = time.perf_counter()
+                    bound = _bound_reached(now, deadline, max_seconds, should_stop, memory_cap)
+                    if bound is not None:
+                        return finish(Verdict.INCOMPLETE, transitions + ai, level + 1, bound=bound)
                 nxt = next_state(state, action)
                 if step_checks:
                     for name, step_check in step_checks:
@@ -278,6 +297,23 @@ def _fill(
     stats.seconds = time.perf_counter() - started
     stats.peak_memory_bytes = peak_memory_bytes()
     stats.collision_probability = 0.0 if exact else collision_probability(states)
+
+
+def _bound_reached(
+    now: float,
+    deadline: float,
+    max_seconds: float | None,
+    should_stop: Callable[[], bool] | None,
+    memory_cap: int,
+) -> str | None:
+    """The bound that stops the run now, if any (polled, never per successor)."""
+    if now >= deadline:
+        return f"max_seconds={max_seconds}"
+    if should_stop is not None and should_stop():
+        return "interrupted"
+    if peak_memory_bytes() >= memory_cap:
+        return f"max_memory={memory_cap // 2**20}MB"
+    return None
 
 
 def _no_fairness(*_: Any) -> bool:

@@ -33,9 +33,9 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from checker.errors import UnknownNameError
 from checker.model import Model
@@ -168,6 +168,39 @@ class QuorumNeeds:
     chain: int = 0
 
 
+# One recorded event: its line number in the file and its JSON object.
+TraceEvent = tuple[int, Mapping[str, Any]]
+
+
+class TraceFollower(Protocol):
+    """Follows one recorded trace against the specification."""
+
+    def follow(self, events: Iterator[TraceEvent]) -> int:
+        """Check every event in order; return how many were checked. Raises
+        checker.errors.Divergence at the first event the specification does
+        not allow, TraceFormatError at a field it cannot read."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ConformanceSpec:
+    """How a protocol's implementation traces are checked (`check trace`).
+
+    `events` is the schema the generic reader enforces: for each event name,
+    its fields and their JSON types (`int`, `str`, `bool`, `object`, `list`,
+    `any`, or `T|null`); a field named with a leading `?` is optional.
+    `start(header)` builds a follower for one file (raising TraceFormatError
+    for a header it cannot use); everything protocol-specific lives there."""
+
+    format: str
+    version: int
+    events: Mapping[str, Mapping[str, str]]
+    start: Callable[[Mapping[str, Any]], TraceFollower]
+    # (model, model state, node name, the implementation's snapshot of that
+    # node) -> why they differ, or None: how `check replay` compares states.
+    node_difference: Callable[[Any, Any, str, Mapping[str, Any]], str | None] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class MutationTargets:
     """What `check mutate` may change in a protocol (`checker.mutate`).
@@ -199,6 +232,8 @@ class ProtocolSpec:
     with_mutant: Callable[[Any, MutantSpec], Any] | None = None
     # What the suite must prove of the protocol's quorum system (None: nothing).
     quorums: QuorumNeeds | None = None
+    # How implementation traces are checked against the model (None: they are not).
+    conformance: ConformanceSpec | None = None
     # Protocol-specific callables a CLI command reaches by name (the generals'
     # z3 prover, say), so that the command itself imports nothing of spec/.
     tools: Mapping[str, Callable[..., Any]] = field(default_factory=dict)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from checker.coverage import Coverage
+
 
 class Verdict(Enum):
     VERIFIED = "verified"
@@ -94,3 +96,5 @@ class CheckResult:
     checked: tuple[str, ...] = field(default_factory=tuple)
     # Sometimes-properties never met (a violation when the run is complete).
     unmet_sometimes: tuple[str, ...] = field(default_factory=tuple)
+    # Transitions per kind of action, and the kinds never taken (checker.coverage).
+    coverage: Coverage | None = None

@@ -53,6 +53,18 @@ def write_counterexample(
     config: Mapping[str, Any],
     protocol: str | None = None,
 ) -> None:
+    lines = counterexample_records(model, ce, config, protocol)
+    Path(path).write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def counterexample_records(
+    model: Model[Any, Any],
+    ce: Counterexample,
+    config: Mapping[str, Any],
+    protocol: str | None = None,
+) -> list[dict[str, Any]]:
+    """The header and step records that `write_counterexample` writes (the
+    pictures draw from these)."""
     record = getattr(model, "action_record", None)
     lines = [
         {
@@ -61,6 +73,7 @@ def write_counterexample(
             "protocol": protocol,
             "model": model.name,
             "config": dict(config),
+            "verdict": "violated",
             "property": ce.property_name,
             "detail": ce.detail,
             "length": ce.length,
@@ -80,7 +93,32 @@ def write_counterexample(
                 "state": dict(model.describe_state(step.state)),
             }
         )
-    Path(path).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return lines
+
+
+def write_no_counterexample(
+    path: str | Path,
+    model: Model[Any, Any],
+    config: Mapping[str, Any],
+    verdict: str,
+    detail: str,
+    protocol: str | None = None,
+) -> None:
+    """A header alone, saying why there is no counterexample: so that an old
+    counterexample at `path` is never mistaken for this run's."""
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "protocol": protocol,
+        "model": model.name,
+        "config": dict(config),
+        "verdict": verdict,
+        "property": None,
+        "detail": detail,
+        "length": None,
+        "loop_start": None,
+    }
+    Path(path).write_text(json.dumps(header) + "\n")
 
 
 def read_counterexample(path: str | Path) -> TraceFile:

@@ -54,13 +54,16 @@ def test_the_engine_imports_no_protocol_and_no_implementation() -> None:
 
 
 def test_the_cli_reaches_the_protocols_only_through_its_registry() -> None:
-    # shell and run drive impl/tokens, generals_shell impl/generals, smr impl/smr:
-    # implementation commands.
+    # shell, run, selfcheck and replay drive impl/tokens, generals_shell impl/generals,
+    # smr impl/smr, cluster impl/cluster: implementation commands.
     impl_commands = {
         "checker/cli/shell.py",
         "checker/cli/run.py",
+        "checker/cli/selfcheck.py",
+        "checker/cli/replay.py",
         "checker/cli/generals_shell.py",
         "checker/cli/smr.py",
+        "checker/cli/cluster.py",
     }
     spec_users = [
         f"{p.relative_to(ROOT).as_posix()} imports {name}"

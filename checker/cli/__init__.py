@@ -11,6 +11,7 @@ import time
 
 import click
 
+from checker.cli.interrupt import first_interrupt_stops
 from checker.cli.suite import PARTS, worst_exit_code
 
 
@@ -33,10 +34,15 @@ def main(ctx: click.Context, jobs: int | None) -> None:
     jobs = jobs or default_jobs()
     started = time.perf_counter()
     codes = []
-    for part in PARTS:
-        click.echo(f"== {part.name}")
-        codes.append(part.run(jobs))
-        click.echo()
+    with first_interrupt_stops() as stop:
+        for part in PARTS:
+            if stop():
+                click.echo(f"== {part.name}: skipped (interrupted by Ctrl-C)")
+                codes.append(3)
+                continue
+            click.echo(f"== {part.name}")
+            codes.append(part.run(jobs))
+            click.echo()
     code = worst_exit_code(codes)
     verdict = {0: "all parts hold", 1: "VIOLATED", 3: "INCOMPLETE"}.get(code, f"exit {code}")
     seconds = time.perf_counter() - started
@@ -70,6 +76,19 @@ main.add_command(generals)
 from checker.cli.smr import smr_command  # noqa: E402
 
 main.add_command(smr_command)
+from checker.cli.history import history_command  # noqa: E402
+
+main.add_command(history_command)
+from checker.cli.trace import trace_command  # noqa: E402
+
+main.add_command(trace_command)
+from checker.cli.replay import replay_command  # noqa: E402
+
+main.add_command(replay_command)
+from checker.cli.cluster import cluster  # noqa: E402
+
+main.add_command(cluster)
 from checker.cli.mutate import mutate_command  # noqa: E402
+from checker.cli.selfcheck import conformance_part  # noqa: E402, F401  (a suite part)
 
 main.add_command(mutate_command)

@@ -4,6 +4,9 @@ interrupts at once, as usual.
 
     with first_interrupt_stops() as stopped:
         explore(model, should_stop=stopped)
+
+Code far from the command (the suite's process pool) asks `stop_requested()`,
+which is true once the innermost active context saw a Ctrl-C.
 """
 
 from __future__ import annotations
@@ -14,6 +17,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+
+_active: list[threading.Event] = []
+
+
+def stop_requested() -> bool:
+    """True once a Ctrl-C reached the innermost first_interrupt_stops()."""
+    return bool(_active) and _active[-1].is_set()
 
 
 @contextmanager
@@ -30,7 +40,9 @@ def first_interrupt_stops() -> Iterator[Callable[[], bool]]:
         print("\ninterrupted: stopping; Ctrl-C again to abort at once", file=sys.stderr)
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
+    _active.append(stop)
     try:
         yield stop.is_set
     finally:
+        _active.remove(stop)
         signal.signal(signal.SIGINT, previous)

@@ -18,21 +18,29 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 
 from checker.cli.interrupt import first_interrupt_stops
+from checker.cli.paths import writable_path
 from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
+from checker.cli.types import Finite
+from checker.coverage import Coverage
 from checker.errors import ParameterError
-from checker.model import Model, has_liveness
+from checker.model import PROGRESS, Model, has_liveness
 from checker.progress import ProgressLine
 from checker.protocol import Parameter, ProtocolSpec, UnknownNameError
 from checker.report import format_counterexample
 from checker.result import CheckResult, Verdict
-from checker.trace_file import write_counterexample
+from checker.trace_file import (
+    counterexample_records,
+    write_counterexample,
+    write_no_counterexample,
+)
 
 
 def print_catalog(protocol: ProtocolSpec) -> None:
@@ -54,7 +62,7 @@ def option_for(parameter: Parameter) -> click.Option:
     elif parameter.kind is int:
         kind = click.IntRange(min=parameter.minimum, max=parameter.maximum)
     elif parameter.kind is float:
-        kind = click.FloatRange(min=parameter.minimum, max=parameter.maximum)
+        kind = Finite(min=parameter.minimum, max=parameter.maximum)
     else:
         kind = click.STRING
     return click.Option([parameter.option, parameter.name], type=kind, help=help_text)
@@ -109,10 +117,7 @@ def build_config(
             config = protocol.mutated(config, mutant)
         protocol.build(config)  # validates the parameters (and the scenario, the mutant)
     except ParameterError as error:
-        option = "--" + error.option.replace("_", "-")
-        raise click.BadParameter(
-            f"{error.value!r} is not allowed: {error.allowed}", param_hint=f"'{option}'"
-        ) from None
+        raise parameter_usage_error(error, base, given) from None
     except ValueError as error:
         flag = getattr(error, "option", None)
         part, problem = getattr(error, "part", None), getattr(error, "problem", None)
@@ -121,6 +126,26 @@ def build_config(
         raise click.UsageError(str(error)) from None
     validated = getattr(config, "validated", None)
     return validated() if callable(validated) else config
+
+
+def parameter_usage_error(
+    error: ParameterError, base: Any, given: dict[str, Any]
+) -> click.UsageError:
+    """Name the option the user gave: a conflict between parameters (servers
+    against min_servers) blames the ones given, and shows every value."""
+
+    def flag(field: str) -> str:
+        return "--" + field.replace("_", "-")
+
+    fields = (error.option, *error.others)
+    named = [f for f in fields if f in given] or [error.option]
+    hint = " / ".join(f"'{flag(f)}'" for f in named)
+    if not error.others:
+        text = f"{error.value!r} is not allowed: {error.allowed}"
+        return click.BadParameter(text, param_hint=hint)
+    values = ", ".join(f"{flag(f)} {given.get(f, getattr(base, f, '?'))}" for f in fields)
+    text = f"{values} conflict: {error.option} must be {error.allowed}; change one of them"
+    return click.BadParameter(text, param_hint=hint)
 
 
 def config_record(config: Any) -> dict[str, Any]:
@@ -146,6 +171,7 @@ def result_summary(
         "actions": [model.describe_action(s.action) for s in ce.steps[1:]] if ce else None,
         "bound": result.bound,
         "unmet_sometimes": list(result.unmet_sometimes),
+        "coverage": result.coverage.as_dict() if result.coverage else None,
         "checked": list(result.checked),
         "stats": {
             **result.stats.as_dict(),
@@ -160,9 +186,11 @@ def _liveness_word(model: Model[Any, Any], liveness: bool) -> str:
     return "Progress" if liveness else "off"
 
 
-def verdict_line(result: CheckResult) -> str:
+def verdict_line(result: CheckResult, progress_skipped: bool = False) -> str:
     ce = result.counterexample
     if result.verdict is Verdict.VERIFIED:
+        if progress_skipped:
+            return f"VERIFIED: every checked property holds; {PROGRESS} was not checked"
         return "VERIFIED: every property holds"
     if result.verdict is Verdict.INCOMPLETE:
         where = "by Ctrl-C" if result.bound == "interrupted" else f"at {result.bound}"
@@ -181,7 +209,8 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
         f"checks   {', '.join(checks)}; liveness {_liveness_word(model, liveness)};"
         f" sometimes {', '.join(p.name for p in model.sometimes)}"
     )
-    click.echo(f"verdict  {verdict_line(result)}")
+    skipped = has_liveness(model) and not liveness
+    click.echo(f"verdict  {verdict_line(result, progress_skipped=skipped)}")
     st = result.stats
     click.echo(
         f"stats    {st.states:,} states, {st.transitions:,} transitions, depth {st.depth},"
@@ -193,9 +222,20 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
             f"         fingerprints: chance of a collision {st.collision_probability:.1e}"
             " (--exact avoids it)"
         )
+    if result.coverage is not None:
+        click.echo(f"coverage {coverage_line(result.coverage)}")
     if result.counterexample is not None:
         click.echo()
         click.echo(format_counterexample(model, result.counterexample))
+
+
+def coverage_line(coverage: Coverage) -> str:
+    """Which kinds of action the run took (TLC's action coverage)."""
+    taken = len(coverage.taken)
+    if not coverage.never:
+        return f"every kind of action was taken ({taken} kinds)"
+    total = taken + len(coverage.never)
+    return f"{taken} of {total} kinds of action taken; never: {', '.join(coverage.never)}"
 
 
 @click.command("model", cls=ProtocolCommand)
@@ -209,8 +249,12 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
 @click.option("--mutant", help="Check a known bug (see --list-mutants).")
 @click.option("--list-mutants", is_flag=True, help="Show the mutant catalog and exit.")
 @click.option("--max-states", type=click.IntRange(min=1), help="Stop after N states (incomplete).")
+@click.option("--max-seconds", type=Finite(min=0, min_open=True), help="Stop after S seconds.")
 @click.option(
-    "--max-seconds", type=click.FloatRange(min=0, min_open=True), help="Stop after S seconds."
+    "--max-memory",
+    type=click.IntRange(min=1),
+    metavar="MB",
+    help="Stop when the process's peak memory reaches MB megabytes (incomplete).",
 )
 @click.option("--no-liveness", is_flag=True, help="Skip the Progress check.")
 @click.option(
@@ -224,6 +268,18 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
     type=click.Path(dir_okay=False, writable=True),
     help="Write the counterexample as JSON Lines.",
 )
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the counterexample as a message sequence chart (self-contained HTML).",
+)
+@click.option(
+    "--mermaid",
+    "mermaid_out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the counterexample as a Mermaid sequenceDiagram.",
+)
 @click.option("--quiet", is_flag=True, help="No progress line.")
 @click.pass_context
 def model_command(
@@ -235,10 +291,13 @@ def model_command(
     mutant: str | None,
     max_states: int | None,
     max_seconds: float | None,
+    max_memory: int | None,
     no_liveness: bool,
     exact: bool,
     as_json: bool,
     trace_out: str | None,
+    html_out: str | None,
+    mermaid_out: str | None,
     quiet: bool,
     **parameters: Any,
 ) -> None:
@@ -250,6 +309,8 @@ def model_command(
         print_catalog(spec)
         return
     config = build_config(spec, base, parameters, mutant)
+    if trace_out is not None:
+        writable_path(trace_out, "--trace-out")  # before the run, not after it
     warnings = getattr(config, "warnings", None)
     for warning in warnings() if callable(warnings) else ():
         click.echo(f"warning: {warning}", err=True)
@@ -262,6 +323,7 @@ def model_command(
             config,
             max_states=max_states,
             max_seconds=max_seconds,
+            max_memory=None if max_memory is None else max_memory * 2**20,
             liveness=not no_liveness,
             on_progress=progress,
             should_stop=stop,
@@ -271,13 +333,55 @@ def model_command(
         click.echo(json.dumps(result_summary(spec, config, model, result), indent=2))
     else:
         print_result(model, result, liveness=not no_liveness)
-    if trace_out is not None and result.counterexample is not None:
-        write_counterexample(
-            trace_out, model, result.counterexample, config_record(config), protocol=spec.name
+    if trace_out is not None:
+        write_trace_out(trace_out, spec, config, model, result, as_json)
+    if (html_out or mermaid_out) and result.counterexample is not None:
+        records = counterexample_records(
+            model, result.counterexample, config_record(config), protocol=spec.name
         )
-        if not as_json:
-            click.echo(f"counterexample written to {trace_out}")
+        write_pictures(records, html_out, mermaid_out, quiet=as_json)
     sys.exit(result.verdict.exit_code)
+
+
+def write_trace_out(
+    path: str,
+    spec: ProtocolSpec,
+    config: Any,
+    model: Model[Any, Any],
+    result: CheckResult,
+    quiet: bool,
+) -> None:
+    """Write the counterexample, or a header saying there is none: never
+    leave an older run's counterexample in the file."""
+    if result.counterexample is not None:
+        write_counterexample(
+            path, model, result.counterexample, config_record(config), protocol=spec.name
+        )
+        message = f"counterexample written to {path}"
+    else:
+        detail = f"no counterexample: {verdict_line(result)}"
+        write_no_counterexample(
+            path, model, config_record(config), result.verdict.value, detail, protocol=spec.name
+        )
+        message = f"no counterexample; {path} holds a header saying so"
+    if not quiet:
+        click.echo(message)
+
+
+def write_pictures(
+    records: list[dict[str, Any]], html_out: str | None, mermaid_out: str | None, quiet: bool
+) -> None:
+    from checker.pictures.msc import msc_html, msc_mermaid
+
+    for path, render in ((html_out, msc_html), (mermaid_out, msc_mermaid)):
+        if path is None:
+            continue
+        try:
+            Path(path).write_text(render(records), encoding="utf-8")
+        except OSError as error:
+            raise click.BadParameter(f"cannot write {path}: {error.strerror}") from None
+        if not quiet:
+            click.echo(f"chart written to {path}")
 
 
 def standard_table_row(run: StandardRun) -> str:

@@ -16,9 +16,11 @@ from collections.abc import Callable
 
 import click
 
+from checker.cli.interrupt import first_interrupt_stops
 from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import MutantRun, default_jobs, run_mutants, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
+from checker.cli.types import Finite
 from checker.progress import ProgressLine
 from checker.protocol import ProtocolSpec
 from checker.report import format_counterexample
@@ -77,7 +79,7 @@ def run_table(
 @click.option("--only", multiple=True, help="Run only this mutant (repeatable).")
 @click.option(
     "--max-seconds",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help="Bound each mutant's run (a stopped run is incomplete).",
 )
 @click.option(
@@ -109,13 +111,22 @@ def mutants_command(
             raise click.BadParameter(
                 f"unknown mutant {name!r}; known: {', '.join(known)}", param_hint="'--only'"
             )
+    with first_interrupt_stops() as stop:
+        if as_json:
+            runs = run_table(
+                list(only), jobs or default_jobs(), max_seconds, True, lambda _: None, chosen
+            )
+        else:
+            runs = run_table(
+                list(only), jobs or default_jobs(), max_seconds, quiet, protocols=chosen
+            )
+        interrupted = stop()
     if as_json:
-        runs = run_table(
-            list(only), jobs or default_jobs(), max_seconds, True, lambda _: None, chosen
-        )
         click.echo(json.dumps([_as_dict(run) for run in runs], indent=2))
     else:
-        runs = run_table(list(only), jobs or default_jobs(), max_seconds, quiet, protocols=chosen)
+        if interrupted:
+            stopped = sum(1 for run in runs if run.status == "incomplete")
+            click.echo(f"interrupted by Ctrl-C: {stopped} of {len(runs)} runs stopped early")
         if show:
             for run in runs:
                 if run.result.counterexample is not None:

@@ -11,15 +11,21 @@ is printed under its row), 2 bad usage, 3 z3 answered unknown.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import click
 from click.core import ParameterSource
 
+from checker.cli.interrupt import first_interrupt_stops, stop_requested
 from checker.cli.registry import all_protocols
 from checker.cli.suite import suite_part, worst_exit_code
+from checker.progress import ProgressLine
 from checker.quorums import (
     DEFAULT,
     MAX_CHAIN,
@@ -138,9 +144,40 @@ def quorums(
         raise click.BadParameter(
             f"{error.value!r} is not allowed: {allowed}", param_hint=f"'{option}'"
         ) from None
-    report = check_quorums(config)
+    with (
+        ProgressLine() as line,
+        first_interrupt_stops() as stop,
+        progress_ticker(line, len(config.sizes)) as on_row,
+    ):
+        report = check_quorums(config, should_stop=stop, on_row=on_row)
     click.echo(json.dumps(to_json(report), indent=2) if as_json else to_text(report))
     sys.exit(report.exit_code)
+
+
+@contextlib.contextmanager
+def progress_ticker(line: ProgressLine, sizes: int) -> Iterator[Callable[[int, int], None]]:
+    """A live line, redrawn every 0.5 s by a thread (a z3 call can take many
+    seconds and releases the GIL); yields the `on_row` callback that feeds it."""
+    now = {"n": 0, "done": 0}
+    started = time.perf_counter()
+    finished = threading.Event()
+
+    def tick() -> None:
+        while not finished.wait(0.5):
+            elapsed = time.perf_counter() - started
+            text = f"proving n = {now['n']}: {now['done']}/{sizes} sizes done, {elapsed:.0f} s"
+            line.show(text, elapsed)
+
+    def on_row(n: int, done: int) -> None:
+        now.update(n=n, done=done)
+
+    ticker = threading.Thread(target=tick, name="quorums-progress", daemon=True)
+    ticker.start()
+    try:
+        yield on_row
+    finally:
+        finished.set()
+        ticker.join()
 
 
 def _rule(
@@ -178,7 +215,7 @@ def quorum_proofs() -> int:
             continue
         click.echo(f"-- {protocol.name}: n = {needs.min_n}..{needs.max_n}, chain {needs.chain}")
         config = replace(DEFAULT, min_n=needs.min_n, max_n=needs.max_n, chain=needs.chain)
-        report = check_quorums(config)
+        report = check_quorums(config, should_stop=stop_requested)
         click.echo(to_text(report))
         codes.append(report.exit_code)
     return worst_exit_code(codes)

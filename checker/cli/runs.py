@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from checker.cli.interrupt import stop_requested
 from checker.explore import explore
 from checker.model import Model
 from checker.progress import ProgressLine
@@ -20,6 +22,22 @@ from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
 from checker.result import CheckResult, Stats, Verdict
 
 Progress = Callable[[Stats], None] | None
+
+# In a pool worker: the event the parent sets on Ctrl-C (workers ignore
+# SIGINT themselves, so that a Ctrl-C stops their runs cleanly, INCOMPLETE).
+_worker_stop: Any = None
+
+
+def _should_stop() -> bool:
+    if _worker_stop is not None:
+        return bool(_worker_stop.is_set())
+    return stop_requested()
+
+
+def _worker_init(stop: Any) -> None:
+    global _worker_stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_stop = stop
 
 
 def violated_property(result: CheckResult) -> str | None:
@@ -37,6 +55,7 @@ def check_config(
     *,
     max_states: int | None = None,
     max_seconds: float | None = None,
+    max_memory: int | None = None,
     liveness: bool = True,
     on_progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
@@ -47,6 +66,7 @@ def check_config(
         model,
         max_states=max_states,
         max_seconds=max_seconds,
+        max_memory=max_memory,
         liveness=liveness,
         on_progress=on_progress,
         should_stop=should_stop,
@@ -106,7 +126,8 @@ def _lookup(name: str) -> ProtocolSpec:
 
 def _standard_result(job: tuple[str, str], on_progress: Progress = None) -> CheckResult:
     protocol = _lookup(job[0])
-    return check_config(protocol, protocol.standard(job[1]).config, on_progress=on_progress)[1]
+    config = protocol.standard(job[1]).config
+    return check_config(protocol, config, on_progress=on_progress, should_stop=_should_stop)[1]
 
 
 def _mutant_result(
@@ -114,7 +135,9 @@ def _mutant_result(
 ) -> CheckResult:
     protocol = _lookup(job[0])
     config = protocol.mutant_params(protocol.mutant(job[1]))
-    return check_config(protocol, config, on_progress=on_progress, max_seconds=max_seconds)[1]
+    return check_config(
+        protocol, config, on_progress=on_progress, max_seconds=max_seconds, should_stop=_should_stop
+    )[1]
 
 
 def run_standards(
@@ -156,7 +179,10 @@ def _map(
         return
     # fork: the workers inherit the loaded modules; results come back in order.
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    stop = context.Event()
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(stop,)
+    ) as pool:
         futures = [pool.submit(work, name, None) for name in names]
         started = time.perf_counter()
         for name, future in zip(names, futures, strict=True):
@@ -165,6 +191,8 @@ def _map(
                     result = future.result(timeout=0.5)
                     break
                 except TimeoutError:
+                    if stop_requested():
+                        stop.set()  # the runs under way and the queued ones end INCOMPLETE
                     if line is not None:
                         done = sum(f.done() for f in futures)
                         elapsed = time.perf_counter() - started

@@ -9,9 +9,12 @@ symbolic facts. Plain orchestration; the proofs are in `solver`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from checker.quorums import solver
 from checker.quorums.config import QuorumConfig
-from checker.quorums.results import Report, Row
+from checker.quorums.errors import ProofInterrupted
+from checker.quorums.results import Report, Row, SymbolicFact
 from checker.quorums.rules import maxf
 
 
@@ -32,8 +35,33 @@ def check_row(n: int, config: QuorumConfig) -> Row:
     return Row(n, rule.read(n), rule.write(n), max_f, faulty, outcomes)
 
 
-def check_quorums(config: QuorumConfig) -> Report:
-    """The whole run. Symbolic facts only for rules whose sizes follow n."""
-    rows = tuple(check_row(n, config) for n in config.sizes)
-    symbolic = solver.symbolic_facts(config.rule) if config.rule.scales_with_n else ()
-    return Report(config.rule.name, config.chain, config.transfer, config.faulty, rows, symbolic)
+def check_quorums(
+    config: QuorumConfig,
+    should_stop: Callable[[], bool] | None = None,
+    on_row: Callable[[int, int], None] | None = None,
+) -> Report:
+    """The whole run. Symbolic facts only for rules whose sizes follow n.
+
+    `should_stop` is asked before each n (a z3 call is not interrupted): once
+    true, the report holds the rows so far and is incomplete. `on_row(n,
+    done)` is called as the proofs at n start, `done` rows being finished."""
+    rows: list[Row] = []
+    interrupted = False
+    for n in config.sizes:
+        if should_stop is not None and should_stop():
+            interrupted = True
+            break
+        if on_row is not None:
+            on_row(n, len(rows))
+        try:
+            rows.append(check_row(n, config))
+        except ProofInterrupted:  # the row under way is dropped
+            interrupted = True
+            break
+    symbolic: tuple[SymbolicFact, ...] = ()
+    if config.rule.scales_with_n and not interrupted:
+        symbolic = solver.symbolic_facts(config.rule)
+    return Report(
+        config.rule.name, config.chain, config.transfer, config.faulty, tuple(rows), symbolic,
+        interrupted=interrupted,
+    )  # fmt: skip

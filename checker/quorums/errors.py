@@ -7,6 +7,10 @@ class QuorumError(Exception):
     """Base of every error the quorum prover raises."""
 
 
+class ProofInterrupted(QuorumError):
+    """A z3 call was stopped by Ctrl-C (z3 handles SIGINT itself)."""
+
+
 class InvalidQuorumConfig(QuorumError, ValueError):
     """A `QuorumConfig` field is out of range.
 

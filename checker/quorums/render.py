@@ -106,6 +106,9 @@ def _verdict(report: Report) -> str:
     counts = {s: statuses.count(s) for s in Status if statuses.count(s)}
     summary = ", ".join(f"{c} {s.value}" for s, c in counts.items())
     word = {0: "all proven", 1: "REFUTED", 3: "INCOMPLETE"}[report.exit_code]
+    if report.interrupted:
+        stop = f"interrupted by Ctrl-C with {len(report.rows)} sizes done"
+        summary = f"{summary}; {stop}" if summary else stop
     return f"quorum proofs: {word} ({summary})"
 
 
@@ -116,6 +119,7 @@ def to_json(report: Report) -> dict[str, Any]:
         "chain": report.chain,
         "transfer": report.transfer,
         "exit_code": report.exit_code,
+        "interrupted": report.interrupted,
         "rows": [
             {
                 "n": r.n,

@@ -128,9 +128,10 @@ class Report:
     faulty: int | None  # None: maxf(n) at each n
     rows: tuple[Row, ...]
     symbolic: tuple[SymbolicFact, ...]
+    interrupted: bool = False  # stopped by Ctrl-C: the rows so far only
 
     @property
     def exit_code(self) -> int:
         codes = [o.status.exit_code for r in self.rows for o in r.outcomes]
         codes += [f.status.exit_code for f in self.symbolic]
-        return worst(codes)
+        return worst([*codes, 3] if self.interrupted else codes)

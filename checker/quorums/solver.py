@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 
 import z3
 
+from checker.quorums.errors import ProofInterrupted
 from checker.quorums.results import Counterexample, Outcome, ServerSet, Status, SymbolicFact
 from checker.quorums.rules import QuorumRule, QuorumSize
 from checker.quorums.runs import KINDS, Run, history_classes, runs
@@ -81,6 +82,10 @@ def _disjoint(a: Sequence[z3.BoolRef], b: Sequence[z3.BoolRef]) -> z3.BoolRef:
 # default solver's choice, which tries arithmetic first.
 _FINITE = z3.Then("simplify", "pb2bv", "bit-blast", "sat")
 
+# z3 catches SIGINT during a check and may swallow it; leave Ctrl-C to the
+# CLI, which stops between rows (checker/cli/interrupt.py).
+z3.set_param("ctrl_c", False)
+
 
 def _solve(constraints: list[z3.BoolRef], finite: bool = True) -> tuple[Status, z3.ModelRef | None]:
     solver = _FINITE.solver() if finite else z3.Solver()
@@ -90,7 +95,14 @@ def _solve(constraints: list[z3.BoolRef], finite: bool = True) -> tuple[Status, 
         return Status.PROVEN, None
     if answer == z3.sat:
         return Status.REFUTED, solver.model()
+    if solver.reason_unknown() in _INTERRUPTED:
+        # z3 catches SIGINT during check() and gives up: that is the user's
+        # Ctrl-C, not an unknown answer
+        raise ProofInterrupted("z3 was interrupted (Ctrl-C)")
     return Status.UNKNOWN, None
+
+
+_INTERRUPTED = ("canceled", "interrupted from keyboard", "interrupted")
 
 
 def _members(model: z3.ModelRef, bits: Sequence[z3.BoolRef]) -> tuple[str, ...]:

@@ -137,7 +137,7 @@ def rerun(params: Params, completed: list[Completed]) -> Rerun:
     """Replay `completed` in order on a fresh fault-free, delay-free system."""
     clean = Params(
         servers=params.servers, clients=params.clients, tokens=params.tokens,
-        faulty=(), seed=params.seed, timeout=params.timeout,
+        faulty=(), seed=params.seed, timeout=params.timeout, fast_read=params.fast_read,
     )  # fmt: skip
     system = Cluster(clean, mode="step", policy="fifo")
     answers: list[Answer | str] = []

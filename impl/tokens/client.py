@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from impl.tokens.actor import Effect
-from impl.tokens.config import Configuration, quorum
+from impl.tokens.config import Configuration
 from impl.tokens.errors import NotAClient
 from impl.tokens.messages import Entry, Message, Tag
 from impl.tokens.operations import Answer, Call, GetTokens, Handle, NotOwner, Ok, Pay, Tokens
@@ -37,6 +37,9 @@ class Pending:
     best: dict[int, tuple[int, str]] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)  # what a write phase writes
     answer: Answer | None = None  # what a write phase answers once acknowledged
+    # fast-read: tokens on which this read's replies disagree (None: all of
+    # them, after a restart, whose old replies prove no quorum of the new epoch)
+    mixed: set[int] | None = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +62,12 @@ class ClientRole:
     @property
     def idle(self) -> bool:
         return self.pending is None and not self.queue
+
+    def queued_naming(self, name: str) -> bool:
+        """Does an operation waiting in the queue name `name` as payee or owner?"""
+        return any(
+            (call.to if isinstance(call, Pay) else call.owner) == name for call, _ in self.queue
+        )
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -108,16 +117,19 @@ class ClientRole:
         """Send this phase's request to every server of the installed configuration."""
         p = self.pending
         assert p is not None
-        config = self.node.env.board.get()
-        p.phase, p.epoch, p.servers = phase, config.epoch, config.servers
-        p.answered = set()
-        self.node.env.recorder.record(
-            "phase",
-            self.snapshot,
-            node=self.node.name,
-            tag=self.tag().to_json(),
-            restart=restart,
-        )
+        with self.node.env.board.transition:
+            config = self.node.env.board.get()
+            p.phase, p.epoch, p.servers = phase, config.epoch, config.servers
+            p.answered = set()
+            if restart and phase == "read":
+                p.mixed = None
+            self.node.env.recorder.record(
+                "phase",
+                self.snapshot,
+                node=self.node.name,
+                tag=self.tag().to_json(),
+                restart=restart,
+            )
         if phase == "read":
             token = p.call.token if isinstance(p.call, Pay) else None
             payload: dict[str, Any] = {"token": token}
@@ -146,16 +158,22 @@ class ClientRole:
         p.answered.add(msg.src)
         if msg.kind == "READ_REPLY":
             for t, v, o in msg.payload["entries"]:
+                if p.mixed is not None and t in p.best and p.best[t][0] != v:
+                    p.mixed.add(t)
                 if t not in p.best or v > p.best[t][0]:
                     p.best[t] = (v, o)
-        if len(p.answered) < quorum(len(p.servers)):
-            return Effect(f"counted {len(p.answered)}/{quorum(len(p.servers))}", changed=True)
-        # recorded before the steps it causes, so the trace keeps cause before effect
-        self.node.record_delivery(msg, Effect("quorum reached", changed=True))
-        if p.phase == "read":
-            self._finish_read(p)
-        else:
-            self._finish_operation(p)
+        need = self.node.env.params.variant.client_quorum(len(p.servers))
+        if len(p.answered) < need:
+            return Effect(f"counted {len(p.answered)}/{need}", changed=True)
+        # recorded before the steps it causes, so the trace keeps cause before
+        # effect; the next phase starts in the same configuration as in the
+        # specification's one step (no install in between)
+        with self.node.env.board.transition:
+            self.node.record_delivery(msg, Effect("quorum reached", changed=True))
+            if p.phase == "read":
+                self._finish_read(p)
+            else:
+                self._finish_operation(p)
         return None
 
     def _finish_read(self, p: Pending) -> None:
@@ -163,18 +181,32 @@ class ClientRole:
         call = p.call
         if isinstance(call, Pay):
             v, o = p.best[call.token]
-            if o == self.node.name:
+            if o == self.node.name or not self.node.env.params.variant.owner_check:
                 p.entries, p.answer = [(call.token, v + 1, call.to)], Ok(v + 1)
                 self._start_phase("write", restart=False)
             else:
                 p.entries, p.answer = [(call.token, v, o)], NotOwner(v, o)
-                self._start_phase("write-back", restart=False)
+                self._write_back(p)
         else:
             assert isinstance(call, GetTokens)
             p.entries = [(t, v, o) for t, (v, o) in sorted(p.best.items())]
             owned = tuple((t, v) for t, v, o in p.entries if o == call.owner)
             p.answer = Tokens(owned)
-            self._start_phase("write-back", restart=False)
+            self._write_back(p)
+
+    def _write_back(self, p: Pending) -> None:
+        """The write-back phase; with fast-read, only of the tokens on which
+        the replies disagreed (the others are on a quorum already), and none
+        at all when they agreed on every token."""
+        if not self.node.env.params.variant.write_back:  # mutant no-write-back
+            self._finish_operation(p)  # answer what was read at once
+            return
+        if self.node.env.params.fast_read and p.mixed is not None:
+            p.entries = [e for e in p.entries if e[0] in p.mixed]
+            if not p.entries:
+                self._finish_operation(p)
+                return
+        self._start_phase("write-back", restart=False)
 
     def _finish_operation(self, p: Pending) -> None:
         assert p.answer is not None

@@ -70,6 +70,9 @@ class Cluster:
         self.manager = Manager(self.env, self._notify_install)
         actors = {**self.env.nodes, MANAGER: self.manager}
         self.rng = random.Random(params.seed)
+        # Step mode can leave restarts to the caller (`restart_phase`): the design
+        # lets a phase restart at any moment after a newer install.
+        self.defer_restarts = False
         self.scheduler: Scheduler | None = None
         self.network: ThreadedNetwork | None = None
         if mode == "threaded":
@@ -168,13 +171,19 @@ class Cluster:
         self._check_client(to, "payee")
         if to == client:
             raise BadCommand(f"payee: {client} cannot pay itself; name another client")
-        return submit(self.env.nodes[client], Pay(token, to))
+        # Under the payee's lock: it cannot start joining between the check and
+        # the queueing (a join refuses while a queued operation names it).
+        with self.env.nodes[to].lock:
+            self._check_client(to, "payee")
+            return submit(self.env.nodes[client], Pay(token, to))
 
     def gettokens(self, client: str, owner: str) -> Handle:
         """Start `gettokens(owner)` at `client`."""
         self._check_client(client, "client")
         self._check_client(owner, "owner")
-        return submit(self.env.nodes[client], GetTokens(owner))
+        with self.env.nodes[owner].lock:  # as in pay
+            self._check_client(owner, "owner")
+            return submit(self.env.nodes[client], GetTokens(owner))
 
     def submit_unchecked(self, client: str, call: Pay | GetTokens) -> Handle:
         """Start an operation without the payee/owner checks: for re-runs of
@@ -205,6 +214,7 @@ class Cluster:
                 f"tolerate at most maxf({len(servers)}) = {maxf(len(servers))}; name fewer"
             )
         self.env.faulty = frozenset(names)
+        self.recorder.record("faults", faulty=sorted(set(names)))
 
     def _check_client(self, name: object, what: str) -> None:
         node = self.env.nodes.get(name) if isinstance(name, str) else None
@@ -254,7 +264,20 @@ class Cluster:
             assert self.scheduler is not None
             self.scheduler.inject(dst, raw)
 
+    def restart_phase(self, client: str) -> bool:
+        """Restart `client`'s pending phase in the installed configuration, if
+        it is of an older epoch (with `defer_restarts`); True if it restarted."""
+        node = self.env.nodes[client]
+        with node.lock:
+            p = None if node.client is None else node.client.pending
+            if node.client is None or p is None or p.epoch >= self.configuration().epoch:
+                return False
+            node.client.on_install(self.configuration())
+            return True
+
     def _notify_install(self, config: Configuration) -> None:
+        if self.defer_restarts:
+            return
         for name in _node_order(self.env.nodes):
             node = self.env.nodes[name]
             with node.lock:

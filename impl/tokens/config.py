@@ -13,11 +13,14 @@ import threading
 from dataclasses import dataclass
 
 from impl.tokens.errors import BadCommand
+from impl.tokens.mutants import Variant, variant
 
 MIN_SERVERS = 3
 MAX_SERVERS = 7
 TOKENS = 60
 CLIENTS = 6
+MAX_DELAY = 10.0  # seconds; a longer delay leaves every operation pending
+MAX_TIMEOUT = 3600.0  # seconds
 
 
 def quorum(n: int) -> int:
@@ -51,6 +54,12 @@ class Params:
     drop: float = 0.0
     seed: int = 0
     timeout: float = 10.0
+    mutant: str | None = None  # a bug of impl/mutants.py to build the system with
+    fast_read: bool = False  # PROTOCOL.md's variant: skip write-backs the replies make needless
+
+    @property
+    def variant(self) -> Variant:
+        return variant(self.mutant)
 
     def __post_init__(self) -> None:
         if not MIN_SERVERS <= self.servers <= MAX_SERVERS:
@@ -64,10 +73,14 @@ class Params:
             )
         if not 0.0 <= self.drop <= 1.0:
             raise BadCommand(f"drop: expected a probability in 0..1, got {self.drop}")
-        if self.max_delay < 0:
-            raise BadCommand(f"delay: expected seconds >= 0, got {self.max_delay}")
-        if self.timeout <= 0:
-            raise BadCommand(f"timeout: expected seconds > 0, got {self.timeout}")
+        # `not a <= x` also refuses nan, which every comparison calls false
+        if not 0 <= self.max_delay <= MAX_DELAY:
+            raise BadCommand(f"delay: expected seconds in 0..{MAX_DELAY:g}, got {self.max_delay}")
+        if not 0 < self.timeout <= MAX_TIMEOUT:
+            raise BadCommand(
+                f"timeout: expected seconds in (0, {MAX_TIMEOUT:g}], got {self.timeout}"
+            )
+        variant(self.mutant)  # an unknown name is a BadCommand
         if self.faulty is not None:
             unknown = [x for x in self.faulty if x not in self.server_names()]
             if unknown:
@@ -104,6 +117,8 @@ class Params:
             "drop": self.drop,
             "seed": self.seed,
             "timeout": self.timeout,
+            **({"mutant": self.mutant} if self.mutant is not None else {}),
+            **({"fast_read": True} if self.fast_read else {}),  # older traces stay the same
         }
 
 
@@ -122,6 +137,10 @@ class Board:
     def __init__(self, initial: Configuration) -> None:
         self._lock = threading.Lock()
         self._config = initial
+        # Held by the manager from an install's quorum to its record, and by a
+        # client from reading the board to recording its phase: a phase is
+        # recorded wholly before or wholly after an install.
+        self.transition = threading.RLock()
 
     def get(self) -> Configuration:
         with self._lock:

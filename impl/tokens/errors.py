@@ -9,6 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+def duration(seconds: float) -> str:
+    """Seconds in a unit that fits: '200 ms', '1.5 s', '80 µs'.
+
+    >>> duration(0.2), duration(1.5), duration(0.00008), duration(0)
+    ('200 ms', '1.5 s', '80 µs', '0 s')
+    """
+    if seconds == 0 or seconds >= 1:
+        return f"{seconds:.3g} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} µs"
+
+
 class ImplError(Exception):
     """Base class of every error the reference implementation raises."""
 
@@ -38,7 +51,7 @@ class OperationTimeout(ImplError):
         self.missing = tuple(sorted(missing))
         who = ", ".join(self.missing) or "none (waiting for a newer configuration)"
         super().__init__(
-            f"{what} did not complete within {timeout:g}s; in its {phase} phase these "
+            f"{what} did not complete within {duration(timeout)}; in its {phase} phase these "
             f"servers did not answer: {who}. It stays pending; raise the timeout, or "
             f"lower --drop/--delay, or check that fewer than half the servers are faulty."
         )

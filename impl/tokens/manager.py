@@ -13,12 +13,13 @@ configuration, a joining client that is not idle.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from impl.tokens.actor import Actor, Effect, Env
-from impl.tokens.config import MAX_SERVERS, MIN_SERVERS, Configuration, maxf, quorum
+from impl.tokens.config import MAX_SERVERS, MIN_SERVERS, Configuration, maxf
 from impl.tokens.errors import Refused
 from impl.tokens.messages import Message
 from impl.tokens.operations import Handle, Installed
@@ -145,8 +146,9 @@ class Manager(Actor):
             return Effect(f"ignored: {msg.src} already answered or not a server of the old epoch")
         c.read_from.add(msg.src)
         merge_into(c.merged, [tuple(e) for e in msg.payload["entries"]])
-        if len(c.read_from) < quorum(len(c.old.servers)):
-            return Effect(f"counted {len(c.read_from)}/{quorum(len(c.old.servers))}", changed=True)
+        need = self.env.params.variant.quorum(len(c.old.servers))
+        if len(c.read_from) < need:
+            return Effect(f"counted {len(c.read_from)}/{need}", changed=True)
         c.step = "sync-write"
         self.record_delivery(msg, Effect("quorum reached", changed=True))
         self.env.recorder.record(
@@ -155,7 +157,8 @@ class Manager(Actor):
         payload = {
             "epoch": c.new.epoch,
             "servers": list(c.new.servers),
-            "entries": store_entries(c.merged),
+            # mutant no-state-transfer: nothing moves
+            "entries": store_entries(c.merged) if self.env.params.variant.state_transfer else [],
         }
         for server in c.new.servers:
             self.send("SYNC_WRITE", server, None, payload)
@@ -168,21 +171,27 @@ class Manager(Actor):
         if msg.src not in c.new.servers or msg.src in c.acks:
             return Effect(f"ignored: {msg.src} already acknowledged or not a new server")
         c.acks.add(msg.src)
-        if len(c.acks) < quorum(len(c.new.servers)):
-            return Effect(f"counted {len(c.acks)}/{quorum(len(c.new.servers))}", changed=True)
-        self.record_delivery(msg, Effect("quorum reached", changed=True))
-        self.env.board.install(c.new)
-        if not c.joining:
-            self.env.nodes[c.node].become_client()
-        self.change = None
-        seq = self.env.recorder.record(
-            "reconfig",
-            self.snapshot,
-            step="install",
-            node=c.node,
-            epoch=c.new.epoch,
-            servers=list(c.new.servers),
-        )
+        need = self.env.params.variant.quorum(len(c.new.servers))
+        if len(c.acks) < need:
+            return Effect(f"counted {len(c.acks)}/{need}", changed=True)
+        # The install is one step, as in the specification: no client starts a
+        # phase, and the leaving server handles nothing, between the quorum and
+        # the leaver becoming a client (check trace follows the recorded order).
+        leaver = None if c.joining else self.env.nodes[c.node]
+        with self.env.board.transition, leaver.lock if leaver else contextlib.nullcontext():
+            self.record_delivery(msg, Effect("quorum reached", changed=True))
+            self.env.board.install(c.new)
+            if leaver is not None:
+                leaver.become_client()
+            self.change = None
+            seq = self.env.recorder.record(
+                "reconfig",
+                self.snapshot,
+                step="install",
+                node=c.node,
+                epoch=c.new.epoch,
+                servers=list(c.new.servers),
+            )
         self._on_install(c.new)
         c.handle.resolve(Installed(c.new.epoch, c.new.servers), seq)
         return None

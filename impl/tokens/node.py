@@ -16,6 +16,11 @@ from impl.tokens.messages import Message
 from impl.tokens.server import ServerRole, initial_store
 
 
+def _queued_naming(node: Node, name: str) -> bool:
+    with node.lock:
+        return node.client is not None and node.client.queued_naming(name)
+
+
 class Node(Actor):
     """A server or a client. Exactly one of `server` and `client` is set."""
 
@@ -61,8 +66,25 @@ class Node(Actor):
                     f"{self.name} is not idle (an operation is pending or queued); "
                     f"wait for its answers, then transform it"
                 )
+            # An operation queued at another client and naming this node would
+            # start after the join and pay a server (PROTOCOL.md: a joiner is
+            # paid nothing): refuse until it has started.
+            waiting = [
+                n.name
+                for n in self.env.nodes.values()
+                if n is not self and n.client is not None and _queued_naming(n, self.name)
+            ]
+            if waiting:
+                raise Refused(
+                    f"{self.name} cannot join yet: {', '.join(sorted(waiting))} queued an "
+                    f"operation naming it; wait for it to start, then transform {self.name}"
+                )
             self.client = None
-            self.server = ServerRole(self, epoch=epoch, store=None)
+            # mutant no-state-transfer: the joiner starts from the initial store
+            store = (
+                None if self.env.params.variant.state_transfer else initial_store(self.env.params)
+            )
+            self.server = ServerRole(self, epoch=epoch, store=store)
             self.env.recorder.record("role", self.snapshot, node=self.name, role="server")
 
     def become_client(self) -> None:

@@ -132,11 +132,15 @@ class Handle:
         """Block until answered; raise OperationTimeout naming the servers that
         did not answer the pending phase."""
         if not self._done.wait(timeout):
-            phase, missing = self._progress() if self._progress else ("current", ())
-            raise OperationTimeout(f"{self.node}: {self.call}", phase, missing, timeout)
+            raise self.timeout_error(timeout)
         if self.answer is None:  # resolve() always sets it; guards against misuse
             raise ImplError(f"{self.node}: {self.call} completed without an answer")
         return self.answer
+
+    def timeout_error(self, timeout: float) -> OperationTimeout:
+        """The error of a handle still unanswered after `timeout` seconds."""
+        phase, missing = self._progress() if self._progress else ("current", ())
+        return OperationTimeout(f"{self.node}: {self.call}", phase, missing, timeout)
 
     def __repr__(self) -> str:
         state = str(self.answer) if self.done else "pending"

@@ -26,6 +26,7 @@ FORMAT = "tokencheck-trace"
 FORMAT_VERSION = 1
 
 StateFn = Callable[[], dict[str, Any]]
+CLIENT_EVENTS = frozenset({"invoked", "answered"})
 
 
 class Recorder:
@@ -41,12 +42,16 @@ class Recorder:
         sink: TextIO | None = None,
         keep: bool = False,
         header: dict[str, Any] | None = None,
+        history: bool = False,
     ) -> None:
         self._lock = threading.Lock()
         self._seq = 0
         self._sink = sink
         self.keep = keep
         self.events: list[dict[str, Any]] = []
+        # `history`: also keep the client events (invoked, answered) without node
+        # states, cheaply, for a linearizability check of the run.
+        self.history: list[dict[str, Any]] | None = [] if history else None
         if sink is not None:
             head = {"format": FORMAT, "version": FORMAT_VERSION, **(header or {})}
             sink.write(json.dumps(head, separators=(",", ":")) + "\n")
@@ -59,6 +64,8 @@ class Recorder:
         """Record one event; return its sequence number."""
         with self._lock:
             self._seq += 1
+            if self.history is not None and event in CLIENT_EVENTS:
+                self.history.append({"seq": self._seq, "event": event, **fields})
             if not self.active:
                 return self._seq
             entry: dict[str, Any] = {"seq": self._seq, "event": event, **fields}

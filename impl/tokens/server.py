@@ -33,11 +33,14 @@ def store_entries(store: Store) -> list[Entry]:
     return [(t, v, o) for t, (v, o) in sorted(store.items())]
 
 
-def merge_into(store: Store, entries: list[Entry] | tuple[Entry, ...]) -> int:
-    """Apply entries whose version is higher than the stored one; return how many."""
+def merge_into(
+    store: Store, entries: list[Entry] | tuple[Entry, ...], overwrite: bool = False
+) -> int:
+    """Apply entries whose version is higher than the stored one (any entry,
+    with `overwrite`: mutant overwrite); return how many."""
     applied = 0
     for t, v, o in entries:
-        if t not in store or v > store[t][0]:
+        if overwrite or t not in store or v > store[t][0]:
             store[t] = (v, o)
             applied += 1
     return applied
@@ -67,6 +70,8 @@ class ServerRole:
             if msg.epoch == self.epoch + 1:
                 return "handle"
             return "discard" if msg.epoch <= self.epoch else "hold"
+        if msg.kind in ("READ", "WRITE") and not self.node.env.params.variant.epoch_check:
+            return "handle"  # mutant no-epoch-check: any epoch is handled at once
         if msg.epoch < self.epoch:
             return "discard"
         return "hold" if msg.epoch > self.epoch else "handle"
@@ -123,7 +128,8 @@ class ServerRole:
             return Effect("discarded: no store yet (joining)")
         entries = [tuple(e) for e in msg.payload["entries"]]
         self._check_tokens(entries)
-        applied = merge_into(self.store, entries)
+        overwrite = not self.node.env.params.variant.version_check
+        applied = merge_into(self.store, entries, overwrite)
         self.node.send("WRITE_ACK", msg.src, msg.tag, {})
         return Effect(f"applied {applied} of {len(entries)}", changed=applied > 0)
 
@@ -141,8 +147,8 @@ class ServerRole:
         acknowledge, then handle the held messages that the new epoch admits."""
         entries = [tuple(e) for e in msg.payload["entries"]]
         self._check_tokens(entries)
-        if self.store is None:
-            self.store = {}
+        if self.store is None or not self.node.env.params.variant.sync_merge:
+            self.store = {}  # mutant sync-replace: the transferred store replaces this one
         merge_into(self.store, entries)
         self.epoch = msg.epoch
         self.node.send("SYNC_ACK", msg.src, None, {"epoch": self.epoch})

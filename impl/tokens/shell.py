@@ -23,7 +23,7 @@ from impl.tokens.audit import Completed, compare, latest_values, rerun
 from impl.tokens.cluster import Cluster
 from impl.tokens.config import Params, maxf
 from impl.tokens.errors import ImplError, OperationTimeout
-from impl.tokens.operations import Handle
+from impl.tokens.operations import Answer, Handle
 from impl.tokens.recorder import Recorder
 
 MAX_LINE = 4096
@@ -82,7 +82,9 @@ class Shell:
         self.incomplete: list[Handle] = []
         self.bad_commands = 0
         self.closed = False
+        self.interrupted = False
         self.exit_code = 0
+        self.summary: dict[str, object] = {}  # what close() found, as data (--json)
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -94,20 +96,27 @@ class Shell:
             if self.prompt:
                 self.out.write(self.prompt)
                 self.out.flush()
-            for line in lines:
-                if not self.execute(line):
-                    break
-                if self.prompt:
-                    self.out.write(self.prompt)
-                    self.out.flush()
+            try:
+                for line in lines:
+                    if not self.execute(line):
+                        break
+                    if self.prompt:
+                        self.out.write(self.prompt)
+                        self.out.flush()
+            except KeyboardInterrupt:  # stop cleanly: the comparison so far, exit 3
+                self.say("\ninterrupted by Ctrl-C: closing with the commands so far")
+                self.interrupted = True
             if not self.closed:
                 self.close()
+            if self.interrupted and self.exit_code == 0:
+                self.exit_code = 3
         finally:
             self.cluster.stop()
         return self.exit_code
 
     def execute(self, line: str) -> bool:
         """Execute one command line; False once the shell is closed."""
+        self._collect_late()
         length = len(line.rstrip("\r\n"))
         if length > MAX_LINE:
             self._bad(
@@ -165,16 +174,31 @@ class Shell:
             answer = self.cluster.run(handle)
         except OperationTimeout as error:
             self.incomplete.append(handle)
-            self.exit_code = 1
             self.say(f"timeout: {error}")
             return
+        self._complete(handle, answer)
+        self.say(f"{handle.node}: {handle.call} -> {answer}")
+
+    def _complete(self, handle: Handle, answer: Answer) -> None:
         call = handle.call
         if handle.node == "manager":
             call = str(call)[len("transform(") : -1]
         self.completed.append(
             Completed(handle.node, call, answer, handle.invoked_seq, handle.answered_seq)  # type: ignore[arg-type]
         )
-        self.say(f"{handle.node}: {handle.call} -> {answer}")
+
+    def _collect_late(self) -> None:
+        """Report operations that timed out but have been answered since, and
+        count them as completed (the re-run replays them in answer order)."""
+        late = [h for h in self.incomplete if h.done]
+        if not late:
+            return
+        self.incomplete = [h for h in self.incomplete if not h.done]
+        for handle in sorted(late, key=lambda h: h.answered_seq):
+            assert handle.answer is not None
+            self._complete(handle, handle.answer)
+            self.say(f"late answer: {handle.node}: {handle.call} -> {handle.answer}")
+        self.completed.sort(key=lambda c: c.answered_seq)
 
     def _do_status(self, args: list[str]) -> None:
         config = self.cluster.configuration()
@@ -196,9 +220,14 @@ class Shell:
             raise _Usage(f"faults: expected nothing or `set`, got {args[0]!r}")
         if args:
             self.cluster.set_faults(args[1:])
-        n = len(self.cluster.servers())
-        names = sorted(self.cluster.env.faulty)
-        self.say(f"faulty: {', '.join(names) or 'none'} (at most maxf({n}) = {maxf(n)})")
+        servers = self.cluster.servers()
+        n = len(servers)
+        names = sorted(x for x in self.cluster.env.faulty if x in servers)
+        former = sorted(x for x in self.cluster.env.faulty if x not in servers)
+        line = f"faulty: {', '.join(names) or 'none'} (at most maxf({n}) = {maxf(n)})"
+        if former:  # a faulty server that left: not a server now, so not under the bound
+            line += f"; clients now, faulty when they left: {', '.join(former)}"
+        self.say(line)
 
     def _do_help(self, args: list[str]) -> None:
         if args:
@@ -217,6 +246,7 @@ class Shell:
         """Compare with the fault-free re-run of the completed commands; stop."""
         self.closed = True
         self.cluster.quiesce(self.params.timeout)
+        self._collect_late()
         mine = latest_values(self.cluster)
         again = rerun(self.params, self.completed)
         comparison = compare(self.completed, again.answers)
@@ -240,6 +270,28 @@ class Shell:
         if self.incomplete:
             self.say(f"{len(self.incomplete)} operations did not complete: {self.incomplete}")
             self.exit_code = 1
+        if self.bad_commands:
+            self.say(f"{self.bad_commands} commands rejected (each printed an error; none ran)")
+        self.summary = {
+            "completed": [
+                {
+                    "node": c.node,
+                    "call": c.describe().split(": ", 1)[1],
+                    "answer": c.answer.to_json(),
+                }
+                for c in self.completed
+            ],
+            "incomplete": [repr(h) for h in self.incomplete],
+            "rejected": self.bad_commands,
+            "answers_differing": [
+                {"index": d.index + 1, "op": d.op.describe(), "verdict": d.verdict, "why": d.why}
+                for d in comparison.differences
+            ],
+            "tokens_differing": differing,
+            "same_final_ownership": not differing,
+            "interrupted": self.interrupted,
+            "exit_code": 3 if self.interrupted and self.exit_code == 0 else self.exit_code,
+        }
 
 
 class _Usage(ImplError):

@@ -15,6 +15,7 @@ any failure or unanswered request.
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 import threading
@@ -36,6 +37,9 @@ from impl.tokens.errors import BadCommand, ImplError, Refused
 from impl.tokens.operations import GetTokens, Handle, NotOwner, Ok, Pay, Tokens
 from impl.tokens.recorder import Recorder
 
+MAX_INTERVAL = 60.0
+"""The longest pause between two requests, in seconds (time.sleep overflows on 1e308)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Workload:
@@ -47,8 +51,10 @@ class Workload:
     def __post_init__(self) -> None:
         if self.requests < 0:
             raise BadCommand(f"requests: expected a count >= 0, got {self.requests}")
-        if self.max_interval < 0:
-            raise BadCommand(f"max-interval: expected seconds >= 0, got {self.max_interval}")
+        if not 0 <= self.max_interval <= MAX_INTERVAL:  # also refuses nan
+            raise BadCommand(
+                f"max-interval: expected seconds in 0..{MAX_INTERVAL:g}, got {self.max_interval}"
+            )
         if self.role_changes < 0:
             raise BadCommand(f"role-changes: expected a count >= 0, got {self.role_changes}")
 
@@ -57,19 +63,49 @@ class Workload:
 class RunReport:
     lines: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    # Differences from the fault-free re-run that overlap does not explain: a
+    # heuristic report; `check run` takes its verdict from a linearizability check.
+    rerun_failures: list[str] = field(default_factory=list)
     completed: list[Completed] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+    interrupted: bool = False  # stopped early (Ctrl-C): the figures so far
+    figures: dict[str, object] = field(default_factory=dict)  # for --json
+
+    def to_json(self) -> dict[str, object]:
+        """The report as data: the figures, failures, unanswered requests, verdict."""
+        verdict = {0: "ok", 3: "incomplete"}.get(self.exit_code, "failed")
+        return {
+            **self.figures,
+            "failures": list(self.failures),
+            "unanswered": list(self.unanswered),
+            "interrupted": self.interrupted,
+            "verdict": verdict,
+            "exit_code": self.exit_code,
+        }
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failures or self.unanswered else 0
+        """1 a failure, 3 interrupted (requests left unanswered are expected
+        then), 1 an unanswered request, else 0."""
+        if self.failures:
+            return 1
+        if self.interrupted:
+            return 3
+        return 1 if self.unanswered else 0
 
 
 class _Driver:
     """Submits the requests and the role changes; keeps every handle."""
 
-    def __init__(self, cluster: Cluster, workload: Workload, seed: int) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        workload: Workload,
+        seed: int,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
+        self.should_stop = should_stop or (lambda: False)
         self.cluster = cluster
         self.workload = workload
         self.rng = random.Random(f"workload:{seed}")
@@ -81,6 +117,15 @@ class _Driver:
         }
         self._learned = 0
         self.done_submitting = threading.Event()
+        self.error: BaseException | None = None  # what stopped the submitting thread
+
+    def submit_all_reporting(self) -> None:
+        """submit_all on a thread: an exception fails the run instead of
+        printing a traceback from the thread and letting the run pass."""
+        try:
+            self.submit_all()
+        except Exception as error:
+            self.error = error
 
     def learn(self) -> None:
         """Update who the workload believes owns each token from answered operations."""
@@ -122,6 +167,8 @@ class _Driver:
         pending_changes = w.role_changes
         try:
             for i in range(w.requests):
+                if self.should_stop():
+                    return
                 if w.max_interval > 0:
                     time.sleep(self.rng.uniform(0, w.max_interval))
                 self.learn()
@@ -171,23 +218,25 @@ def run_workload(
     workload: Workload,
     recorder: Recorder | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RunReport:
-    """Run the workload on a fresh threaded system and audit the outcome."""
+    """Run the workload on a fresh threaded system and audit the outcome.
+    Once `should_stop()` is true, submit no more and audit what completed."""
     report = RunReport()
     started = time.perf_counter()
     cluster = Cluster(params, mode="threaded", recorder=recorder)
     try:
-        driver = _Driver(cluster, workload, params.seed)
-        submitter = threading.Thread(target=driver.submit_all, name="workload", daemon=True)
+        driver = _Driver(cluster, workload, params.seed, should_stop)
+        submitter = threading.Thread(
+            target=driver.submit_all_reporting, name="workload", daemon=True
+        )
         submitter.start()
         _wait_all(driver, workload, params, on_progress)
         submitter.join(params.timeout)
+        report.interrupted = driver.should_stop()
         for h in driver.handles + driver.changes:
-            if not h.done:
-                try:
-                    h.wait(0.0)
-                except ImplError as error:
-                    report.unanswered.append(str(error))
+            if not h.done:  # the submitter waited params.timeout for it
+                report.unanswered.append(str(h.timeout_error(params.timeout)))
         cluster.quiesce(min(params.timeout, 5.0))
         elapsed = time.perf_counter() - started
         done = [h for h in driver.handles + driver.changes if h.done]
@@ -216,6 +265,8 @@ def _wait_all(
         changes_done = all(h.done for h in list(driver.changes))
         if finished and answered == len(driver.handles) and changes_done:
             return
+        if driver.should_stop():  # interrupted: a short grace for what is in flight
+            deadline = min(deadline or math.inf, time.monotonic() + min(params.timeout, 1.0))
         if finished and deadline is None:
             deadline = time.monotonic() + params.timeout
         if deadline is not None and time.monotonic() > deadline:
@@ -263,6 +314,28 @@ def _audit(
         )
     for note in driver.change_notes:
         out.append(f"note: {note}")
+    if driver.error is not None:
+        problem = (
+            f"the workload stopped after {len(driver.handles)} of {workload.requests} requests: "
+            f"{type(driver.error).__name__}: {driver.error}"
+        )
+        report.failures.append(problem)
+        out.append(f"error: {problem}")
+    report.figures.update(
+        requests=len(driver.handles),
+        pays=len(pays),
+        ok=oks,
+        not_owner=len(pays) - oks,
+        gettokens=len(ops) - len(pays),
+        role_changes=sum(1 for h in driver.changes if h.done),
+        seconds=round(elapsed, 3),
+        servers=list(config.servers),
+        epoch=config.epoch,
+        faulty=sorted(cluster.env.faulty),
+    )
+    if report.latencies:
+        report.figures["latency_ms"] = {"median": round(statistics.median(lat) * 1000, 3),
+                                        "p99": round(p99 * 1000, 3)}  # fmt: skip
     out.append("stores:")
     out.extend(f"  {line}" for line in store_summary(cluster))
     problems = conservation(cluster) + versions_unique(report.completed)
@@ -278,11 +351,19 @@ def _audit(
     again = rerun(params, report.completed)
     comparison = compare(report.completed, again.answers)
     same = len(report.completed) - len(comparison.differences)
+    report.figures["rerun"] = {
+        "completed": len(report.completed),
+        "same": same,
+        "overlap": comparison.count("overlap"),
+        "follows_overlap": comparison.count("follows-overlap"),
+        "failures": len(comparison.failures),
+    }
+    report.figures["conservation"] = "violated" if problems else "holds"
     out.append(
         f"fault-free re-run of {len(report.completed)} completed operations and changes, "
         f"in completion order: {same} same answers, {comparison.count('overlap')} explained "
         f"by overlap, {comparison.count('follows-overlap')} follow an overlap, "
-        f"{len(comparison.failures)} failures"
+        f"{len(comparison.failures)} unexplained"
     )
     for d in comparison.differences[:10]:
         out.append(
@@ -290,10 +371,11 @@ def _audit(
             f"[{d.verdict}] {d.why}"
         )
     for d in comparison.failures:
-        report.failures.append(f"re-run differs at #{d.index + 1} {d.op.describe()}: {d.why}")
+        report.rerun_failures.append(f"re-run differs at #{d.index + 1} {d.op.describe()}: {d.why}")
     for u in report.unanswered[:10]:
         out.append(f"unanswered: {u}")
-    verdict = "OK" if report.exit_code == 0 else "FAILED"
-    out.append(
-        f"verdict: {verdict} ({len(report.failures)} failures, {len(report.unanswered)} unanswered)"
-    )
+    if report.interrupted:
+        out.append(
+            f"interrupted by Ctrl-C after {len(driver.handles)} of {workload.requests} requests; "
+            f"{len(report.unanswered)} left unanswered"
+        )

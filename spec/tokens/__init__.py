@@ -11,6 +11,7 @@ from pathlib import Path
 
 from checker.protocol import MutantSpec, MutationTargets, ProtocolSpec, QuorumNeeds
 from spec.tokens.config import Config
+from spec.tokens.conformance import CONFORMANCE
 from spec.tokens.model import TokenModel
 from spec.tokens.mutants import CATALOG
 from spec.tokens.standard import STANDARD_CONFIGS
@@ -31,6 +32,8 @@ PROTOCOL = ProtocolSpec(
     with_mutant=_with_mutant,
     # PROTOCOL.md section 7: 3..7 servers, role changes with state transfer.
     quorums=QuorumNeeds(min_n=3, max_n=7, chain=3),
+    # check trace: implementation traces follow the model (spec/tokens/conformance.py).
+    conformance=CONFORMANCE,
     # `check mutate`: the step modules (guards in enabled, updates in the *_steps).
     mutation=MutationTargets(
         modules=(

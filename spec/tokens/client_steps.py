@@ -30,6 +30,7 @@ from spec.tokens.state import (
     Message,
     State,
     Value,
+    disagreeing,
     evolve,
     merge_values,
     popcount,
@@ -81,17 +82,23 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
     answered = c.answered | 1 << server
     # Mutant `first-reply` keeps the first reply instead of the highest version.
     best = c.values if params.first_reply and c.values else merge_values(c.values, values)
+    mixed = c.mixed | disagreeing(c.values, values) if params.fast_read else 0
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot)
+        state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot, mixed)
         return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _READ_MESSAGES, (client, opnum, phase, epoch))
     assert c.op is not None, "a client in a phase has an operation"
-    return _read_complete(params, evolve(s, s.nodes, network), client, c.op, best)
+    return _read_complete(params, evolve(s, s.nodes, network), client, c.op, best, mixed)
 
 
 def _read_complete(
-    params: Params, s: State, client: int, op: tuple[int, int, int], best: tuple[Value, ...]
+    params: Params,
+    s: State,
+    client: int,
+    op: tuple[int, int, int],
+    best: tuple[Value, ...],
+    mixed: int = 0,
 ) -> State:
     """The READ phase is complete: the answer is fixed now; a pay by the
     owner writes, anything else writes back what it read, then answers."""
@@ -104,11 +111,20 @@ def _read_complete(
         answer = Answer(NOT_OWNER, best)
     else:
         answer = Answer(TOKENS, tuple(v for v in best if v[2] == target))
+    # An operation that answers at once leaves its answer and what it read on
+    # the idle client until its next operation, so that the properties see it
+    # (only the no-write-back mutant and the fast-read variant get here).
+    done = Client(IDLE, op, 0, 0, 0, best, None, answer=answer)
     if not params.write_back:
-        # It answers at once: the idle client shows the answer and what it
-        # read until its next operation (only this mutant reaches such states).
-        done = Client(IDLE, op, 0, 0, 0, best, None, answer)
         return _finish(s, client, answer.values, done)
+    if params.fast_read:
+        # tokens on which all q(n) replies agreed are already on a quorum:
+        # they count as written now; only the others are written back
+        back = tuple(v for v in best if mixed >> v[0] & 1)
+        if not back:
+            return _finish(s, client, best, done)
+        s = _linearize(s, tuple(v for v in best if not mixed >> v[0] & 1))
+        return _begin_write(params, s, client, op, PHASE_WRITE_BACK, back, answer)
     return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best, answer)
 
 
@@ -123,7 +139,7 @@ def _begin_write(
 ) -> State:
     """Start a WRITE or WRITE-BACK phase on the installed configuration."""
     needed = params.client_quorum(len(s.servers))
-    state = Client(phase, op, s.epoch, needed, 0, values, None, answer)
+    state = Client(phase, op, s.epoch, needed, 0, values, None, answer=answer)
     opnum = s.started[client]
     writes = [(WRITE, client, srv, client, opnum, phase, s.epoch, values) for srv in s.servers]
     return evolve(s, set_node(s.nodes, client, state), with_messages(s.network, writes))
@@ -131,11 +147,16 @@ def _begin_write(
 
 def _finish(s: State, client: int, written: tuple[Value, ...], idle: Client = IDLE_CLIENT) -> State:
     """The operation completes: what it wrote or returned is linearized."""
+    s = _linearize(s, written)
+    return s._replace(nodes=set_node(s.nodes, client, idle))
+
+
+def _linearize(s: State, written: tuple[Value, ...]) -> State:
     linearized = list(s.linearized)
     for token, version, _ in written:
         if version > linearized[token]:
             linearized[token] = version
-    return s._replace(nodes=set_node(s.nodes, client, idle), linearized=tuple(linearized))
+    return s._replace(linearized=tuple(linearized))
 
 
 def receive_write_ack(params: Params, s: State, m: Message) -> State:
@@ -146,7 +167,9 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
     answered = c.answered | 1 << server
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot, c.answer)
+        state = Client(
+            c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot, c.mixed, c.answer
+        )
         return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _ACKS, (client, opnum, phase, epoch))
     return _finish(evolve(s, s.nodes, network), client, c.values)
@@ -169,6 +192,10 @@ def restart_phase(params: Params, s: State, client: int) -> State:
         kind = WRITE
     messages = [(kind, client, srv, client, opnum, c.phase, s.epoch, payload) for srv in s.servers]
     state = c._replace(epoch=s.epoch, needed=params.client_quorum(len(s.servers)), answered=0)
+    if params.fast_read and c.phase == PHASE_READ:
+        # replies of the old configuration prove no quorum of the new one:
+        # write back every token this read returns
+        state = state._replace(mixed=(1 << params.tokens) - 1)
     return s._replace(
         nodes=set_node(s.nodes, client, state), network=with_messages(network, messages)
     )

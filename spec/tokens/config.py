@@ -56,18 +56,29 @@ READ_RULES = ("highest", "first")
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    servers: int = field(default=3, metadata=param("Initial servers n.", minimum=0))
-    clients: int = field(default=2, metadata=param("Clients K.", minimum=0))
-    tokens: int = field(default=1, metadata=param("Tokens T.", minimum=0))
+    servers: int = field(
+        default=3,
+        metadata=param("Initial servers n, within --min-servers..--max-servers.", minimum=1),
+    )
+    clients: int = field(default=2, metadata=param("Clients K.", minimum=1))
+    tokens: int = field(default=1, metadata=param("Tokens T.", minimum=1))
     faulty: int | None = field(
         default=None, metadata=param("Faulty servers f: the first f (default maxf(n)).", minimum=0)
     )
     ops: int = field(
         default=1, metadata=param("Operations each node may start as a client.", minimum=0)
     )
-    reconfigs: int = field(default=0, metadata=param("Role changes allowed.", minimum=0))
-    min_servers: int = field(default=3, metadata=param("Fewest servers.", minimum=0))
-    max_servers: int = field(default=7, metadata=param("Most servers.", minimum=0))
+    reconfigs: int = field(
+        default=0,
+        metadata=param("Role changes allowed (with --transforms: its number of changes).",
+                       minimum=0),
+    )  # fmt: skip
+    min_servers: int = field(
+        default=3, metadata=param("Fewest servers a change may leave.", minimum=1)
+    )
+    max_servers: int = field(
+        default=7, metadata=param("Most servers a change may make.", minimum=1)
+    )
     reconfig: str = field(
         default="messages", metadata=param("Change granularity.", choices=RECONFIG_MODES)
     )
@@ -119,6 +130,13 @@ class Config:
             choices=READ_RULES,
         ),
     )
+    # A variant of the protocol (PROTOCOL.md section 2), not a mutant.
+    fast_read: bool = field(
+        default=False,
+        metadata=param(
+            "Variant fast-read: skip the write-back of tokens on which all q(n) replies agree."
+        ),
+    )
 
     def validated(self) -> Config:
         """This config with defaults filled in, or a ConfigError."""
@@ -139,12 +157,14 @@ class Config:
                 "min_servers",
                 self.min_servers,
                 f"at most max_servers ({self.max_servers})",
+                others=("max_servers",),
             )
         if not self.min_servers <= self.servers <= self.max_servers:
             raise ConfigError(
                 "servers",
                 self.servers,
                 f"between min_servers ({self.min_servers}) and max_servers ({self.max_servers})",
+                others=("min_servers", "max_servers"),
             )
         if self.reconfig not in RECONFIG_MODES:
             raise ConfigError("reconfig", self.reconfig, f"one of {', '.join(RECONFIG_MODES)}")
@@ -167,7 +187,11 @@ class Config:
             raise ConfigError("faulty", faulty, "a count must be 0 or more")
         if faulty > self.servers:
             raise ConfigError("faulty", faulty, f"at most servers ({self.servers})")
-        return replace(switched, faulty=faulty)
+        reconfigs = self.reconfigs
+        if self.transforms is not None and reconfigs == 0:
+            # --transforms 'c2, s2' alone means its 2 changes (0 is the unset default)
+            reconfigs = len([n for n in self.transforms.split(",") if n.strip()])
+        return replace(switched, faulty=faulty, reconfigs=reconfigs)
 
     def warnings(self) -> list[str]:
         """Legal but noteworthy settings (call on a validated config)."""

@@ -10,6 +10,7 @@ and the epoch rules that make a message deliverable, discardable, or wait.
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 
 from spec.tokens.actions import (
     Action,
@@ -28,7 +29,6 @@ from spec.tokens.state import (
     PAY,
     READ,
     SYNC_READ,
-    SYNC_WRITE,
     TO_SERVER,
     WRITE,
     Client,
@@ -51,32 +51,38 @@ def enabled_actions(params: Params, s: State) -> list[Action]:
     if s.manager is None and s.reconfigs < params.reconfigs:
         _transforms(params, s, actions)
     for m in s.network:
-        kind = m[0]
-        if kind not in TO_SERVER:
-            actions.append(Receive(m))
-            continue
-        server = nodes[m[2]]
-        if type(server) is not Server:
-            actions.append(Discard(m))
-        elif kind in (READ, WRITE):
-            if not params.epoch_check:
-                if server.store is not None:
-                    actions.append(Receive(m))
-            elif m[6] < server.epoch:
-                actions.append(Discard(m))
-            elif m[6] == server.epoch and server.store is not None:
-                actions.append(Receive(m))
-        elif kind == SYNC_READ:
-            if m[6] < server.epoch:
-                actions.append(Discard(m))
-            elif m[6] == server.epoch:
-                actions.append(Receive(m))
-        elif kind == SYNC_WRITE:
-            if m[6] <= server.epoch:
-                actions.append(Discard(m))
-            elif m[6] == server.epoch + 1:
-                actions.append(Receive(m))
+        step = message_step(params, s, m)
+        if step is not None:
+            actions.append(step)
     return actions
+
+
+def message_step(params: Params, s: State, m: tuple[Any, ...]) -> Receive | Discard | None:
+    """What can happen to an in-flight message now: delivered, discarded by
+    the epoch rule (or by a node that is no longer a server), or nothing (it
+    waits for a newer epoch)."""
+    kind = m[0]
+    if kind not in TO_SERVER:
+        return Receive(m)
+    server = s.nodes[m[2]]
+    if type(server) is not Server:
+        return Discard(m)
+    if kind in (READ, WRITE):
+        if not params.epoch_check:
+            return Receive(m) if server.store is not None else None
+        if m[6] < server.epoch:
+            return Discard(m)
+        if m[6] == server.epoch and server.store is not None:
+            return Receive(m)
+        return None
+    if kind == SYNC_READ:
+        if m[6] < server.epoch:
+            return Discard(m)
+        return Receive(m) if m[6] == server.epoch else None
+    # SYNC_WRITE
+    if m[6] <= server.epoch:
+        return Discard(m)
+    return Receive(m) if m[6] == server.epoch + 1 else None
 
 
 def _starts(params: Params, s: State, c: int, clients: list[int], out: list[Action]) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from spec.tokens import client_steps, manager_steps, server_steps
 from spec.tokens.actions import (
+    RECEIVER_VERBS,
     Action,
     ClientRestartPhase,
     ClientStartGettokens,
@@ -68,6 +69,21 @@ _RECEIVERS = {
     SYNC_STATE: manager_steps.receive_sync_state,
     SYNC_WRITE: server_steps.receive_sync_write,
     SYNC_ACK: manager_steps.receive_sync_ack,
+}
+
+
+_KIND_NAMES: dict[type, str] = {
+    Discard: "NodeDiscardMessage",
+    **{
+        k: k.__name__
+        for k in (
+            ClientStartPay,
+            ClientStartGettokens,
+            ClientRestartPhase,
+            ManagerStartTransform,
+            ManagerTransformAtomic,
+        )
+    },
 }
 
 
@@ -148,6 +164,28 @@ class TokenModel:
 
     def describe_action(self, action: Action) -> str:
         return describe(action, self.params.names)
+
+    def action_kind(self, action: Action) -> str:
+        """Action coverage's kind: the action's name, a delivery by its receiver."""
+        kind = type(action)
+        if kind is Receive:
+            return RECEIVER_VERBS[action.message[0]]  # type: ignore[union-attr]
+        return _KIND_NAMES[kind]
+
+    def action_kinds(self) -> tuple[str, ...]:
+        """Every kind this configuration could take: role changes only with
+        reconfigs, SYNC messages only when changes are message by message."""
+        p = self.params
+        kinds = ["ClientStartPay", "ClientStartGettokens"]
+        kinds += [RECEIVER_VERBS[k] for k in (READ, READ_REPLY, WRITE, WRITE_ACK)]
+        if p.reconfigs:
+            kinds += ["ClientRestartPhase", _KIND_NAMES[Discard]]
+            if p.atomic:  # one step, but the joiner still receives its SYNC_WRITE
+                kinds += [_KIND_NAMES[ManagerTransformAtomic], RECEIVER_VERBS[SYNC_WRITE]]
+            else:
+                kinds.append(_KIND_NAMES[ManagerStartTransform])
+                kinds += [RECEIVER_VERBS[k] for k in (SYNC_READ, SYNC_STATE, SYNC_WRITE, SYNC_ACK)]
+        return tuple(kinds)
 
     def action_record(self, action: Action) -> dict[str, Any]:
         return action_record(action, self.params.names)

@@ -38,6 +38,7 @@ class Params:
     wait_all: bool
     owner_check: bool
     write_back: bool
+    fast_read: bool
     version_check: bool
     sync_replaces: bool
     transfer: Transfer
@@ -77,6 +78,7 @@ def compile_params(config: Config) -> Params:
     )
     ids = {name: i for i, name in enumerate(names)}
     workload = None
+    parsed: dict[str, tuple[scenario.ScriptedOp, ...]] = {}
     if config.workload is not None:
         parsed = scenario.parse_workload(config.workload, list(names), config.tokens)
         workload = tuple(
@@ -92,13 +94,24 @@ def compile_params(config: Config) -> Params:
         transforms = tuple(
             ids[n] for n in scenario.parse_transforms(config.transforms, list(names))
         )
-        if config.reconfigs < len(transforms):
+        # --reconfigs defaults to the number of changes listed (0 means not given)
+        if 0 < config.reconfigs < len(transforms):
             raise ConfigError(
                 "reconfigs",
                 config.reconfigs,
-                f"at least the {len(transforms)} changes that --transforms lists",
+                f"at least the {len(transforms)} changes that --transforms lists "
+                "(or leave --reconfigs out)",
             )
         reconfigs = len(transforms)
+    scenario.check_possible(
+        None if transforms is None else tuple(names[i] for i in transforms),
+        parsed if config.workload is not None else None,
+        list(names[: config.servers]),
+        config.faulty or 0,
+        config.min_servers,
+        config.max_servers,
+        reconfigs,
+    )
     faulty = config.faulty or 0
     return Params(
         config=config,
@@ -117,6 +130,7 @@ def compile_params(config: Config) -> Params:
         wait_all=config.client_wait == "all",
         owner_check=config.owner_check,
         write_back=config.write_back,
+        fast_read=config.fast_read,
         version_check=config.version_check,
         sync_replaces=config.sync_rule == "replace",
         transfer=Transfer(config.transfer),

@@ -76,6 +76,66 @@ def parse_transforms(text: str, node_names: list[str]) -> tuple[str, ...]:
     return names
 
 
+def check_possible(
+    transforms: tuple[str, ...] | None,
+    workload: dict[str, tuple[ScriptedOp, ...]] | None,
+    servers: list[str],
+    faulty: int,
+    min_servers: int,
+    max_servers: int,
+    reconfigs: int,
+) -> None:
+    """Refuse a scenario whose listed changes or operations can never happen
+    (a run of it would check less than it seems to, and verify)."""
+    current = list(servers)
+    leavers: set[str] = set()
+    for number, node in enumerate(transforms or (), start=1):
+        n = len(current)
+        if node in current:
+            if n - 1 < min_servers:
+                raise ScenarioError(
+                    "--transforms", node, f"change {number}: {node} can never leave: "
+                    f"{n} servers then, and at least --min-servers {min_servers} must stay",
+                )  # fmt: skip
+            current.remove(node)
+            leavers.add(node)
+        else:
+            if n + 1 > max_servers:
+                raise ScenarioError(
+                    "--transforms", node, f"change {number}: {node} can never join: "
+                    f"{n} servers then, and at most --max-servers {max_servers}",
+                )  # fmt: skip
+            current.append(node)
+        bad = sum(1 for s in current if s in servers[:faulty])
+        if bad > (len(current) - 1) // 2:
+            raise ScenarioError(
+                "--transforms", node, f"change {number} would leave {bad} faulty servers among "
+                f"{len(current)}, more than maxf({len(current)}); it can never happen",
+            )  # fmt: skip
+    if transforms is None:  # any server may leave if the bounds allow one change
+        leavers = set(servers) if reconfigs and len(servers) > min_servers else set()
+    ever_clients = {name for name in _all_named(workload) if name not in servers} | leavers
+    for node, ops in (workload or {}).items():
+        if node not in ever_clients:
+            raise ScenarioError(
+                "--workload", node, f"{node} is a server that never leaves, so its operations "
+                "never start; list it in --transforms (and --reconfigs) or script a client",
+            )  # fmt: skip
+        for op in ops:
+            if op.target not in ever_clients and op.target in servers:
+                raise ScenarioError(
+                    "--workload", str(op), f"{op.target} is a server that never leaves, so "
+                    f"{op} can never start (payees and owners must be clients)",
+                )  # fmt: skip
+
+
+def _all_named(workload: dict[str, tuple[ScriptedOp, ...]] | None) -> set[str]:
+    names = set(workload or ())
+    for ops in (workload or {}).values():
+        names.update(op.target for op in ops)
+    return names
+
+
 def _split_ops(text: str) -> list[str]:
     # Split on commas outside parentheses: pay(0,c2) holds a comma itself.
     ops, depth, current = [], 0, ""

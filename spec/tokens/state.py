@@ -77,6 +77,9 @@ class Client(NamedTuple):
     answered: int  # bitmask of the servers that answered this phase
     values: tuple[Value, ...]  # best read so far, or what this phase writes
     snapshot: tuple[int, ...] | None  # linearized[t] at invocation, until the read completes
+    # fast-read variant only (else always 0): bit t set when the replies so far
+    # disagree on token t's version, so its write-back cannot be skipped
+    mixed: int = 0
     # The answer, from the step that completes the READ phase until the
     # operation returns it. In the write and write-back phases it is a
     # function of `op` and `values`, so keeping it adds no state.
@@ -128,6 +131,16 @@ def merge_store(base: Store | None, other: Store | None) -> Store | None:
         b if o is None or (b is not None and b[0] >= o[0]) else o
         for b, o in zip(base, other, strict=True)
     )
+
+
+def disagreeing(best: tuple[Value, ...], reply: tuple[Value, ...]) -> int:
+    """Bitmask of the tokens on which `reply` and the replies so far (`best`)
+    differ in version; none for the first reply."""
+    mask = 0
+    for b, r in zip(best, reply, strict=False):
+        if b[1] != r[1]:
+            mask |= 1 << b[0]
+    return mask
 
 
 def merge_values(best: tuple[Value, ...], reply: tuple[Value, ...]) -> tuple[Value, ...]:

@@ -37,6 +37,8 @@ def test_a_concurrent_random_workload_with_role_changes_passes_its_audit(
     params = Params(servers=servers, drop=drop, max_delay=0.002, seed=seed, timeout=30.0)
     report = run_workload(params, Workload(requests=120, max_interval=0.001, role_changes=3))
     assert report.exit_code == 0, "\n".join(report.lines)
+    assert report.rerun_failures == []  # no longer in exit_code: check run's verdict is
+    # the linearizability check (tests/checker/linearizability/test_threaded_runs.py)
     assert len(report.completed) == 123
 
 
@@ -47,6 +49,7 @@ def test_many_concurrent_workloads_conserve_tokens_and_agree_with_the_rerun(seed
     params = Params(servers=servers, drop=0.3 + 0.7 * (seed % 2), max_delay=0.003, seed=seed)
     report = run_workload(params, Workload(requests=300, max_interval=0.001, role_changes=4))
     assert report.exit_code == 0, "\n".join(report.lines)
+    assert report.rerun_failures == []
 
 
 def test_a_timeout_names_the_servers_that_did_not_answer(make_cluster: MakeCluster) -> None:

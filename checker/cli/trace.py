@@ -1,0 +1,69 @@
+"""`check trace FILE`: does a recorded implementation trace follow the model?
+
+    check trace run.jsonl                 # the token protocol's traces
+    check trace --protocol NAME run.jsonl
+
+Exit codes: 0 the trace conforms, 1 it diverges (the first divergence is
+printed: line, event, the specification's state of the nodes involved, the
+steps it allowed), 2 the file cannot be read (one line naming the line and
+the field).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from checker.cli.registry import DEFAULT_PROTOCOL, lookup
+from checker.conformance import TraceVerdict, check_trace_file, render_divergence
+from checker.errors import TraceFormatError
+from checker.protocol import ProtocolSpec
+
+
+def conformance_of(protocol: ProtocolSpec) -> object:
+    if protocol.conformance is None:
+        raise click.BadParameter(
+            f"protocol {protocol.name!r} has no trace conformance mapping; "
+            f"check traces of a protocol that declares one (e.g. tokens)",
+            param_hint="'--protocol'",
+        )
+    return protocol.conformance
+
+
+def verdict_lines(path: str, verdict: TraceVerdict) -> list[str]:
+    rate = verdict.events / verdict.seconds if verdict.seconds > 0 else 0.0
+    figures = f"{verdict.events:,} events in {verdict.seconds:.2f} s ({rate:,.0f} events/s)"
+    if verdict.divergence is None:
+        return [f"trace {path}: CONFORMS to the specification ({figures})"]
+    return [*render_divergence(verdict.divergence), f"trace {path}: DIVERGES ({figures})"]
+
+
+def check_file(path: str, protocol: ProtocolSpec) -> tuple[int, list[str]]:
+    """(exit code, lines to print) for one trace file."""
+    spec = protocol.conformance
+    assert spec is not None
+    try:
+        verdict = check_trace_file(path, spec)
+    except TraceFormatError as error:
+        return 2, [f"error: {path}: {error}"]
+    return verdict.exit_code, verdict_lines(path, verdict)
+
+
+@click.command("trace")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--protocol",
+    default=DEFAULT_PROTOCOL,
+    show_default=True,
+    help="The protocol whose specification the trace must follow.",
+)
+def trace_command(file: str, protocol: str) -> None:
+    """Check a trace recorded by `check run` or `check shell` (--trace-out)
+    against the specification, event by event."""
+    spec = lookup(protocol)
+    conformance_of(spec)
+    code, lines = check_file(file, spec)
+    for line in lines:
+        click.echo(line, err=code == 2)
+    sys.exit(code)

@@ -1,0 +1,1 @@
+"""A multi-process deployment of the token protocol over gRPC (README "A real cluster")."""

@@ -1,0 +1,45 @@
+"""A live cluster per test module, on 127.0.0.1 in a tmp dir; every process it
+started is killed (its process group) when the module ends."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from impl.cluster.layout import MANAGER, Layout
+from impl.cluster.operator import down, up
+from impl.cluster.spawn import kill
+
+
+def stop_everything(layout: Layout) -> None:
+    if not layout.exists():
+        return
+    down(layout, timeout=2.0)
+    for path in (layout.root / "run").glob("*.json"):  # anything left, e.g. a joiner
+        run = layout.read_run(path.stem)
+        if run is not None:
+            kill(run["pid"], signal.SIGKILL)
+
+
+def start(
+    tmp: Path, servers: int = 3, faulty: list[str] | None = None, drop: float = 0.0
+) -> Layout:
+    layout = Layout(tmp / "cluster")
+    up(layout, servers, faulty, drop)
+    return layout
+
+
+@pytest.fixture(scope="module")
+def cluster3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
+    layout = Layout(tmp_path_factory.mktemp("c3") / "cluster")
+    try:
+        up(layout, 3)
+        yield layout
+    finally:
+        stop_everything(layout)
+
+
+__all__ = ["MANAGER", "start", "stop_everything"]
