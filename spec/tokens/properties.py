@@ -298,9 +298,13 @@ def _answer_problem(params: Params, i: int, was: Client, now: Client, after: Sta
         data = {t: (v, o) for t, v, o in now.values}
         listed = {t: (v, o) for t, v, o in answer.values}
         for t in asked:
+            if t not in data and params.fast_read:
+                # fast-read writes back only the tokens whose replies
+                # disagreed: the others' version data is what it lists
+                if t not in listed:
+                    continue
+                data[t] = listed[t]
             if t not in data:
-                if params.fast_read and t not in listed:
-                    continue  # fast-read: replies agreed and nothing is written back
                 return f"{who}'s gettokens has no version data for token {t}"
             v, o = data[t]
             if v < floor[t]:
