@@ -170,7 +170,7 @@ def test_store_monotone_detects_a_token_that_disappears_from_a_store() -> None:
 
 def completed(phase: int, values: tuple, answer: Answer | None) -> Client:
     """c1 after its READ phase: writing or writing back `values`."""
-    return Client(phase, (PAY, 0, C2), 0, 2, 0, values, None, answer)
+    return Client(phase, (PAY, 0, C2), 0, 2, 0, values, None, answer=answer)
 
 
 BEFORE = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=2))
@@ -286,7 +286,9 @@ def test_answer_is_fresh_catches_a_gettokens_that_omits_a_token_its_data_give_th
     after = with_node(
         INITIAL,
         C1,
-        Client(PHASE_WRITE_BACK, (GETTOKENS, 0, C2), 0, 2, 0, data, None, Answer(TOKENS, ())),
+        Client(
+            PHASE_WRITE_BACK, (GETTOKENS, 0, C2), 0, 2, 0, data, None, answer=Answer(TOKENS, ())
+        ),
     )
     detail = step_property("AnswerIsFresh")(before, Receive(read_reply(S2, 2, C2)), after)
     assert detail == "c1's gettokens(c2) omits token 0, but the version it read is v2 owned by c2"
