@@ -48,7 +48,7 @@ from typing import Any
 from checker.coverage import declared_kinds, kind_function, summarize
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
-from checker.model import PROGRESS, Model, has_liveness
+from checker.model import PROGRESS, Model, has_liveness, has_symmetry
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
 
@@ -69,6 +69,7 @@ def explore(
     on_progress: Callable[[Stats], None] | None = None,
     exact: bool = False,
     should_stop: Callable[[], bool] | None = None,
+    symmetry: bool = False,
 ) -> CheckResult:
     """Explore every reachable state of `model` breadth-first and check its
     properties.
@@ -84,6 +85,17 @@ def explore(
       models whose hashes are poor).
     - `should_stop`: polled with the clock (every ~1,000 successors); when it returns True the run
       stops cleanly, INCOMPLETE with bound "interrupted" (the CLI's Ctrl-C).
+    - `symmetry`: when the model offers `canonical` (`has_symmetry`), key the
+      visited set by the canonical form, so one state per class is expanded.
+      The frontier keeps the concrete state first reached, so every path the
+      parent links record is a run of the model as written, and a shortest
+      one (a level holds the classes first reached at that depth).
+      Properties, fairness and quiescence are the same for every state of a
+      class, so the verdicts are unchanged; Progress is decided on the
+      quotient graph, which has a stuck class or a fair non-quiescent cycle
+      exactly when the full graph has a stuck state or such a cycle (a path
+      of classes lifts to a path of states from any state of the first class,
+      and a cycle of classes, repeated at most |group| times, to a cycle).
 
     The order of checks: a step property is checked on each transition, then
     the invariants on the state it reaches if that state is new. A violation
@@ -96,6 +108,10 @@ def explore(
     _check_bound("max_memory", max_memory)
     # Progress is opt-in: a model without fairness has no is_fair.
     liveness = liveness and has_liveness(model)
+    canonical: Callable[[Any], Any] | None = (
+        model.canonical if symmetry and has_symmetry(model) else None  # type: ignore[attr-defined]
+    )
+    reductions = ("symmetry",) if canonical is not None else ()
     started = time.perf_counter()
     stats = Stats()
     inv_checks = tuple((p.name, p.check) for p in model.invariants)
@@ -118,7 +134,9 @@ def explore(
         _fill(stats, len(seen), transitions, depth, started, exact)
         stats.frontier = 0
         coverage = summarize(kind_counts, declared_kinds(model))
-        return CheckResult(verdict, stats, checked=checked, coverage=coverage, **fields)
+        return CheckResult(
+            verdict, stats, checked=checked, coverage=coverage, reductions=reductions, **fields
+        )
 
     def violation(
         name: str, detail: str, state_id: int, extra: tuple[int, ...], state: Any
@@ -137,8 +155,9 @@ def explore(
 
     # Level 0: the initial states, deduplicated, in the model's order.
     frontier: list[Any] = []
+    fingerprint = _fingerprint(exact, canonical, getattr(model, "canonical_hash", None))
     for index, state in enumerate(model.initial_states()):
-        fp = state if exact else hash(state)
+        fp = fingerprint(state)
         if fp in seen:
             continue
         if len(seen) >= limit:
@@ -172,7 +191,6 @@ def explore(
     off_append = fair_off.append
     dst_append = fair_dst.append
     live = liveness
-    fingerprint = _identity if exact else hash
     count_kinds = kind_counts.update
     kind_of = kind_function(model)
     n = len(seen)
@@ -270,7 +288,7 @@ def explore(
     if liveness:
         off_append(len(fair_dst))  # sentinel: fair edges of id i are off[i]:off[i+1]
         graph = FairGraph(parent, via, quiescent, fair_off, fair_dst)
-        progress_cex = find_progress_violation(model, graph)
+        progress_cex = find_progress_violation(model, graph, canonical)
         if progress_cex is not None:
             return finish(Verdict.VIOLATED, transitions, level, counterexample=progress_cex)
     return finish(Verdict.VERIFIED, transitions, level)
@@ -322,6 +340,39 @@ def _no_fairness(*_: Any) -> bool:
 
 def _identity(state: Any) -> Any:
     return state
+
+
+def _fingerprint(
+    exact: bool,
+    canonical: Callable[[Any], Any] | None,
+    canonical_hash: Callable[[Any], int] | None,
+) -> Callable[[Any], Any]:
+    """What the visited set is keyed by: the state or its hash, of the
+    canonical form when symmetry is on (the model's `canonical_hash`, if it
+    offers one, is hash(canonical(s)) computed without hashing twice).
+
+    With fingerprints, the canonical hash is remembered per concrete
+    fingerprint: most successors are concrete states met before (diamonds),
+    and a dict lookup costs far less than a canonical form. It costs one
+    more dict entry per distinct concrete state met, with the same 64-bit
+    collision risk as the visited set."""
+    if canonical is None:
+        return _identity if exact else hash
+    if exact:
+        return canonical
+    rep = canonical
+    slow = canonical_hash if canonical_hash is not None else lambda s: hash(rep(s))
+    memo: dict[int, int] = {}
+    get = memo.get
+
+    def remembered(state: Any) -> int:
+        h = hash(state)
+        found = get(h)
+        if found is None:
+            found = memo[h] = slow(state)
+        return found
+
+    return remembered
 
 
 def _check_bound(name: str, value: float | None) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, repeat
 from operator import sub
@@ -57,10 +58,16 @@ class FairGraph:
     fair_dst: array[int]
 
 
-def find_progress_violation(model: Model[Any, Any], graph: FairGraph) -> Counterexample | None:
+def find_progress_violation(
+    model: Model[Any, Any],
+    graph: FairGraph,
+    canonical: Callable[[Any], Any] | None = None,
+) -> Counterexample | None:
     """The Progress counterexample of a completely explored graph, or None
     when Progress holds: a stuck state first (the shallowest), else a lasso
-    to a cycle of fair non-quiescent steps (short, not necessarily shortest)."""
+    to a cycle of fair non-quiescent steps (short, not necessarily shortest).
+    `canonical`: the graph's nodes are classes of states (symmetry); the
+    lasso is then found again among concrete states (see `_lasso`)."""
     quiescent, off, dst = graph.quiescent, graph.fair_off, graph.fair_dst
     n = len(quiescent)
     if n == 0:
@@ -82,7 +89,11 @@ def find_progress_violation(model: Model[Any, Any], graph: FairGraph) -> Counter
     cycle = _fair_cycle(n, quiescent, off, dst, rev_off, preds)
     if cycle is None:
         return None
-    return _lasso(model, graph, cycle)
+    return _lasso(model, graph, cycle, canonical or _same)
+
+
+def _same(state: Any) -> Any:
+    return state
 
 
 def _sources(n: int, off: array[int]) -> Any:
@@ -158,27 +169,48 @@ def _fair_cycle(
     return cycle[entry:] + cycle[:entry]
 
 
-def _lasso(model: Model[Any, Any], graph: FairGraph, cycle: list[int]) -> Counterexample:
+def _lasso(
+    model: Model[Any, Any],
+    graph: FairGraph,
+    cycle: list[int],
+    canonical: Callable[[Any], Any],
+) -> Counterexample:
     """Path to cycle[0], then round the cycle back to it. Fair edges carry no
-    action index, so each one is found again among the enabled actions."""
+    action index, so each one is found again among the enabled actions: the
+    first fair one whose successor is in the target's class. With symmetry a
+    round may end in a renaming of the state it started from; the rounds go
+    on until a concrete state at the cycle's start repeats (at most the
+    group's order), and the loop closes there."""
     prefix = rebuild(model, graph.parent, graph.via, cycle[0])
     state = prefix[-1].state
+    targets = [
+        canonical(rebuild(model, graph.parent, graph.via, t)[-1].state)
+        for t in cycle[1:] + cycle[:1]
+    ]
     indexes: list[int] = []
-    for target_id in cycle[1:] + cycle[:1]:
-        target = rebuild(model, graph.parent, graph.via, target_id)[-1].state
-        for ai, action in enumerate(model.actions(state)):
-            if model.is_fair(state, action) and model.next_state(state, action) == target:
-                indexes.append(ai)
-                break
-        else:
-            raise NondeterministicModel(
-                "a recorded fair step could not be found again among the enabled actions; "
-                "the model's actions, successors or is_fair are not deterministic"
-            )
-        state = target
+    starts = {state: 0}  # concrete state at the cycle's start -> steps taken to it
+    while True:
+        for target in targets:
+            for ai, action in enumerate(model.actions(state)):
+                if not model.is_fair(state, action):
+                    continue
+                nxt = model.next_state(state, action)
+                if canonical(nxt) == target:
+                    indexes.append(ai)
+                    state = nxt
+                    break
+            else:
+                raise NondeterministicModel(
+                    "a recorded fair step could not be found again among the enabled actions; "
+                    "the model's actions, successors or is_fair are not deterministic"
+                )
+        if state in starts:
+            break
+        starts[state] = len(indexes)
+    loop_start = len(prefix) - 1 + starts[state]
     steps = rebuild(model, graph.parent, graph.via, cycle[0], indexes)
     detail = (
-        f"a cycle of {len(cycle)} fair step(s) from state {len(prefix) - 1} of the path "
-        "returns to it without ever reaching a quiescent state"
+        f"a cycle of {len(indexes) - starts[state]} fair step(s) from state {loop_start} of the"
+        " path returns to it without ever reaching a quiescent state"
     )
-    return Counterexample(PROGRESS, detail, steps, loop_start=len(prefix) - 1)
+    return Counterexample(PROGRESS, detail, steps, loop_start=loop_start)

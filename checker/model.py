@@ -76,6 +76,18 @@ def has_liveness(model: object) -> bool:
     )
 
 
+def has_symmetry(model: object) -> bool:
+    """Symmetry is opt-in: a model may offer `canonical(state)`, the one
+    representative of the state's class under a renaming of interchangeable
+    processes. It must be the same for every state of a class (an orbit),
+    and the renaming must map initial states to initial states, successors
+    to successors, and keep every property, `is_fair` and `is_quiescent`.
+    The engine then visits one state per class (`explore(symmetry=True)`).
+    A model may also offer `canonical_hash(state)`, equal to
+    `hash(canonical(state))` but cheaper (no winner built twice)."""
+    return callable(getattr(model, "canonical", None))
+
+
 class Model(Protocol[S, A]):
     """What the checker needs of a model. See the module docstring."""
 

@@ -98,3 +98,5 @@ class CheckResult:
     unmet_sometimes: tuple[str, ...] = field(default_factory=tuple)
     # Transitions per kind of action, and the kinds never taken (checker.coverage).
     coverage: Coverage | None = None
+    # The reductions applied ("symmetry"): the counts are then of classes.
+    reductions: tuple[str, ...] = field(default_factory=tuple)

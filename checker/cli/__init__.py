@@ -88,7 +88,10 @@ main.add_command(replay_command)
 from checker.cli.cluster import cluster  # noqa: E402
 
 main.add_command(cluster)
-from checker.cli.mutate import mutate_command  # noqa: E402
 from checker.cli.selfcheck import conformance_part  # noqa: E402, F401  (a suite part)
+from checker.cli.simulate import simulate_command  # noqa: E402
+
+main.add_command(simulate_command)
+from checker.cli.mutate import mutate_command  # noqa: E402
 
 main.add_command(mutate_command)

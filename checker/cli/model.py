@@ -173,6 +173,7 @@ def result_summary(
         "unmet_sometimes": list(result.unmet_sometimes),
         "coverage": result.coverage.as_dict() if result.coverage else None,
         "checked": list(result.checked),
+        "reductions": list(result.reductions),
         "stats": {
             **result.stats.as_dict(),
             "collision_probability": result.stats.collision_probability,
@@ -217,6 +218,11 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
         f" {st.seconds:.1f} s, {st.states_per_second:,.0f} states/s,"
         f" peak memory {st.peak_memory_bytes / 2**20:.0f} MB"
     )
+    if "symmetry" in result.reductions:
+        click.echo(
+            "reduced  symmetry: one state per class of interchangeable nodes is counted"
+            " (--no-symmetry counts every state)"
+        )
     if st.collision_probability:
         click.echo(
             f"         fingerprints: chance of a collision {st.collision_probability:.1e}"
@@ -262,6 +268,14 @@ def coverage_line(coverage: Coverage) -> str:
     is_flag=True,
     help="Keep whole states, not 64-bit fingerprints: no collision risk, more memory.",
 )
+@click.option(
+    "--symmetry/--no-symmetry",
+    default=True,
+    show_default=True,
+    help="Visit one state per class of interchangeable nodes, where the protocol"
+    " defines them; counterexamples stay concrete and shortest, verdicts (Progress too)"
+    " are unchanged, counts are of classes.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option(
     "--trace-out",
@@ -294,6 +308,7 @@ def model_command(
     max_memory: int | None,
     no_liveness: bool,
     exact: bool,
+    symmetry: bool,
     as_json: bool,
     trace_out: str | None,
     html_out: str | None,
@@ -328,6 +343,7 @@ def model_command(
             on_progress=progress,
             should_stop=stop,
             exact=exact,
+            symmetry=symmetry,
         )
     if as_json:
         click.echo(json.dumps(result_summary(spec, config, model, result), indent=2))

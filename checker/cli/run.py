@@ -142,8 +142,10 @@ def linearizability_verdict(
     codes = (audit_code, result.exit_code, trace_code or 0)
     # a known failure (1) outranks unknown (3); unknown is never a pass
     code = 1 if 1 in codes else max(codes)
-    verdict = {0: "OK", 1: "FAILED", 3: "UNKNOWN"}[code]
-    parts = [f"audit {'ok' if audit_code == 0 else 'failed'}", f"history {result.verdict}"]
+    # 3 is an interrupted run (the audit's) or a history check that timed out
+    verdict = {0: "OK", 1: "FAILED", 3: "INCOMPLETE" if audit_code == 3 else "UNKNOWN"}[code]
+    audit = {0: "ok", 3: "incomplete"}.get(audit_code, "failed")
+    parts = [f"audit {audit}", f"history {result.verdict}"]
     if trace_code is not None:
         parts.append(f"trace {'conforms' if trace_code == 0 else 'diverges'}")
     click.echo(f"verdict: {verdict} ({', '.join(parts)})")

@@ -60,6 +60,7 @@ def check_config(
     on_progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
     exact: bool = False,
+    symmetry: bool = False,
 ) -> tuple[Model[Any, Any], CheckResult]:
     model = protocol.build(config)
     result = explore(
@@ -71,6 +72,7 @@ def check_config(
         on_progress=on_progress,
         should_stop=should_stop,
         exact=exact,
+        symmetry=symmetry,
     )
     return model, result
 
@@ -127,7 +129,9 @@ def _lookup(name: str) -> ProtocolSpec:
 def _standard_result(job: tuple[str, str], on_progress: Progress = None) -> CheckResult:
     protocol = _lookup(job[0])
     config = protocol.standard(job[1]).config
-    return check_config(protocol, config, on_progress=on_progress, should_stop=_should_stop)[1]
+    return check_config(
+        protocol, config, on_progress=on_progress, should_stop=_should_stop, symmetry=True
+    )[1]
 
 
 def _mutant_result(
@@ -136,7 +140,12 @@ def _mutant_result(
     protocol = _lookup(job[0])
     config = protocol.mutant_params(protocol.mutant(job[1]))
     return check_config(
-        protocol, config, on_progress=on_progress, max_seconds=max_seconds, should_stop=_should_stop
+        protocol,
+        config,
+        on_progress=on_progress,
+        max_seconds=max_seconds,
+        should_stop=_should_stop,
+        symmetry=True,
     )[1]
 
 

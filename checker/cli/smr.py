@@ -3,10 +3,11 @@
     check smr serve --replicas 3            # r1..r3 on 8892.. (or free ports), printed
     check smr fail 2 --control 8891         # fail-stop r2 (at most t-1 failures)
     printf 'add north mmr 5\\nquery\\n' | check smr client --ports 8892,8893,8894
-    check smr trace traces/*.jsonl          # every replica's applied sequence is allowed
+    check smr trace traces/*.jsonl          # the replicas' logs, and the clients' history
 
-Exit codes: 0 ok, 1 a request unanswered or a trace violates a property,
-2 bad usage or an unreadable trace, 3 a trace that cannot be fully checked.
+Exit codes: 0 ok, 1 a request unanswered, a trace violates a property or the
+client history is not linearizable, 2 bad usage or an unreadable trace, 3 a
+trace that cannot be fully checked (or the linearizability check timed out).
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from typing import Any
 
 import click
 
-from impl.smr.audit import TraceError, audit
+from checker.linearizability import CounterModel, HistoryError, Result, check
+from checker.linearizability.report import verdict_lines
+from checker.linearizability.vaccine import ClientTrace, client_history, untimed
+from impl.smr.audit import ProcessTrace, TraceError, audit, read_trace
 from impl.smr.client import ClientError, SmrClient
 from impl.smr.cluster import DEFAULT_BASE_PORT, Cluster, ClusterError
 from impl.smr.control import ControlServer, request_fail
@@ -225,11 +229,21 @@ async def _menu(name: str, ports: list[int], timeout: float, trace: Trace) -> in
 
 @smr_command.command("trace")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def trace_command(files: tuple[Path, ...]) -> None:
-    """Check replica and client traces: Agreement, Order, Validity, CausalOrder, Answers."""
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds for the client history's linearizability check (then unknown, exit 3).",
+)
+def trace_command(files: tuple[Path, ...], timeout: float) -> None:
+    """Check replica and client traces: Agreement, Order, Validity, CausalOrder,
+    Answers, and that the clients' history is linearizable (a counter per key)."""
     try:
         report = audit(list(files))
-    except TraceError as error:
+        clients = [t for t in map(read_trace, files) if t.role == "client"]
+        lines, history_verdict = _client_history(clients, timeout)
+    except (TraceError, HistoryError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
     for process, count in sorted(report.replicas.items()):
@@ -240,5 +254,29 @@ def trace_command(files: tuple[Path, ...]) -> None:
         click.echo(f"violated {line}")
     for what in report.unchecked:
         click.echo(f"unchecked: {what} has no trace among the files (Validity not checked)")
-    click.echo(f"verdict  {report.verdict}")
-    sys.exit({"ok": 0, "violated": 1, "incomplete": 3}[report.verdict])
+    for line in lines:
+        click.echo(line)
+    verdicts = {report.verdict, history_verdict}
+    verdict = next(v for v in ("violated", "incomplete", "ok") if v in verdicts)
+    click.echo(f"verdict  {verdict}")
+    sys.exit({"ok": 0, "violated": 1, "incomplete": 3}[verdict])
+
+
+def _client_history(clients: list[ProcessTrace], timeout: float) -> tuple[list[str], str]:
+    """The verdict lines of the clients' history and ok, violated or incomplete."""
+    if not clients:
+        return [], "ok"  # no client trace: the audit already says what it could not check
+    traces = [
+        ClientTrace(str(t.path), t.process, list(enumerate(t.events, start=2))) for t in clients
+    ]
+    missing = untimed(traces)
+    if missing is not None:
+        return [
+            f"linearizability: not checked: {missing} has no mono_ns "
+            "(a trace written before clients recorded the time)"
+        ], "incomplete"
+    history = client_history(traces)
+    result: Result = check(history, CounterModel(), timeout=timeout, orders=False)
+    head, *rest = verdict_lines(history, result)
+    lines = [head, *(f"linearizability: {line.removeprefix('verdict  ')}" for line in rest)]
+    return lines, {0: "ok", 1: "violated", 3: "incomplete"}[result.exit_code]

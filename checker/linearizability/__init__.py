@@ -9,6 +9,7 @@ return, that a sequential model accepts?
 - `reader` the history format (JSON Lines) and implementation traces;
 - `models` the sequential models (token ledger, register, cas-register),
   pure data types, each splitting a history into independent objects;
+  `counter` a register per key with increments (the SMR vaccine log);
 - `search` the general search (Wing & Gong with Lowe's memoization);
 - `ledger_fast` the ledger's near-linear path by versions;
 - `check` the verdict: ok, illegal (object, longest linearizable prefix,
@@ -16,6 +17,7 @@ return, that a sequential model accepts?
 """
 
 from checker.linearizability.check import ILLEGAL, OK, UNKNOWN, Failure, Result, check
+from checker.linearizability.counter import CounterModel
 from checker.linearizability.errors import HistoryError, LinearizabilityError
 from checker.linearizability.history import History, Operation
 from checker.linearizability.models import MODELS, RegisterModel, TokensModel
@@ -26,6 +28,7 @@ __all__ = [
     "MODELS",
     "OK",
     "UNKNOWN",
+    "CounterModel",
     "Failure",
     "History",
     "HistoryError",

@@ -24,6 +24,7 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from checker.linearizability.counter import CounterModel
 from checker.linearizability.errors import HistoryError
 from checker.linearizability.history import History, Operation
 from checker.linearizability.model import INFINITY, PENDING, Call, SequentialModel
@@ -336,4 +337,5 @@ MODELS: dict[str, Callable[[], SequentialModel]] = {
     "tokens": TokensModel,
     "register": RegisterModel,
     "cas-register": lambda: RegisterModel(cas=True),
+    "counter": CounterModel,
 }

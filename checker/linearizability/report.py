@@ -10,6 +10,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from checker.linearizability.check import ILLEGAL, OK, Result
+from checker.linearizability.counter import key_name
 from checker.linearizability.history import History
 
 SHOWN = 12  # prefix operations printed before the failure
@@ -18,6 +19,8 @@ SHOWN = 12  # prefix operations printed before the failure
 def object_name(model: str, key: Hashable) -> str:
     if model == "tokens":
         return f"token {key}"
+    if model == "counter":
+        return f"key {key_name(key)}"
     return "the register" if key is None else f"register {key!r}"
 
 

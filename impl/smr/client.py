@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from types import TracebackType
 from typing import Any
 
@@ -177,7 +178,12 @@ class SmrClient:
         seq = self.seq
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.waiting[seq] = future
-        self.trace.event("sent", seq=seq, clock=self.clock, command=command)
+        # mono_ns: the host's monotonic clock, shared by every process on the
+        # machine: the real-time order that linearizability is judged by. Read
+        # before sending and after the answer, so the recorded span covers the real one.
+        self.trace.event(
+            "sent", seq=seq, clock=self.clock, command=command, mono_ns=time.monotonic_ns()
+        )
         self._broadcast({"type": "request", "seq": seq, "clock": self.clock, "command": command})
         try:
             reply = await asyncio.wait_for(future, self.timeout)
@@ -195,6 +201,7 @@ class SmrClient:
             replica=reply["replica"],
             clock=reply["clock"],
             result=reply["result"],
+            mono_ns=time.monotonic_ns(),
         )
         return dict(reply["result"])
 

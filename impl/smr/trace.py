@@ -5,7 +5,8 @@ flushed at once (a replica that fail-stops keeps what it wrote).
     {"event": "applied", "index": 1, "client": "c1", "clock": 3, "seq": 1, ...}
 
 Replica events: hello, received (request/null), applied, departed, bad-frame.
-Client events: sent, null, answered, refused.
+Client events: sent, null, answered, refused; sent and answered also carry
+`mono_ns`, the host's monotonic clock (the real-time order of the history).
 """
 
 from __future__ import annotations

@@ -61,6 +61,7 @@ from spec.tokens.state import (
     KIND_NAMES,
     PAY,
     PHASE_NAMES,
+    PHASE_READ,
     PHASE_WRITE,
     READ,
     READ_REPLY,
@@ -76,6 +77,7 @@ from spec.tokens.state import (
     Manager,
     Server,
     State,
+    merge_values,
     with_messages,
 )
 
@@ -150,7 +152,13 @@ class TokenFollower:
                     1, f"params.{key}", f"expected an integer >= 1, got {value!r}"
                 )
             sizes[key] = value
+        fast_read = params.get("fast_read", False)
+        if type(fast_read) is not bool:
+            raise TraceFormatError(
+                1, "params.fast_read", f"expected true or false, got {fast_read!r}"
+            )
         config = Config(
+            fast_read=fast_read,
             servers=sizes["servers"],
             clients=sizes["clients"],
             tokens=sizes["tokens"],
@@ -183,6 +191,8 @@ class TokenFollower:
         self.parked: set[Message] = set()
         self.gone: dict[int, int] = {}  # trace id -> line where it was delivered or dropped
         self.answers: dict[int, dict[str, Any]] = {}  # what each completed operation answers
+        # per client, (operation, what its whole read found)
+        self.read_values: dict[int, tuple[int, tuple[Any, ...]]] = {}
 
     # -- the walk ------------------------------------------------------------
 
@@ -338,8 +348,12 @@ class TokenFollower:
             was, new = cast(Client, before.nodes[dst]), cast(Client, after.nodes[dst])
             done = new.phase != was.phase or new.epoch != was.epoch
             needed, answered = was.needed, was.answered
+            if done and was.phase == PHASE_READ and new.epoch == was.epoch:
+                # what the whole read found: with fast-read the write-back (and
+                # so the client's state) holds only the tokens the replies disputed
+                self.read_values[dst] = (m[4], merge_values(was.values, m[7]))
             if done and new.phase == IDLE:
-                self.answers[dst] = self._answer(was)
+                self.answers[dst] = self._answer(dst, was)
         reached = e["effect"].startswith("quorum reached")
         if reached != done:
             self._diverge(
@@ -348,15 +362,20 @@ class TokenFollower:
                 nodes=(dst,),
             )
 
-    def _answer(self, c: Client) -> dict[str, Any]:
+    def _answer(self, client: int, c: Client) -> dict[str, Any]:
         assert c.op is not None
         kind, _, owner = c.op
+        values = c.values
+        op, read = self.read_values.get(client, (-1, ()))
+        if c.phase != PHASE_WRITE and op == self.state.started[client] and read:
+            # with fast-read the write-back holds only the disputed tokens
+            values = read if self.model.params.fast_read or c.phase == PHASE_READ else values
         if kind == PAY:
-            _, version, holder = c.values[0]
+            _, version, holder = values[0]
             if c.phase == PHASE_WRITE:
                 return {"answer": "OK", "version": version}
             return {"answer": "NOT_OWNER", "version": version, "owner": self.names[holder]}
-        return {"answer": "TOKENS", "tokens": [[t, v] for t, v, o in c.values if o == owner]}
+        return {"answer": "TOKENS", "tokens": [[t, v] for t, v, o in values if o == owner]}
 
     def _dropped(self, e: Mapping[str, Any]) -> None:
         m, live = self._take(e, "dropped")
@@ -672,6 +691,8 @@ class TokenFollower:
                 self.line, "state", f"not a node state as the README describes ({error})"
             ) from None
         want = self._view(after, node)
+        if self.model.params.fast_read:
+            got = _written_back_only(got, want)
         if got != want:
             self._diverge(_difference(name, got, want, self._view(before, node)), nodes=(node,))
 
@@ -781,7 +802,20 @@ def node_difference(
     model's state of that node, or None when they agree."""
     params = model.params
     got, want = _impl_view(snapshot), model_view(params, state, params.names.index(name))
+    if params.fast_read:
+        got = _written_back_only(got, want)
     return None if got == want else _difference(name, got, want, {})
+
+
+def _written_back_only(got: dict[str, Any], want: dict[str, Any]) -> dict[str, Any]:
+    """With fast-read, a write-back phase's model state holds only the tokens
+    it writes back, the implementation's its whole read: compare those tokens."""
+    mine, theirs = got.get("pending"), want.get("pending")
+    if not mine or not theirs or mine["phase"] != "write-back" or theirs["phase"] != "write-back":
+        return got
+    tokens = {entry[0] for entry in theirs["best"]}
+    kept = [entry for entry in mine["best"] if entry[0] in tokens]
+    return {**got, "pending": {**mine, "best": kept}}
 
 
 def _changes_nothing(event: Mapping[str, Any]) -> None:

@@ -59,6 +59,7 @@ from spec.tokens.state import (
     Server,
     State,
 )
+from spec.tokens.symmetry import canonical_form
 
 _RECEIVERS = {
     READ: server_steps.receive_read,
@@ -95,6 +96,11 @@ class TokenModel:
         self.config = self.params.config
         self.name = f"token protocol ({self.config.summary()})"
         self.invariants, self.step_properties, self.sometimes = make_properties(self.params)
+        # Symmetry is opt-in (checker.model.has_symmetry): only a model with
+        # interchangeable nodes offers `canonical`.
+        symmetry = canonical_form(self.params)
+        if symmetry is not None:
+            self.canonical, self.canonical_hash = symmetry
 
     def initial_states(self) -> Sequence[State]:
         p = self.params

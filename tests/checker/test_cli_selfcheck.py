@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from checker.cli import main
@@ -73,3 +74,15 @@ def test_an_unknown_mutant_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["run", "--mutant", "nope"])
     assert result.exit_code == 2
     assert "nope" in result.output
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_fast_read_run_conforms_to_the_fast_read_specification(seed: int) -> None:
+    # The write-back holds only the disputed tokens; the answer comes from the whole read.
+    result = CliRunner().invoke(
+        main,
+        ["run", "--requests", "300", "--fast-read", "--role-changes", "2", "--drop", "0.3",
+         "--seed", str(seed)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "conformance: the run's trace: CONFORMS" in result.output

@@ -38,16 +38,17 @@ def _applied(
 
 def _run(tmp: Path, r1: list[dict[str, Any]], r2: list[dict[str, Any]]) -> list[Path]:
     a = [
-        {"event": "sent", "seq": 1, "clock": 1, "command": ADD},
+        {"event": "sent", "seq": 1, "clock": 1, "command": ADD, "mono_ns": 10},
         {
             "event": "answered",
             "seq": 1,
             "replica": 1,
             "clock": 2,
             "result": {"ok": True, "doses": 1},
+            "mono_ns": 20,
         },
     ]
-    b = [{"event": "sent", "seq": 1, "clock": 2, "command": ADD}]
+    b = [{"event": "sent", "seq": 1, "clock": 2, "command": ADD, "mono_ns": 15}]
     return [
         _write(tmp / "r1.jsonl", "replica", "r1", r1),
         _write(tmp / "r2.jsonl", "replica", "r2", r2),
@@ -162,3 +163,36 @@ def test_causal_order_catches_a_request_applied_before_one_its_client_had_heard_
     _write(tmp_path / "r1.jsonl", "replica", "r1", r1)
     _write(tmp_path / "a.jsonl", "client", "a", a)
     assert audit(paths).verdict == "ok"
+
+
+def test_check_smr_trace_checks_the_client_history_for_linearizability(tmp_path: Path) -> None:
+    runner = CliRunner()
+    paths = [str(p) for p in _run(tmp_path, GOOD, GOOD)]
+    ok = runner.invoke(main, ["smr", "trace", *paths])
+    assert "history: 2 client traces, 2 operations (1 unfinished), model counter" in ok.output
+    assert "linearizability: OK: linearizable" in ok.output
+    # no time to search: unknown, never ok
+    late = runner.invoke(main, ["smr", "trace", "--timeout", "0", *paths])
+    assert late.exit_code == 3 and "linearizability: UNKNOWN" in late.output
+    # a: after its add answered 1 dose, a query says n has none: stale
+    query = {"event": "sent", "seq": 2, "clock": 3, "command": QUERY, "mono_ns": 30}
+    stale = {"event": "answered", "seq": 2, "replica": 1, "clock": 3, "mono_ns": 40}
+    stale["result"] = {"ok": True, "sites": {"n": {}}}
+    a = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text().splitlines()[1:]]
+    _write(tmp_path / "a.jsonl", "client", "a", [*a, query, stale])
+    illegal = runner.invoke(main, ["smr", "trace", *paths[2:]])
+    assert illegal.exit_code == 1, illegal.output
+    assert "linearizability: ILLEGAL: key n/mmr is not linearizable" in illegal.output
+    assert "#2 a: read(n/mmr) -> 0  (line 4)" in illegal.output
+    assert illegal.output.endswith("verdict  violated\n")
+
+
+def test_a_client_trace_without_times_leaves_the_verdict_incomplete(tmp_path: Path) -> None:
+    paths = _run(tmp_path, GOOD, GOOD)
+    rows = [json.loads(line) for line in paths[2].read_text().splitlines()[1:]]
+    _write(paths[2], "client", "a", [{k: v for k, v in r.items() if k != "mono_ns"} for r in rows])
+    out = CliRunner().invoke(main, ["smr", "trace", *map(str, paths)])
+    assert out.exit_code == 3
+    assert (
+        "linearizability: not checked: " in out.output and "a.jsonl:2 has no mono_ns" in out.output
+    )

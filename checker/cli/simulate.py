@@ -1,0 +1,116 @@
+"""`check simulate`: seeded random walks of one configuration of a protocol.
+
+    check simulate --runs 1000 --depth 60 --seed 1
+    check simulate --config S3a --reconfigs 2 --mutant no-epoch-check --trace-out cex.jsonl
+
+The protocol options are `check model`'s (generated from the parameter
+record). The same seed gives the same output, byte for byte (the time is
+printed on stderr). Exit 0 no violation in these walks (nothing is proven),
+1 a property is violated, 2 bad usage, 3 a bound stopped the walks early.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from checker.cli.interrupt import first_interrupt_stops
+from checker.cli.model import ProtocolCommand, build_config, config_record
+from checker.cli.registry import DEFAULT_PROTOCOL
+from checker.model import Model
+from checker.protocol import ProtocolSpec
+from checker.report import format_counterexample
+from checker.result import Verdict
+from checker.simulate import SimulationResult, simulate
+from checker.trace_file import write_counterexample
+
+
+def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -> None:
+    result, cov = sim.result, sim.coverage
+    click.echo(f"model    {model.name}")
+    checks = [p.name for p in model.invariants] + [p.name for p in model.step_properties]
+    click.echo(f"checks   {', '.join(checks)} (at every step; liveness is not simulated)")
+    ce = result.counterexample
+    if ce is not None:
+        verdict = (
+            f"VIOLATED: {ce.property_name}, a walk of {sim.found_length} steps"
+            f" shortened to {ce.length}"
+        )
+    elif result.verdict is Verdict.INCOMPLETE:
+        where = "by Ctrl-C" if result.bound == "interrupted" else f"at {result.bound}"
+        verdict = f"INCOMPLETE: stopped {where} after {cov.walks} walks; no violation in them"
+    else:
+        verdict = f"no violation in {cov.walks} walks (seed {seed}); nothing is proven"
+    click.echo(f"verdict  {verdict}")
+    click.echo(
+        f"coverage {cov.walks:,} walks, {cov.steps:,} steps, {cov.distinct_states:,} distinct"
+        f" states, deepest walk {cov.deepest}, {cov.deadlocks:,} ended with nothing enabled"
+    )
+    taken = ", ".join(f"{kind} {count:,}" for kind, count in cov.taken.items())
+    click.echo(f"taken    {taken or 'none'}")
+    click.echo(f"never    {', '.join(cov.never_taken) or 'none'} (enabled but never taken)")
+    if ce is not None:
+        click.echo()
+        click.echo(format_counterexample(model, ce))
+
+
+@click.command("simulate", cls=ProtocolCommand)
+@click.option(
+    "--protocol",
+    default=DEFAULT_PROTOCOL,
+    show_default=True,
+    help="The protocol to walk (`check list` shows them); its options follow.",
+)
+@click.option("--config", "base", help="Start from a standard configuration (`check list`).")
+@click.option("--mutant", help="Walk a known bug (`check model --list-mutants`).")
+@click.option("--runs", type=click.IntRange(min=1), default=1000, show_default=True, help="Walks.")
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Steps per walk at most.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="The random seed.")
+@click.option(
+    "--max-seconds", type=click.FloatRange(min=0, min_open=True), help="Stop after S seconds."
+)
+@click.option(
+    "--trace-out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the shortened counterexample as JSON Lines (`check model`'s format).",
+)
+@click.pass_context
+def simulate_command(
+    ctx: click.Context,
+    /,
+    protocol: str,
+    base: str | None,
+    mutant: str | None,
+    runs: int,
+    depth: int,
+    seed: int,
+    max_seconds: float | None,
+    trace_out: str | None,
+    **parameters: Any,
+) -> None:
+    """Random walks of one configuration, every invariant and step property
+    checked at every step; a violation is printed shortened (loops and
+    unneeded steps removed, then replayed). Exit 0 no violation found
+    (nothing proven), 1 violated, 2 bad usage, 3 stopped early."""
+    spec: ProtocolSpec = ctx.meta["protocol"]
+    config = build_config(spec, base, parameters, mutant)
+    model = spec.build(config)
+    with first_interrupt_stops() as stop:
+        sim = simulate(
+            model, runs=runs, depth=depth, seed=seed, max_seconds=max_seconds, should_stop=stop
+        )
+    print_simulation(model, sim, seed)
+    click.echo(f"time     {sim.result.stats.seconds:.1f} s", err=True)
+    ce = sim.result.counterexample
+    if trace_out is not None and ce is not None:
+        write_counterexample(trace_out, model, ce, config_record(config), protocol=spec.name)
+        click.echo(f"counterexample written to {trace_out}")
+    sys.exit(sim.result.verdict.exit_code)

@@ -1,0 +1,190 @@
+"""Seeded random walks of a model: a look deeper than exhaustive search reaches.
+
+Each walk starts at an initial state and takes, up to `depth` times, one
+enabled action chosen by a `random.Random(seed)` shared by all walks, so the
+same seed gives the same walks. Every invariant is checked on every state
+reached and every step property on every step. A walk that breaks a property
+is shortened before it is reported (`checker.shorten`): loops cut out, then
+steps the violation does not need removed, and the result replayed and
+checked again, so the counterexample is a real run of the model.
+
+    from checker.simulate import simulate
+    from tests.checker.tiny_models import Counter
+
+    result = simulate(Counter(5), runs=3, depth=10, seed=1)
+    result.coverage.distinct_states, result.coverage.deepest      # (6, 5)
+
+A simulation proves nothing: without a violation the verdict is VERIFIED only
+in the sense "no violation in these walks", and the CLI says so. INCOMPLETE
+means a bound (`max_seconds`, Ctrl-C) stopped it before all walks were done.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import Counter as Tally
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.errors import BadBound
+from checker.model import Model
+from checker.result import CheckResult, Counterexample, Stats, Verdict
+from checker.shorten import Violation, shorten
+
+# The clock is read once per walk and every this many steps inside one.
+_CLOCK_EVERY = 1024
+# The weights a walk may give a kind of action (see _choose).
+_WEIGHTS = (0.01, 0.1, 1.0, 1.0, 10.0)
+
+
+@dataclass(slots=True)
+class Coverage:
+    """What the walks saw: distinct states (by fingerprint), the deepest walk,
+    how often each kind of action was taken, and the kinds that were enabled
+    somewhere but never taken."""
+
+    walks: int = 0
+    steps: int = 0
+    distinct_states: int = 0
+    deepest: int = 0
+    deadlocks: int = 0  # walks that ended with no action enabled
+    taken: dict[str, int] = field(default_factory=dict)
+    never_taken: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class SimulationResult:
+    result: CheckResult
+    coverage: Coverage
+    # The walk as found, before shortening (its length), when one broke a property.
+    found_length: int | None = None
+
+
+def action_kind(action: Any) -> str:
+    """A name for the kind of an action: the string itself, a `name`
+    attribute that is a string, or the class name."""
+    if isinstance(action, str):
+        return action
+    name = getattr(action, "name", None)
+    return name if isinstance(name, str) else type(action).__name__
+
+
+def simulate(
+    model: Model[Any, Any],
+    *,
+    runs: int,
+    depth: int,
+    seed: int = 0,
+    max_seconds: float | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> SimulationResult:
+    """`runs` random walks of at most `depth` steps each; stop at the first
+    violation and return it shortened. See the module docstring."""
+    for name, value in (("runs", runs), ("depth", depth)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise BadBound(f"{name}={value!r} is not allowed: expected an integer >= 0")
+    if max_seconds is not None and (not isinstance(max_seconds, int | float) or max_seconds < 0):
+        raise BadBound(f"max_seconds={max_seconds!r} is not allowed: expected a number >= 0")
+    started = time.perf_counter()
+    deadline = started + max_seconds if max_seconds is not None else math.inf
+    rng = random.Random(seed)
+    invariants = tuple((p.name, p.check) for p in model.invariants)
+    step_props = tuple((p.name, p.check) for p in model.step_properties)
+    checked = tuple(n for n, _ in invariants + step_props)
+    initials = list(model.initial_states())
+    seen: set[int] = set()
+    taken: Tally[str] = Tally()
+    enabled_kinds: set[str] = set()
+    cov = Coverage()
+    actions, next_state = model.actions, model.next_state
+    found: Violation | None = None
+    bound: str | None = None
+
+    for _ in range(runs):
+        if time.perf_counter() >= deadline:
+            bound = f"max_seconds={max_seconds}"
+            break
+        if should_stop is not None and should_stop():
+            bound = "interrupted"
+            break
+        cov.walks += 1
+        weights: dict[str, float] = {}
+        start = rng.randrange(len(initials))
+        state = initials[start]
+        indexes: list[int] = []
+        found = _check_state(invariants, state, start, indexes)
+        if found is None:
+            seen.add(hash(state))
+        for step in range(depth):
+            if found is not None:
+                break
+            if step and not step % _CLOCK_EVERY and time.perf_counter() >= deadline:
+                bound = f"max_seconds={max_seconds}"
+                break
+            enabled = actions(state)
+            if not enabled:
+                cov.deadlocks += 1
+                break
+            kinds = list(map(action_kind, enabled))
+            enabled_kinds.update(kinds)
+            ai = _choose(rng, kinds, weights)
+            action = enabled[ai]
+            nxt = next_state(state, action)
+            indexes.append(ai)
+            taken[kinds[ai]] += 1
+            cov.steps += 1
+            for name, check in step_props:
+                detail = check(state, action, nxt)
+                if detail is not None:
+                    found = Violation(name, detail, start, list(indexes))
+                    break
+            fp = hash(nxt)
+            if found is None and fp not in seen:
+                found = _check_state(invariants, nxt, start, indexes)
+                seen.add(fp)
+            state = nxt
+        cov.deepest = max(cov.deepest, len(indexes))
+        if found is not None or bound is not None:
+            break
+
+    cov.distinct_states = len(seen)
+    cov.taken = dict(sorted(taken.items()))
+    cov.never_taken = tuple(sorted(enabled_kinds - set(taken)))
+    stats = Stats(states=cov.distinct_states, transitions=cov.steps, depth=cov.deepest)
+    if found is not None:
+        cex: Counterexample = shorten(model, found)
+        stats.seconds = time.perf_counter() - started
+        result = CheckResult(Verdict.VIOLATED, stats, counterexample=cex, checked=checked)
+        return SimulationResult(result, cov, found_length=len(found.indexes))
+    stats.seconds = time.perf_counter() - started
+    verdict = Verdict.INCOMPLETE if bound is not None else Verdict.VERIFIED
+    return SimulationResult(CheckResult(verdict, stats, bound=bound, checked=checked), cov)
+
+
+def _choose(rng: random.Random, kinds: list[str], weights: dict[str, float]) -> int:
+    """An index into the enabled actions. Each walk gives every kind of action
+    a random weight (drawn when the kind is first enabled in the walk), as
+    swarm testing does: a walk that rarely delivers some kind of message lets
+    those messages age, which is how stale-message bugs are reached."""
+    if len(kinds) == 1:
+        return 0
+    for kind in kinds:
+        if kind not in weights:
+            weights[kind] = _WEIGHTS[rng.randrange(len(_WEIGHTS))]
+    return rng.choices(range(len(kinds)), [weights[k] for k in kinds])[0]
+
+
+def _check_state(
+    invariants: tuple[tuple[str, Callable[[Any], str | None]], ...],
+    state: Any,
+    start: int,
+    indexes: list[int],
+) -> Violation | None:
+    for name, check in invariants:
+        detail = check(state)
+        if detail is not None:
+            return Violation(name, detail, start, list(indexes))
+    return None

@@ -1,0 +1,179 @@
+"""The token model's symmetry: the right classes, one state per orbit, and
+concrete shortest counterexamples with the same verdicts."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from checker.explore import explore
+from checker.replay import replay
+from checker.result import Verdict
+from spec.tokens import symmetry
+from spec.tokens.config import Config
+from spec.tokens.model import TokenModel
+from spec.tokens.mutants import CATALOG
+from spec.tokens.standard import STANDARD_CONFIGS
+from spec.tokens.symmetry import interchangeable_classes, rename, renamings
+
+S1 = STANDARD_CONFIGS["S1"].config
+
+
+def _reachable(model: TokenModel) -> set[Any]:
+    seen = set(model.initial_states())
+    queue = deque(seen)
+    while queue:
+        state = queue.popleft()
+        for action in model.actions(state):
+            nxt = model.next_state(state, action)
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _orbits(model: TokenModel, states: set[Any]) -> int:
+    """Orbits counted without `canonical`: each as the set of its renamings."""
+    group = renamings(model.params)
+    return len({frozenset([s, *(rename(s, pi) for pi in group)]) for s in states})
+
+
+def test_interchangeable_classes_follow_faultiness_ownership_and_the_scenario() -> None:
+    params = TokenModel(S1).params
+    assert interchangeable_classes(params) == [[1, 2]]  # s2, s3: c1 owns token 0
+    f2 = TokenModel(STANDARD_CONFIGS["F2"].config).params
+    assert interchangeable_classes(f2) == [[0, 1], [2, 3]]
+    three = TokenModel(replace(S1, clients=3)).params
+    assert interchangeable_classes(three) == [[1, 2], [4, 5]]  # c2, c3 own nothing
+    r2 = TokenModel(STANDARD_CONFIGS["R2"].config).params
+    assert interchangeable_classes(r2) == []  # s2, c1, c2 named; s1 is alone faulty
+    assert not hasattr(TokenModel(STANDARD_CONFIGS["R2"].config), "canonical")
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        # 45 states, 17 orbits: a class of three servers.
+        Config(servers=3, clients=2, tokens=1, faulty=0, workload="c1: pay(0,c2)"),
+        # 4,420 states, 1,284 orbits: s2, s3 and c2, c3 (who may join).
+        Config(
+            servers=3,
+            clients=3,
+            tokens=1,
+            reconfigs=1,
+            max_servers=4,
+            reconfig="atomic",
+            workload="c1: gettokens(c1)",
+        ),
+        pytest.param(S1, marks=pytest.mark.slow),
+        pytest.param(
+            Config(servers=3, clients=2, tokens=1, faulty=0, ops=1), marks=pytest.mark.slow
+        ),
+    ],
+    ids=["3-servers-scripted", "joining-clients", "S1", "3-servers"],
+)
+@pytest.mark.parametrize("sorted_form", [False, True], ids=["every-renaming", "sorted"])
+def test_reduced_count_equals_the_orbits_of_the_full_reachable_set(
+    config: Config, sorted_form: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both canonical forms: trying every renaming (small groups) and sorting
+    # by signatures (large ones), forced here on small configurations.
+    monkeypatch.setattr(symmetry, "_SORT_ABOVE", 0 if sorted_form else 10**6)
+    model = TokenModel(config)
+    full = _reachable(model)
+    orbits = _orbits(model, full)
+    reduced = explore(model, symmetry=True, liveness=False)
+    assert reduced.verdict is Verdict.VERIFIED
+    assert reduced.stats.states == orbits < len(full)
+
+
+@pytest.mark.parametrize("reconfig", ["atomic", "messages"])
+def test_renaming_maps_successors_to_successors(reconfig: str) -> None:
+    # Along seeded walks through changes, deliveries and SYNC messages, the
+    # successors of a renamed state are the renamed successors.
+    import random
+
+    config = replace(S1, clients=3, reconfigs=2, max_servers=4, reconfig=reconfig)
+    model = TokenModel(config)
+    group = renamings(model.params)
+    assert len(group) == 3  # s2<->s3, c2<->c3, both
+    rng = random.Random(5)
+    for _ in range(3):
+        state = model.initial_states()[0]
+        for _ in range(25):
+            enabled = model.actions(state)
+            if not enabled:
+                break
+            succ = {model.next_state(state, a) for a in enabled}
+            for pi in group:
+                renamed = rename(state, pi)
+                assert {model.next_state(renamed, a) for a in model.actions(renamed)} == {
+                    rename(x, pi) for x in succ
+                }
+            state = model.next_state(state, enabled[rng.randrange(len(enabled))])
+
+
+# The two-change mutants run on R2, which has no symmetry (its model offers
+# no `canonical`, tested above): with and without are the same run.
+_ON_R2 = {m.name for m in CATALOG if m.config == "R2"}
+
+
+@pytest.mark.parametrize(
+    "mutant",
+    [
+        pytest.param(m.name, marks=pytest.mark.slow) if m.name == "wait-all" else m.name
+        for m in CATALOG
+        if m.name not in _ON_R2
+    ],
+)
+def test_mutant_counterexamples_under_symmetry_are_as_short_and_replay_unreduced(
+    mutant: str,
+) -> None:
+    spec = next(m for m in CATALOG if m.name == mutant)
+    from spec.tokens import PROTOCOL
+
+    config = PROTOCOL.mutant_params(PROTOCOL.mutant(mutant))
+    full = explore(TokenModel(config))
+    reduced = explore(TokenModel(config), symmetry=True)
+    assert full.counterexample is not None and reduced.counterexample is not None
+    assert reduced.counterexample.property_name == full.counterexample.property_name
+    assert reduced.counterexample.property_name in spec.caught_by
+    assert reduced.counterexample.length == full.counterexample.length
+    assert reduced.stats.states <= full.stats.states
+    assert reduced.verdict is full.verdict is Verdict.VIOLATED
+    steps = reduced.counterexample.steps
+    plain = TokenModel(config)  # a fresh model: nothing shared with the reduced run
+    replayed = replay(plain, [s.action_index for s in steps[1:]])
+    assert [s.state for s in replayed] == [s.state for s in steps]
+
+
+# name -> (classes, transitions from their representatives) with symmetry,
+# liveness on. R2 has no interchangeable nodes (see above): its counts are
+# the unreduced ones.
+PINNED_WITH_SYMMETRY: dict[str, tuple[int, int]] = {
+    "S1": (11_103, 50_895),
+    "S2": (20_732, 94_274),
+    "W3": (11_647, 57_920),
+    "S3a": (91_914, 455_245),
+    "F2": (75_975, 431_901),
+    "S3m": (359_012, 1_851_523),
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n != "S1" else n for n in PINNED_WITH_SYMMETRY],
+)
+def test_standard_configurations_with_symmetry_keep_their_verdict_with_pinned_counts(
+    name: str,
+) -> None:
+    standard = STANDARD_CONFIGS[name]
+    result = explore(TokenModel(standard.config), symmetry=True)
+    assert result.reductions == ("symmetry",)
+    got = result.counterexample.property_name if result.counterexample else None
+    assert got == standard.expected
+    assert (result.stats.states, result.stats.transitions) == PINNED_WITH_SYMMETRY[name]
+    assert result.stats.states < standard.states
