@@ -111,21 +111,24 @@ def _read_complete(
         answer = Answer(NOT_OWNER, best)
     else:
         answer = Answer(TOKENS, tuple(v for v in best if v[2] == target))
-    # An operation that answers at once leaves its answer and what it read on
-    # the idle client until its next operation, so that the properties see it
-    # (only the no-write-back mutant and the fast-read variant get here).
-    done = Client(IDLE, op, 0, 0, 0, best, None, answer=answer)
     if not params.write_back:
-        return _finish(s, client, answer.values, done)
+        return _finish(s, client, answer.values, _answered_at_once(op, best, answer))
     if params.fast_read:
         # tokens on which all q(n) replies agreed are already on a quorum:
         # they count as written now; only the others are written back
         back = tuple(v for v in best if mixed >> v[0] & 1)
         if not back:
-            return _finish(s, client, best, done)
+            return _finish(s, client, best, _answered_at_once(op, best, answer))
         s = _linearize(s, tuple(v for v in best if not mixed >> v[0] & 1))
         return _begin_write(params, s, client, op, PHASE_WRITE_BACK, back, answer)
     return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best, answer)
+
+
+def _answered_at_once(op: tuple[int, int, int], best: tuple[Value, ...], answer: Answer) -> Client:
+    """An operation that answers on its READ step leaves its answer and what
+    it read on the idle client until its next operation, so that the
+    properties see it (only the no-write-back mutant and fast-read get here)."""
+    return Client(IDLE, op, 0, 0, 0, best, None, answer=answer)
 
 
 def _begin_write(
