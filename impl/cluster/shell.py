@@ -66,11 +66,7 @@ class ClusterShell(Shell):
         self.out = out
         self.prompt = prompt
         self.cluster: Any = _Clients(layout, timeout)
-        self.completed: list[Completed] = []
-        self.incomplete: list[Any] = []
-        self.bad_commands = 0
-        self.closed = False
-        self.exit_code = 0
+        self.begin_session()
         self._seq = 0
 
     def execute(self, line: str) -> bool:

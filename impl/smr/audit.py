@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from impl.smr.causal import causal_order
 from impl.smr.trace import FORMAT
 
 Key = tuple[str, int]  # (client, seq)
@@ -91,8 +92,9 @@ def audit(paths: list[Path]) -> Report:
     known_clients = set()
     answers: list[tuple[str, Key, str, Any]] = []  # (client, key, replica, result)
     applied: dict[str, list[tuple[int, str, int, Any, Any]]] = {}
-    # (replica, answered request) -> the requests it had received before applying it
-    before_reply: dict[tuple[str, Key], list[Key]] = {}
+    received: dict[str, list[Key]] = {}  # replica -> the requests it received, in order
+    # (replica, answered request) -> how many it had received before applying it
+    before_reply: dict[tuple[str, Key], int] = {}
     for t in traces:
         if t.role == "client":
             known_clients.add(t.process)
@@ -121,13 +123,13 @@ def audit(paths: list[Path]) -> Report:
                 if e.get("event") == "applied"
             ]
             report.replicas[t.process] = len(applied[t.process])
-            received: list[Key] = []
+            arrivals = received[t.process] = []
             for e in t.events:
                 if e.get("event") == "received" and e.get("kind") == "request":
-                    received.append((_field(t, e, "client", str), _field(t, e, "seq", int)))
+                    arrivals.append((_field(t, e, "client", str), _field(t, e, "seq", int)))
                 elif e.get("event") == "applied":
                     key = (e["client"], e["seq"])
-                    before_reply[(t.process, key)] = list(received)
+                    before_reply[(t.process, key)] = len(arrivals)
     v = report.violations
     names = sorted(applied)
     for i, a in enumerate(names):
@@ -163,7 +165,7 @@ def audit(paths: list[Path]) -> Report:
                     f"Validity: {r} applied {_name(key)} at clock {clock} with {command},"
                     f" but {client} sent clock {sent[key][0]} with {sent[key][1]}"
                 )
-    v.extend(_causal_order(applied, answers, before_reply, set(sent)))
+    v.extend(causal_order(applied, answers, received, before_reply, set(sent)))
     results = {(r, (x[1], x[2])): x[4] for r in names for x in applied[r]}
     for client, key, replica, result in answers:
         recorded = results.get((replica, key))
@@ -178,38 +180,6 @@ def audit(paths: list[Path]) -> Report:
                 f" which recorded {recorded}"
             )
     return report
-
-
-def _causal_order(
-    applied: dict[str, list[tuple[int, str, int, Any, Any]]],
-    answers: list[tuple[str, Key, str, Any]],
-    before_reply: dict[tuple[str, Key], list[Key]],
-    sent: set[Key],
-) -> list[str]:
-    """x happened before y when y's client sent y after an answer from a
-    replica that had received x: every log holding y holds x earlier."""
-    position = {r: {(x[1], x[2]): i for i, x in enumerate(log)} for r, log in applied.items()}
-    later: dict[str, list[int]] = {}  # client -> the seqs it sent
-    for client, seq in sorted(sent):
-        later.setdefault(client, []).append(seq)
-    found = []
-    for client, key, replica, _ in answers:
-        causes = [x for x in before_reply.get((replica, key), []) if x[0] != client]
-        for seq in later[client]:
-            if seq <= key[1]:
-                continue
-            y = (client, seq)
-            for r, where in sorted(position.items()):
-                if y not in where:
-                    continue
-                for x in causes:
-                    if where.get(x, len(where)) > where[y]:
-                        found.append(
-                            f"CausalOrder: {r} applied {_name(y)} before {_name(x)},"
-                            f" which {replica} had received before answering {_name(key)}"
-                        )
-                        return found
-    return found
 
 
 def _name(key: Key) -> str:

@@ -108,10 +108,13 @@ class ClientRole:
         call, handle = self.queue.popleft()
         self.node.ops_started += 1
         self.pending = Pending(call, handle, op=self.node.ops_started)
-        handle.invoked_seq = self.node.env.recorder.record(
-            "invoked", node=self.node.name, op=self.node.ops_started, call=call.to_json()
-        )
-        self._start_phase("read", restart=False)
+        # Invocation and the READ phase are one step, as in the specification:
+        # no install may come between them (the phase would use a newer epoch).
+        with self.node.env.board.transition:
+            handle.invoked_seq = self.node.env.recorder.record(
+                "invoked", node=self.node.name, op=self.node.ops_started, call=call.to_json()
+            )
+            self._start_phase("read", restart=False)
 
     def _start_phase(self, phase: str, restart: bool) -> None:
         """Send this phase's request to every server of the installed configuration."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from impl.tokens.audit import Completed, compare, latest_values, rerun
 from impl.tokens.cluster import Cluster
@@ -78,8 +78,12 @@ class Shell:
         self.out = out
         self.prompt = prompt
         self.cluster = Cluster(params, mode=mode, recorder=recorder)
+        self.begin_session()
+
+    def begin_session(self) -> None:
+        """What one session of commands keeps: shells on other systems call it too."""
         self.completed: list[Completed] = []
-        self.incomplete: list[Handle] = []
+        self.incomplete: list[Any] = []  # Handles; a shell on processes keeps their names
         self.bad_commands = 0
         self.closed = False
         self.interrupted = False
