@@ -202,6 +202,23 @@ class ConformanceSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class MutationTargets:
+    """What `check mutate` may change in a protocol (`checker.mutate`).
+
+    `modules`: the dotted names of its step modules, whose functions are
+    mutated one change at a time. `sends`: names of the functions that put
+    messages in the network (a send is removed by returning their first
+    argument). `quorums`: names of the functions that give a quorum size
+    (changed by one either way). `equivalents`: a TOML file of mutants
+    known to change nothing observable, each with its reason."""
+
+    modules: tuple[str, ...]
+    sends: tuple[str, ...] = ()
+    quorums: tuple[str, ...] = ()
+    equivalents: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ProtocolSpec:
     """A protocol plug-in's descriptor: see the module docstring."""
 
@@ -220,6 +237,8 @@ class ProtocolSpec:
     # Protocol-specific callables a CLI command reaches by name (the generals'
     # z3 prover, say), so that the command itself imports nothing of spec/.
     tools: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    # What `check mutate` mutates (None: the protocol offers no step modules).
+    mutation: MutationTargets | None = None
 
     def tool(self, name: str) -> Callable[..., Any]:
         if name not in self.tools:

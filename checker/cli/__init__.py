@@ -92,3 +92,6 @@ from checker.cli.selfcheck import conformance_part  # noqa: E402, F401  (a suite
 from checker.cli.simulate import simulate_command  # noqa: E402
 
 main.add_command(simulate_command)
+from checker.cli.mutate import mutate_command  # noqa: E402
+
+main.add_command(mutate_command)

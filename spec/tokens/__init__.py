@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
-from checker.protocol import MutantSpec, ProtocolSpec, QuorumNeeds
+from checker.protocol import MutantSpec, MutationTargets, ProtocolSpec, QuorumNeeds
 from spec.tokens.config import Config
 from spec.tokens.conformance import CONFORMANCE
 from spec.tokens.model import TokenModel
@@ -33,4 +34,16 @@ PROTOCOL = ProtocolSpec(
     quorums=QuorumNeeds(min_n=3, max_n=7, chain=3),
     # check trace: implementation traces follow the model (spec/tokens/conformance.py).
     conformance=CONFORMANCE,
+    # `check mutate`: the step modules (guards in enabled, updates in the *_steps).
+    mutation=MutationTargets(
+        modules=(
+            "spec.tokens.client_steps",
+            "spec.tokens.server_steps",
+            "spec.tokens.manager_steps",
+            "spec.tokens.enabled",
+        ),
+        sends=("with_messages",),
+        quorums=("quorum", "client_quorum"),
+        equivalents=str(Path(__file__).with_name("equivalent-mutants.toml")),
+    ),
 )

@@ -14,6 +14,8 @@ from typing import Any
 
 from spec.tokens.state import (
     KIND_NAMES,
+    NOT_OWNER,
+    OK,
     PHASE_NAMES,
     READ,
     READ_REPLY,
@@ -121,6 +123,16 @@ def format_store(store: Any, names: tuple[str, ...]) -> str:
         f"t{t}=missing" if entry is None else f"t{t}=v{entry[0]}/{names[entry[1]]}"
         for t, entry in enumerate(store)
     )
+
+
+def format_answer(answer: Any, names: tuple[str, ...]) -> str:
+    """OK(v), NOT_OWNER(v, o) or TOKENS(t0=v2, ...), as PROTOCOL.md writes them."""
+    kind, values = answer
+    if kind == OK:
+        return f"OK({values[0][1]})"
+    if kind == NOT_OWNER:
+        return f"NOT_OWNER({values[0][1]}, {names[values[0][2]]})"
+    return "TOKENS(" + ", ".join(f"t{t}=v{v}" for t, v, _ in values) + ")"
 
 
 def format_values(values: Any, names: tuple[str, ...]) -> str:

@@ -12,15 +12,20 @@ from typing import Any
 
 from spec.tokens.params import Params
 from spec.tokens.state import (
+    IDLE,
     IDLE_CLIENT,
+    NOT_OWNER,
+    OK,
     PAY,
     PHASE_READ,
     PHASE_WRITE,
     PHASE_WRITE_BACK,
     READ,
     READ_REPLY,
+    TOKENS,
     WRITE,
     WRITE_ACK,
+    Answer,
     Client,
     Message,
     State,
@@ -75,7 +80,8 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
     c = s.nodes[client]
     assert type(c) is Client, "only a client receives replies"
     answered = c.answered | 1 << server
-    best = merge_values(c.values, values)
+    # Mutant `first-reply` keeps the first reply instead of the highest version.
+    best = c.values if params.first_reply and c.values else merge_values(c.values, values)
     mixed = c.mixed | disagreeing(c.values, values) if params.fast_read else 0
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
@@ -94,25 +100,35 @@ def _read_complete(
     best: tuple[Value, ...],
     mixed: int = 0,
 ) -> State:
+    """The READ phase is complete: the answer is fixed now; a pay by the
+    owner writes, anything else writes back what it read, then answers."""
     kind, token, target = op
     if kind == PAY:
         _, version, owner = best[0]
         if owner == client or not params.owner_check:
-            return _begin_write(params, s, client, op, PHASE_WRITE, ((token, version + 1, target),))
-        answer = best  # NOT_OWNER(v, o)
+            written = ((token, version + 1, target),)
+            return _begin_write(params, s, client, op, PHASE_WRITE, written, Answer(OK, written))
+        answer = Answer(NOT_OWNER, best)
     else:
-        answer = tuple(v for v in best if v[2] == target)
+        answer = Answer(TOKENS, tuple(v for v in best if v[2] == target))
     if not params.write_back:
-        return _finish(s, client, answer)
+        return _finish(s, client, answer.values, _answered_at_once(op, best, answer))
     if params.fast_read:
         # tokens on which all q(n) replies agreed are already on a quorum:
         # they count as written now; only the others are written back
         back = tuple(v for v in best if mixed >> v[0] & 1)
         if not back:
-            return _finish(s, client, best)
+            return _finish(s, client, best, _answered_at_once(op, best, answer))
         s = _linearize(s, tuple(v for v in best if not mixed >> v[0] & 1))
-        return _begin_write(params, s, client, op, PHASE_WRITE_BACK, back)
-    return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best)
+        return _begin_write(params, s, client, op, PHASE_WRITE_BACK, back, answer)
+    return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best, answer)
+
+
+def _answered_at_once(op: tuple[int, int, int], best: tuple[Value, ...], answer: Answer) -> Client:
+    """An operation that answers on its READ step leaves its answer and what
+    it read on the idle client until its next operation, so that the
+    properties see it (only the no-write-back mutant and fast-read get here)."""
+    return Client(IDLE, op, 0, 0, 0, best, None, answer=answer)
 
 
 def _begin_write(
@@ -122,18 +138,20 @@ def _begin_write(
     op: tuple[int, int, int],
     phase: int,
     values: tuple[Value, ...],
+    answer: Answer,
 ) -> State:
     """Start a WRITE or WRITE-BACK phase on the installed configuration."""
-    state = Client(phase, op, s.epoch, params.client_quorum(len(s.servers)), 0, values, None)
+    needed = params.client_quorum(len(s.servers))
+    state = Client(phase, op, s.epoch, needed, 0, values, None, answer=answer)
     opnum = s.started[client]
     writes = [(WRITE, client, srv, client, opnum, phase, s.epoch, values) for srv in s.servers]
     return evolve(s, set_node(s.nodes, client, state), with_messages(s.network, writes))
 
 
-def _finish(s: State, client: int, written: tuple[Value, ...]) -> State:
+def _finish(s: State, client: int, written: tuple[Value, ...], idle: Client = IDLE_CLIENT) -> State:
     """The operation completes: what it wrote or returned is linearized."""
     s = _linearize(s, written)
-    return s._replace(nodes=set_node(s.nodes, client, IDLE_CLIENT))
+    return s._replace(nodes=set_node(s.nodes, client, idle))
 
 
 def _linearize(s: State, written: tuple[Value, ...]) -> State:
@@ -152,7 +170,9 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
     answered = c.answered | 1 << server
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot, c.mixed)
+        state = Client(
+            c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot, c.mixed, c.answer
+        )
         return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _ACKS, (client, opnum, phase, epoch))
     return _finish(evolve(s, s.nodes, network), client, c.values)

@@ -45,11 +45,13 @@ SWITCHES = (
     "sync_rule",
     "transfer",
     "epoch_check",
+    "read_rule",
 )
 QUORUM_RULES = ("majority", "half")
 CLIENT_WAITS = ("quorum", "all")
 SYNC_RULES = ("merge", "replace")
 TRANSFERS = ("full", "none", "delta")
+READ_RULES = ("highest", "first")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,13 @@ class Config:
     epoch_check: bool = field(
         default=True, metadata=param("Servers discard client messages of an older epoch.")
     )
+    read_rule: str = field(
+        default="highest",
+        metadata=param(
+            "What a READ phase keeps: the highest version, or the first reply.",
+            choices=READ_RULES,
+        ),
+    )
     # A variant of the protocol (PROTOCOL.md section 2), not a mutant.
     fast_read: bool = field(
         default=False,
@@ -164,6 +173,7 @@ class Config:
             ("client_wait", CLIENT_WAITS),
             ("sync_rule", SYNC_RULES),
             ("transfer", TRANSFERS),
+            ("read_rule", READ_RULES),
         ):
             if getattr(self, option) not in allowed:
                 raise ConfigError(option, getattr(self, option), f"one of {', '.join(allowed)}")

@@ -30,6 +30,7 @@ from spec.tokens.actions import (
     Receive,
     action_record,
     describe,
+    format_answer,
     format_message,
     format_set,
     format_store,
@@ -221,7 +222,10 @@ class TokenModel:
             return f"server e{node.epoch} {format_store(node.store, names)}"
         started = state.started[i]
         if node.phase == IDLE or node.op is None:
-            return f"client idle, {started} op(s) started"
+            text = f"client idle, {started} op(s) started"
+            if node.answer is not None:  # answered without a write-back
+                text += f", answered {format_answer(node.answer, names)}"
+            return text
         kind, token, target = node.op
         op = f"pay({token},{names[target]})" if kind == PAY else f"gettokens({names[target]})"
         text = (
@@ -231,6 +235,8 @@ class TokenModel:
         )
         if node.snapshot is not None:
             text += f" snapshot {list(node.snapshot)}"
+        if node.answer is not None:
+            text += f" answer {format_answer(node.answer, names)}"
         return text
 
 

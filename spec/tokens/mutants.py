@@ -79,6 +79,16 @@ CATALOG: tuple[Mutant, ...] = (
         overrides={"client_wait": "all"},
         length=1,
     ),
+    # Not in PROTOCOL.md's table (issue 16): ReadNotStale once recomputed the
+    # highest version from the replies and so missed this client's choice.
+    Mutant(
+        "first-reply",
+        "a client's READ phase keeps the first reply, not the highest version",
+        ("ReadNotStale", "AnswerIsFresh"),
+        "S1",
+        overrides={"read_rule": "first"},
+        length=14,
+    ),
     # Not in PROTOCOL.md's table: it exists so that Conservation, too, is
     # shown to catch a bug.
     Mutant(

@@ -43,6 +43,7 @@ class Params:
     sync_replaces: bool
     transfer: Transfer
     epoch_check: bool
+    first_reply: bool
     # Per node id, the scripted operations as (kind, token, target id); None: any op.
     workload: tuple[tuple[tuple[int, int, int], ...], ...] | None
     transforms: tuple[int, ...] | None
@@ -134,6 +135,7 @@ def compile_params(config: Config) -> Params:
         sync_replaces=config.sync_rule == "replace",
         transfer=Transfer(config.transfer),
         epoch_check=config.epoch_check,
+        first_reply=config.read_rule == "first",
         workload=workload,
         transforms=transforms,
     )

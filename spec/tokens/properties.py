@@ -1,8 +1,12 @@
 """The named properties of PROTOCOL.md section 5, as claims on states and steps.
 
 Invariants (every reachable state): NoDoubleSpend, Conservation.
-Step properties (every transition): ReadNotStale, StoreMonotone.
-Sometimes (a vacuous model cannot pass): OperationCompletes, PayCompletes.
+Step properties (every transition): ReadNotStale, StoreMonotone, AnswerIsFresh.
+ReadNotStale and AnswerIsFresh read what the client took on the step that
+completes its READ phase (its state after the step); they never recompute
+the protocol's own choice from the replies.
+Sometimes (a vacuous model cannot pass): OperationCompletes, PayCompletes,
+PayMovesToken, GettokensAnswers, and ScriptCompletes when a workload is set.
 Progress (liveness) comes from the model's fairness and quiescence.
 Each check returns None when the claim holds, else the values that break it.
 """
@@ -17,16 +21,22 @@ from checker.model import Invariant, Sometimes, StepProperty
 from spec.tokens.actions import Receive, format_message
 from spec.tokens.params import Params
 from spec.tokens.state import (
+    ANSWER_NAMES,
+    GETTOKENS,
     IDLE,
+    NOT_OWNER,
+    OK,
+    PAY,
+    PHASE_READ,
+    PHASE_WRITE,
     READ_REPLY,
     SYNC_STATE,
     SYNC_WRITE,
+    TOKENS,
     WRITE,
     Client,
     Server,
     State,
-    merge_values,
-    popcount,
 )
 
 
@@ -127,23 +137,53 @@ def make_properties(
                     return f"{names[i]}'s store has no copy of token {t}"
         raise AssertionError("conservation holds")
 
-    def read_not_stale(s: State, action: object, after: State) -> str | None:
+    def read_completed(s: State, action: object, after: State) -> tuple[int, Client, Client] | None:
+        """(client, before, after) when this step completes a READ phase."""
         if type(action) is not Receive or action.message[0] != READ_REPLY:
             return None
-        m = action.message
-        client = s.nodes[m[2]]
-        assert type(client) is Client and client.snapshot is not None, "a READ_REPLY is live"
-        if popcount(client.answered | 1 << m[1]) < client.needed:
-            return None  # this reply does not complete the READ phase
-        best = merge_values(client.values, m[7])
-        for (t, v, o), snapshot in zip(best, client.snapshot, strict=True):
-            if v < snapshot:
+        i = action.message[2]
+        was, now = s.nodes[i], after.nodes[i]
+        if type(was) is not Client or was.phase != PHASE_READ or type(now) is not Client:
+            return None
+        if now.phase == PHASE_READ:
+            return None  # not yet a quorum
+        return i, was, now
+
+    def read_not_stale(s: State, action: object, after: State) -> str | None:
+        done = read_completed(s, action, after)
+        if done is None:
+            return None
+        i, was, now = done
+        snapshot = was.snapshot or ()
+        assert was.op is not None, "a client in its READ phase has an operation"
+        asked = (was.op[1],) if was.op[0] == PAY else tuple(range(params.tokens))
+        floors = dict(zip(asked, snapshot, strict=False))
+        # fast-read writes back only the tokens whose replies disagreed.
+        if len(now.values) != len(snapshot) and not (params.fast_read and now.values):
+            return (
+                f"{names[i]}'s READ phase ends carrying {len(now.values)} values"
+                f" for the {len(snapshot)} tokens it asked"
+            )
+        # A pay by the owner carries the version it writes: above the snapshot.
+        writes = now.phase == PHASE_WRITE
+        for t, v, o in now.values:
+            floor = floors.get(t, v + 1)
+            if v < floor + writes:
+                carried = "writes" if writes else "carries"
+                need = f"above {floor}" if writes else f"at least {floor}"
                 return (
-                    f"{names[m[2]]}'s READ phase ends with token {t} at version {v}"
-                    f" (owner {names[o]}), but version {snapshot} was linearized"
-                    " when the operation started"
+                    f"{names[i]}'s READ phase ends and it {carried} token {t} at version {v}"
+                    f" (owner {names[o]}), but version {floor} was linearized when the"
+                    f" operation started: it needs {need}"
                 )
         return None
+
+    def answer_is_fresh(s: State, action: object, after: State) -> str | None:
+        done = read_completed(s, action, after)
+        if done is None:
+            return None
+        i, was, now = done
+        return _answer_problem(params, i, was, now, after)
 
     def store_monotone(s: State, action: object, after: State) -> str | None:
         if s.nodes is after.nodes:
@@ -171,9 +211,40 @@ def make_properties(
     def pay_completes(s: State) -> bool:
         return any(v > 1 for v in s.linearized)
 
+    def pay_moves_token(s: State) -> bool:
+        # A version above 1 in a store whose owner is not the token's first
+        # one: a pay gave it to someone else (a model exploring only
+        # self-pays, say, never gets here).
+        return any(
+            entry is not None and entry[0] > 1 and entry[1] != params.initial_owner(t)
+            for node in s.nodes
+            if type(node) is Server and node.store is not None
+            for t, entry in enumerate(node.store)
+        )
+
+    def gettokens_answers(s: State) -> bool:
+        return any(
+            type(n) is Client and n.answer is not None and n.answer.kind == TOKENS for n in s.nodes
+        )
+
+    scripts = params.workload
+
+    def script_completes(s: State) -> bool:
+        # Every scripted operation started, and nothing pending: a scenario
+        # whose script cannot run to its end is caught, not passed.
+        assert scripts is not None
+        return all(s.started[i] == len(script) for i, script in enumerate(scripts)) and all(
+            type(n) is not Client or n.phase == IDLE for n in s.nodes
+        )
+
     sometimes = [Sometimes("OperationCompletes", operation_completes)]
     if _pays_possible(params):
         sometimes.append(Sometimes("PayCompletes", pay_completes))
+        sometimes.append(Sometimes("PayMovesToken", pay_moves_token))
+    if _possible(params, GETTOKENS):
+        sometimes.append(Sometimes("GettokensAnswers", gettokens_answers))
+    if scripts is not None:
+        sometimes.append(Sometimes("ScriptCompletes", script_completes))
     return (
         (
             Invariant("NoDoubleSpend", no_double_spend),
@@ -182,12 +253,108 @@ def make_properties(
         (
             StepProperty("ReadNotStale", read_not_stale),
             StepProperty("StoreMonotone", store_monotone),
+            StepProperty("AnswerIsFresh", answer_is_fresh),
         ),
         tuple(sometimes),
     )
 
 
+def _answer_problem(params: Params, i: int, was: Client, now: Client, after: State) -> str | None:
+    """What is wrong with the answer `now` holds, fixed as its READ phase
+    completed (`was` holds the snapshot taken at invocation), or None."""
+    names = params.names
+    who = names[i]
+    answer, op = now.answer, was.op
+    if answer is None or op is None:
+        return f"{who}'s READ phase ends without an answer"
+    snapshot = was.snapshot or ()
+    asked = (op[1],) if op[0] == PAY else tuple(range(params.tokens))
+    floor = dict(zip(asked, snapshot, strict=False))
+    said = ANSWER_NAMES[answer.kind]
+    if (op[0] == PAY and answer.kind not in (OK, NOT_OWNER)) or (
+        op[0] != PAY and answer.kind != TOKENS
+    ):
+        return f"{who}'s {'pay' if op[0] == PAY else 'gettokens'} answers {said}"
+    for t, v, o in answer.values:
+        # OK(v) is a new version: above every version linearized at invocation.
+        above = answer.kind == OK
+        if t not in floor or v < floor[t] + above:
+            return (
+                f"{who} answers {said} with token {t} at version {v}, but version"
+                f" {floor.get(t)} was linearized when the operation started"
+            )
+        # NOT_OWNER and TOKENS name owners; OK(v) names none (a version
+        # written twice with two owners is NoDoubleSpend's to catch).
+        owner = None if above else _owner_elsewhere(after, t, v)
+        if owner is not None and owner != o:
+            return (
+                f"{who} answers {said} with token {t} version {v} owned by {names[o]},"
+                f" but that version is owned by {names[owner]}"
+            )
+    if answer.kind == NOT_OWNER and any(o == i for _, _, o in answer.values):
+        return f"{who} answers NOT_OWNER naming itself as the owner"
+    if answer.kind == TOKENS:
+        # The tokens it lists are exactly those its version data give the owner.
+        data = {t: (v, o) for t, v, o in now.values}
+        listed = {t: (v, o) for t, v, o in answer.values}
+        for t in asked:
+            if t not in data and params.fast_read:
+                # fast-read writes back only the tokens whose replies
+                # disagreed: the others' version data is what it lists
+                if t not in listed:
+                    continue
+                data[t] = listed[t]
+            if t not in data:
+                return f"{who}'s gettokens has no version data for token {t}"
+            v, o = data[t]
+            if v < floor[t]:
+                return (
+                    f"{who}'s gettokens omits or lists token {t} from version {v}, but"
+                    f" version {floor[t]} was linearized when the operation started"
+                )
+            held = o == op[2]
+            if held != (t in listed) or (held and listed[t] != (v, o)):
+                return (
+                    f"{who}'s gettokens({names[op[2]]}) {'lists' if t in listed else 'omits'}"
+                    f" token {t}, but the version it read is v{v} owned by {names[o]}"
+                )
+    return None
+
+
+def _owner_elsewhere(s: State, token: int, version: int) -> int | None:
+    """The owner that some copy of (token, version) in a store, the
+    manager's merge or a message names, or None if no copy is left."""
+    for node in s.nodes:
+        if type(node) is Server and node.store is not None:
+            entry = node.store[token]
+            if entry is not None and entry[0] == version:
+                return int(entry[1])
+    if s.manager is not None and s.manager.merged is not None:
+        entry = s.manager.merged[token]
+        if entry is not None and entry[0] == version:
+            return int(entry[1])
+    for m in s.network:
+        kind = m[0]
+        if kind in (READ_REPLY, WRITE):
+            for t, v, o in m[7]:
+                if t == token and v == version:
+                    return int(o)
+        elif kind in (SYNC_STATE, SYNC_WRITE):
+            store = m[7] if kind == SYNC_STATE else m[7][1]
+            entry = store[token] if store is not None else None
+            if entry is not None and entry[0] == version:
+                return int(entry[1])
+    return None
+
+
 def _pays_possible(params: Params) -> bool:
     if params.workload is not None:
-        return any(op[0] == 0 for script in params.workload for op in script)
+        return _possible(params, PAY)
     return params.ops > 0 and params.nodes - params.servers >= 2
+
+
+def _possible(params: Params, kind: int) -> bool:
+    """May an operation of this kind start at all?"""
+    if params.workload is not None:
+        return any(op[0] == kind for script in params.workload for op in script)
+    return params.ops > 0 and params.nodes > params.servers

@@ -39,6 +39,10 @@ PHASE_NAMES = ("idle", "read", "write", "write-back", "sync")
 # Operation kinds (same numbers as spec.scenario).
 PAY, GETTOKENS = 0, 1
 
+# Answer kinds: OK(v), NOT_OWNER(v, o), TOKENS(the tokens the owner holds).
+OK, NOT_OWNER, TOKENS = range(3)
+ANSWER_NAMES = ("OK", "NOT_OWNER", "TOKENS")
+
 # Manager phases.
 MANAGER_SYNC_READ, MANAGER_SYNC_WRITE = 1, 2
 
@@ -53,6 +57,18 @@ class Server(NamedTuple):
     store: Store | None  # None: a joiner still waiting for its SYNC_WRITE
 
 
+class Answer(NamedTuple):
+    """What an operation returns, fixed when its READ phase completes.
+
+    `values` are (token, version, owner): OK names the version it wrote
+    (owned by the payee), NOT_OWNER the version read and its owner, TOKENS
+    every token it lists. Ints only, so a state holding one hashes alike
+    in every process."""
+
+    kind: int
+    values: tuple[Value, ...]
+
+
 class Client(NamedTuple):
     phase: int
     op: tuple[int, int, int] | None  # (PAY, token, payee) or (GETTOKENS, 0, owner)
@@ -64,6 +80,10 @@ class Client(NamedTuple):
     # fast-read variant only (else always 0): bit t set when the replies so far
     # disagree on token t's version, so its write-back cannot be skipped
     mixed: int = 0
+    # The answer, from the step that completes the READ phase until the
+    # operation returns it. In the write and write-back phases it is a
+    # function of `op` and `values`, so keeping it adds no state.
+    answer: Answer | None = None
 
 
 IDLE_CLIENT = Client(IDLE, None, 0, 0, 0, (), None)

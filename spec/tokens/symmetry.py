@@ -39,6 +39,7 @@ from spec.tokens.state import (
     SYNC_STATE,
     SYNC_WRITE,
     WRITE,
+    Answer,
     Client,
     Manager,
     Server,
@@ -339,6 +340,9 @@ def _rename_node(node: Server | Client, pi: Renaming) -> Server | Client:
     if op is not None:
         op = (op[0], op[1], pi[op[2]])
     snapshot = node.snapshot
+    answer = node.answer  # the answer names owners too (issue 16)
+    if answer is not None:
+        answer = Answer(answer.kind, _rename_values(answer.values, pi))
     return Client(
         node.phase,
         op,
@@ -347,6 +351,8 @@ def _rename_node(node: Server | Client, pi: Renaming) -> Server | Client:
         _rename_mask(node.answered, pi),
         _rename_values(node.values, pi),
         snapshot,
+        node.mixed,
+        answer,
     )
 
 

@@ -34,6 +34,7 @@ PINNED: dict[str, tuple[str, int]] = {
     "no-write-back": ("ReadNotStale", 16),
     "sync-replace": ("StoreMonotone", 7),
     "delta-transfer": ("Conservation", 1),
+    "first-reply": ("ReadNotStale", 14),
     "no-state-transfer": ("ReadNotStale", 16),
     "no-epoch-check": ("ReadNotStale", 16),
 }

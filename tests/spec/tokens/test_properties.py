@@ -8,6 +8,7 @@ version 1, owned by c1, in every store. A message is
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -16,12 +17,18 @@ from spec.tokens.actions import ClientStartPay, Receive
 from spec.tokens.model import TokenModel
 from spec.tokens.standard import S1 as STANDARD_S1
 from spec.tokens.state import (
+    GETTOKENS,
+    NOT_OWNER,
+    OK,
     PAY,
     PHASE_READ,
     PHASE_WRITE,
+    PHASE_WRITE_BACK,
     READ_REPLY,
+    TOKENS,
     WRITE,
     WRITE_ACK,
+    Answer,
     Client,
     Server,
     State,
@@ -52,6 +59,11 @@ def write(version: int, owner: int, dst: int = S2) -> tuple:
 
 def read_reply(server: int, version: int, owner: int = C1) -> tuple:
     return (READ_REPLY, server, C1, C1, 1, PHASE_READ, 0, ((0, version, owner),))
+
+
+def in_flight(state: State, *messages: tuple) -> State:
+    """`state` with c1's first operation started and these messages in flight."""
+    return state._replace(network=tuple(sorted(messages)), started=(0, 0, 0, 1, 0))
 
 
 def reading_client(answered: int, values: tuple, snapshot: int) -> Client:
@@ -153,32 +165,46 @@ def test_store_monotone_detects_a_token_that_disappears_from_a_store() -> None:
     assert detail == "s2's token 0 goes back from version 2 to 0"
 
 
-# ReadNotStale
+# ReadNotStale: what the client carries on after its READ phase completes
 
 
-def test_read_not_stale_detects_a_stale_read_on_the_completing_reply() -> None:
-    # s1 already answered version 1; s2's reply completes the quorum with
-    # version 1, while version 2 was linearized when pay started.
-    before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=2))
-    detail = step_property("ReadNotStale")(before, Receive(read_reply(S2, 1)), before)
+def completed(phase: int, values: tuple, answer: Answer | None) -> Client:
+    """c1 after its READ phase: writing or writing back `values`."""
+    return Client(phase, (PAY, 0, C2), 0, 2, 0, values, None, answer=answer)
+
+
+BEFORE = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=2))
+
+
+def test_read_not_stale_detects_a_stale_version_carried_into_the_write_back() -> None:
+    # s2's reply completes the quorum; the client writes back version 1,
+    # while version 2 was linearized when pay started.
+    stale = ((0, 1, C2),)
+    after = with_node(INITIAL, C1, completed(PHASE_WRITE_BACK, stale, Answer(NOT_OWNER, stale)))
+    detail = step_property("ReadNotStale")(BEFORE, Receive(read_reply(S2, 1, C2)), after)
     assert detail is not None
-    assert "c1's READ phase ends with token 0 at version 1" in detail
+    assert "c1's READ phase ends and it carries token 0 at version 1" in detail
     assert "version 2 was linearized" in detail
 
 
-def test_read_not_stale_holds_when_the_completing_reply_brings_the_linearized_version() -> None:
-    before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=2))
-    assert step_property("ReadNotStale")(before, Receive(read_reply(S2, 2)), before) is None
+def test_read_not_stale_detects_a_pay_that_writes_no_version_above_the_snapshot() -> None:
+    written = ((0, 2, C2),)
+    after = with_node(INITIAL, C1, completed(PHASE_WRITE, written, Answer(OK, written)))
+    detail = step_property("ReadNotStale")(BEFORE, Receive(read_reply(S2, 1)), after)
+    assert detail is not None
+    assert "writes token 0 at version 2" in detail and "needs above 2" in detail
 
 
-def test_read_not_stale_holds_when_an_earlier_reply_brought_the_linearized_version() -> None:
-    before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 2, C1),), snapshot=2))
-    assert step_property("ReadNotStale")(before, Receive(read_reply(S2, 1)), before) is None
+def test_read_not_stale_holds_when_the_client_carries_the_linearized_version_on() -> None:
+    written = ((0, 3, C2),)
+    after = with_node(INITIAL, C1, completed(PHASE_WRITE, written, Answer(OK, written)))
+    assert step_property("ReadNotStale")(BEFORE, Receive(read_reply(S2, 2)), after) is None
 
 
 def test_read_not_stale_ignores_a_reply_that_does_not_complete_the_read_phase() -> None:
     before = with_node(INITIAL, C1, reading_client(0, (), snapshot=2))
-    assert step_property("ReadNotStale")(before, Receive(read_reply(S2, 1)), before) is None
+    after = with_node(INITIAL, C1, reading_client(1 << S2, ((0, 1, C1),), snapshot=2))
+    assert step_property("ReadNotStale")(before, Receive(read_reply(S2, 1)), after) is None
 
 
 @pytest.mark.parametrize(
@@ -191,5 +217,98 @@ def test_read_not_stale_ignores_a_reply_that_does_not_complete_the_read_phase() 
     ids=["a start", "a write", "an ack"],
 )
 def test_read_not_stale_ignores_steps_that_deliver_no_read_reply(action: object) -> None:
+    stale = ((0, 1, C2),)
+    after = with_node(INITIAL, C1, completed(PHASE_WRITE_BACK, stale, Answer(NOT_OWNER, stale)))
+    assert step_property("ReadNotStale")(BEFORE, action, after) is None
+
+
+def test_read_not_stale_reads_the_clients_choice_not_a_recomputation_of_the_replies() -> None:
+    # The same step on the correct model and on the first-reply mutant: s1
+    # answered version 1, s2 brings version 2 (owned by c1, linearized).
     before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=2))
-    assert step_property("ReadNotStale")(before, action, before) is None
+    before = in_flight(before._replace(linearized=(2,)), read_reply(S2, 2))
+    reply = Receive(read_reply(S2, 2))
+    first = TokenModel(replace(STANDARD_S1, mutant="first-reply"))
+    check = step_property("ReadNotStale")
+    assert check(before, reply, MODEL.next_state(before, reply)) is None
+    detail = check(before, reply, first.next_state(before, reply))
+    assert detail is not None and "writes token 0 at version 2" in detail
+
+
+# AnswerIsFresh: the answer fixed when the READ phase completes
+
+
+def test_answer_is_fresh_catches_a_stale_answer_carried_beside_fresh_values() -> None:
+    # c1 writes back the fresh version 2 (owned by c2) but answers
+    # NOT_OWNER(1, c1): ReadNotStale sees nothing wrong, the answer is stale.
+    fresh = ((0, 2, C2),)
+    answer = Answer(NOT_OWNER, ((0, 1, C1),))
+    after = with_node(INITIAL, C1, completed(PHASE_WRITE_BACK, fresh, answer))
+    action = Receive(read_reply(S2, 2, C2))
+    assert step_property("ReadNotStale")(BEFORE, action, after) is None
+    detail = step_property("AnswerIsFresh")(BEFORE, action, after)
+    assert detail == (
+        "c1 answers NOT_OWNER with token 0 at version 1, but version 2 was linearized"
+        " when the operation started"
+    )
+
+
+def test_answer_is_fresh_holds_on_the_models_own_completing_step() -> None:
+    before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=1))
+    before = in_flight(before, read_reply(S2, 1))
+    reply = Receive(read_reply(S2, 1))
+    after = MODEL.next_state(before, reply)
+    assert after.nodes[C1].answer == Answer(OK, ((0, 2, C2),))
+    assert step_property("AnswerIsFresh")(before, reply, after) is None
+
+
+def test_answer_is_fresh_catches_an_ok_that_is_not_a_new_version() -> None:
+    before = with_node(INITIAL, C1, reading_client(1 << S1, ((0, 1, C1),), snapshot=1))
+    after = with_node(INITIAL, C1, completed(PHASE_WRITE, ((0, 2, C2),), Answer(OK, ((0, 1, C2),))))
+    detail = step_property("AnswerIsFresh")(before, Receive(read_reply(S2, 1)), after)
+    assert detail is not None and "answers OK with token 0 at version 1" in detail
+
+
+def test_answer_is_fresh_catches_a_not_owner_naming_an_owner_the_version_does_not_have() -> None:
+    before = with_node(BEFORE, S1, Server(0, ((2, C2),)))
+    fresh = ((0, 2, C1),)
+    after = with_node(before, C1, completed(PHASE_WRITE_BACK, fresh, Answer(NOT_OWNER, fresh)))
+    detail = step_property("AnswerIsFresh")(before, Receive(read_reply(S2, 2, C1)), after)
+    assert detail == (
+        "c1 answers NOT_OWNER with token 0 version 2 owned by c1, but that version is owned by c2"
+    )
+
+
+def test_answer_is_fresh_catches_a_gettokens_that_omits_a_token_its_data_give_the_owner() -> None:
+    reading = Client(PHASE_READ, (GETTOKENS, 0, C2), 0, 2, 1 << S1, ((0, 2, C2),), (2,))
+    before = with_node(INITIAL, C1, reading)
+    data = ((0, 2, C2),)
+    after = with_node(
+        INITIAL,
+        C1,
+        Client(
+            PHASE_WRITE_BACK, (GETTOKENS, 0, C2), 0, 2, 0, data, None, answer=Answer(TOKENS, ())
+        ),
+    )
+    detail = step_property("AnswerIsFresh")(before, Receive(read_reply(S2, 2, C2)), after)
+    assert detail == "c1's gettokens(c2) omits token 0, but the version it read is v2 owned by c2"
+
+
+# PayMovesToken: a sometimes property, so that a model whose clients only
+# pay themselves (a mutant `check mutate` found surviving) cannot pass.
+
+
+def sometimes(name: str) -> Callable[[State], bool]:
+    return next(p.check for p in MODEL.sometimes if p.name == name)
+
+
+def test_pay_moves_token_is_met_by_a_version_above_1_with_a_new_owner() -> None:
+    moved = with_node(INITIAL, S2, Server(0, ((2, C2),)))
+    assert sometimes("PayMovesToken")(moved)
+
+
+@pytest.mark.parametrize(
+    "store", [((1, C1),), ((2, C1),), ((3, C1),)], ids=["initial", "self-pay", "self-pays"]
+)
+def test_pay_moves_token_is_not_met_while_the_first_owner_keeps_the_token(store: tuple) -> None:
+    assert not sometimes("PayMovesToken")(with_node(INITIAL, S2, Server(0, store)))

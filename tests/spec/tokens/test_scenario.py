@@ -239,7 +239,18 @@ def test_a_model_with_no_operations_is_violated_as_vacuous() -> None:
 def test_a_workload_without_pay_does_not_ask_for_a_pay_to_complete() -> None:
     with_pay = [p.name for p in TokenModel(S1).sometimes]
     without = [p.name for p in TokenModel(replace(S1, workload="c1: gettokens(c1)")).sometimes]
-    assert with_pay == ["OperationCompletes", "PayCompletes"]
-    assert without == ["OperationCompletes"]
+    assert with_pay == ["OperationCompletes", "PayCompletes", "PayMovesToken", "GettokensAnswers"]
+    assert without == ["OperationCompletes", "GettokensAnswers", "ScriptCompletes"]
     result = explore(TokenModel(replace(S1, workload="c1: gettokens(c1)")))
     assert result.verdict is Verdict.VERIFIED
+
+
+def test_script_completes_asks_for_exactly_the_scripted_operations_and_nothing_pending() -> None:
+    # W3: c1 pays once, c2 asks gettokens twice (node ids: c1 = 3, c2 = 4).
+    model = TokenModel(replace(S1, workload="c1: pay(0,c2); c2: gettokens(c2), gettokens(c2)"))
+    check = next(p.check for p in model.sometimes if p.name == "ScriptCompletes")
+    initial = model.initial_states()[0]
+    assert not check(initial)
+    assert check(initial._replace(started=(0, 0, 0, 1, 2)))
+    assert not check(initial._replace(started=(0, 0, 0, 1, 1)))  # c2's second op not run
+    assert not check(initial._replace(started=(0, 0, 0, 2, 2)))  # an op the script lacks
