@@ -4,6 +4,7 @@ counterexample (`check model --trace-out CEX`), comparing node states.
     check model --mutant no-owner-check --trace-out cex.jsonl
     check replay cex.jsonl --mutant no-owner-check   # follows it; the audit breaks NoDoubleSpend
     check replay cex.jsonl                           # the correct implementation: where it stops
+    check replay cex.jsonl --html run.html           # the implementation's run as a chart
 
 The implementation is built on the counterexample's configuration (servers,
 clients, tokens, the first f servers faulty) and the same messages are
@@ -23,8 +24,10 @@ from typing import Any
 
 import click
 
+from checker.cli.model import write_pictures
 from checker.cli.registry import lookup
 from checker.errors import CheckerError
+from checker.pictures.events import event_records
 from checker.replay import replay
 from checker.trace_file import read_counterexample
 from impl.tokens.cluster import Cluster
@@ -150,7 +153,23 @@ def snapshot(cluster: Cluster, name: str) -> dict[str, Any]:
     default=None,
     help="Build the implementation with this known bug (default: the correct one).",
 )
-def replay_command(cex: str, mutant: str | None) -> None:
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also draw the implementation's run as a message sequence chart (one HTML page).",
+)
+@click.option(
+    "--mermaid",
+    "mermaid_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the implementation's run as a Mermaid sequenceDiagram.",
+)
+def replay_command(
+    cex: str, mutant: str | None, html_out: str | None, mermaid_out: str | None
+) -> None:
     """Drive the step-mode implementation along a counterexample of `check
     model --trace-out`, comparing node states at every step."""
     try:
@@ -176,6 +195,7 @@ def replay_command(cex: str, mutant: str | None) -> None:
         f"replaying {len(steps) - 1} steps of {cex} ({prop} violated in"
         f" {trace.header.get('model')}) on the {label}"
     )
+    code, ending = 1, ""
     for number, (row, step) in enumerate(zip(trace.steps[1:], steps[1:], strict=True), start=1):
         try:
             involved = driver.take(row["record"])
@@ -185,17 +205,44 @@ def replay_command(cex: str, mutant: str | None) -> None:
                     raise CannotFollow(f"after it, {diff}")
         except CannotFollow as why:
             click.echo(f"  step {number}: {row['action']}")
-            click.echo(f"the implementation cannot follow step {number}: {why}")
-            sys.exit(1)
+            ending = f"the implementation cannot follow step {number}: {why}"
+            click.echo(ending)
+            ending = f"{ending} (step {number}: {row['action']})"
+            break
         click.echo(f"  step {number}: {row['action']}: same state")
-    problems = audit_properties(cluster)
-    for name, detail in problems:
-        click.echo(f"implementation audit: {name} broken: {detail}")
-    if any(name == prop for name, _ in problems):
-        click.echo(f"followed all {len(steps) - 1} steps; the implementation breaks {prop} too")
-        sys.exit(0)
-    click.echo(
-        f"followed all {len(steps) - 1} steps, but the implementation's audit does not "
-        f"find {prop} broken"
-    )
-    sys.exit(1)
+    else:
+        problems = audit_properties(cluster)
+        for name, detail in problems:
+            click.echo(f"implementation audit: {name} broken: {detail}")
+        broken = [detail for name, detail in problems if name == prop]
+        if broken:
+            code = 0
+            click.echo(f"followed all {len(steps) - 1} steps; the implementation breaks {prop} too")
+            ending = f"followed all {len(steps) - 1} steps; {prop} broken: {broken[0]}"
+        else:
+            ending = (
+                f"followed all {len(steps) - 1} steps, but the implementation's audit does not "
+                f"find {prop} broken"
+            )
+            click.echo(ending)
+    if html_out or mermaid_out:
+        records = event_records(
+            {"params": run_params(params)},
+            ((int(e["seq"]), e) for e in recorder.events),
+            ending,
+            f"replay of {cex} on the {label}",
+            numbered_by="event seq",
+        )
+        write_pictures(records, html_out, mermaid_out, quiet=False)
+    sys.exit(code)
+
+
+def run_params(params: Params) -> dict[str, Any]:
+    """The run's shape, as a trace header's params say it."""
+    return {
+        "servers": params.servers,
+        "clients": params.clients,
+        "tokens": params.tokens,
+        "faulty": list(params.faulty or ()),
+        "mutant": params.mutant,
+    }

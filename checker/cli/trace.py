@@ -2,6 +2,7 @@
 
     check trace run.jsonl                 # the token protocol's traces
     check trace --protocol NAME run.jsonl
+    check trace run.jsonl --html run.html --mermaid run.mmd   # the run as a chart
 
 Exit codes: 0 the trace conforms, 1 it diverges (the first divergence is
 printed: line, event, the specification's state of the nodes involved, the
@@ -12,9 +13,11 @@ the field).
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
+from checker.cli.model import write_pictures
 from checker.cli.registry import DEFAULT_PROTOCOL, lookup
 from checker.conformance import TraceVerdict, check_trace_file, render_divergence
 from checker.errors import TraceFormatError
@@ -41,13 +44,31 @@ def verdict_lines(path: str, verdict: TraceVerdict) -> list[str]:
 
 def check_file(path: str, protocol: ProtocolSpec) -> tuple[int, list[str]]:
     """(exit code, lines to print) for one trace file."""
+    code, lines, _ = checked_file(path, protocol)
+    return code, lines
+
+
+def checked_file(path: str, protocol: ProtocolSpec) -> tuple[int, list[str], TraceVerdict | None]:
+    """(exit code, lines to print, the verdict if the file could be read)."""
     spec = protocol.conformance
     assert spec is not None
     try:
         verdict = check_trace_file(path, spec)
     except TraceFormatError as error:
-        return 2, [f"error: {path}: {error}"]
-    return verdict.exit_code, verdict_lines(path, verdict)
+        return 2, [f"error: {path}: {error}"], None
+    return verdict.exit_code, verdict_lines(path, verdict), verdict
+
+
+def chart_records(path: str, verdict: TraceVerdict) -> list[dict[str, Any]]:
+    """The checked part of the trace, ending in its verdict."""
+    from checker.pictures.events import file_records
+
+    d = verdict.divergence
+    if d is None:
+        return file_records(path, f"conforms to the specification: {verdict.events:,} events")
+    records = file_records(path, f"diverges at line {d.line}: {d.reason}", upto=d.line)
+    records[0]["notes"] += render_divergence(d)[1:]
+    return records
 
 
 @click.command("trace")
@@ -58,12 +79,28 @@ def check_file(path: str, protocol: ProtocolSpec) -> tuple[int, list[str]]:
     show_default=True,
     help="The protocol whose specification the trace must follow.",
 )
-def trace_command(file: str, protocol: str) -> None:
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also draw the run as a message sequence chart (one HTML page).",
+)
+@click.option(
+    "--mermaid",
+    "mermaid_out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the run as a Mermaid sequenceDiagram.",
+)
+def trace_command(file: str, protocol: str, html_out: str | None, mermaid_out: str | None) -> None:
     """Check a trace recorded by `check run` or `check shell` (--trace-out)
     against the specification, event by event."""
     spec = lookup(protocol)
     conformance_of(spec)
-    code, lines = check_file(file, spec)
+    code, lines, verdict = checked_file(file, spec)
     for line in lines:
         click.echo(line, err=code == 2)
+    if verdict is not None and (html_out or mermaid_out):
+        write_pictures(chart_records(file, verdict), html_out, mermaid_out, quiet=False)
     sys.exit(code)

@@ -13,6 +13,11 @@ a protocol.
   state fields) are listed as never delivered: the model has no drop steps.
 - The violated property ends the chart; clicking a row shows the state after
   that step (hovering shows the action).
+- Records converted from something else (checker/pictures/events.py: an
+  implementation's trace) may mark a message step `lost` (a dashed arrow
+  ending in a cross), give a step `shown` (what a click shows instead of its
+  state), and give the header `title`, `ending` (instead of the violated
+  property) and `notes`.
 
     html = msc_html(counterexample_records(model, ce, config))
 """
@@ -38,7 +43,7 @@ const states = JSON.parse(document.getElementById('states').textContent);
 for (const row of document.querySelectorAll('[data-step]')) {
   row.style.cursor = 'pointer';
   row.addEventListener('click', () => {
-    const n = Number(row.dataset.step);
+    const n = row.dataset.step;
     document.getElementById('state').textContent =
       'state after step ' + n + ':\\n' + JSON.stringify(states[n], null, 2);
   });
@@ -150,7 +155,21 @@ def msc_html(records: Sequence[Mapping[str, Any]]) -> str:
         number = step.get("step", row)
         title = escape(f"{number}. {step.get('action') or ''}")
         message = step.get("message")
-        if isinstance(message, Mapping) and message.get("src") in x and message.get("dst") in x:
+        if _drawn(message, x) and step.get("lost"):
+            assert isinstance(message, Mapping)
+            a, b = x[str(message["src"])], x[str(message["dst"])]
+            end = (a + b) // 2 if a != b else a + 30
+            parts.append(
+                f'<g class="lost" data-step="{number}"><title>{title}</title>'
+                f'<line x1="{a}" y1="{y}" x2="{end}" y2="{y + 5}" stroke="#c03030" '
+                'stroke-dasharray="4 3"/>'
+                f'<text x="{end - 4}" y="{y + 9}" fill="#c03030" font-weight="bold">✕</text>'
+                f'<text x="{min(a, end) + 4}" y="{y - 3}" fill="#c03030">'
+                f"{escape(f'{number}. {_label(step)}'[:90])}</text>"
+                "</g>"
+            )
+        elif _drawn(message, x):
+            assert isinstance(message, Mapping)
             a, b = x[str(message["src"])], x[str(message["dst"])]
             parts.append(
                 f'<g class="arrow" data-step="{number}"><title>{title}</title>'
@@ -180,16 +199,15 @@ def msc_html(records: Sequence[Mapping[str, Any]]) -> str:
                 )
                 previous[n] = now
     y = TOP + (len(shown)) * ROW + 8
-    violated = f"violated {header.get('property')}: {header.get('detail')}"
-    if header.get("loop_start") is not None:
-        violated += f" (the run loops back to step {header.get('loop_start')})"
+    violated = _verdict(header)
+    kind = "ending" if "ending" in header else "violated"
     parts.append(
-        f'<g class="violated"><rect x="{LEFT}" y="{y - 14}" width="{width - 2 * LEFT}" '
+        f'<g class="{kind}"><rect x="{LEFT}" y="{y - 14}" width="{width - 2 * LEFT}" '
         f'height="20" fill="#fde0e0" stroke="#c03030"/>'
         f'<text x="{LEFT + 6}" y="{y}">{escape(violated)}</text></g>'
     )
     parts.append("</svg>")
-    notes = [f"{header.get('model', '')}", violated]
+    notes = [f"{header.get('model', '')}", violated, *header.get("notes", [])]
     if len(shown) < len(steps):
         notes.append(
             f"Showing the first {MAX_STEPS} of {len(steps) - 1} steps: charts are capped "
@@ -203,12 +221,30 @@ def msc_html(records: Sequence[Mapping[str, Any]]) -> str:
             + (" ..." if len(in_flight) > 20 else "")
         )
     notes.append("Click a row for the state after that step; hover for the action.")
-    states = json.dumps([s.get("state", {}) for s in shown]).replace("</", "<\\/")
+    # keyed by step number: converted records need not number their steps 0, 1, ...
+    clicked = {
+        str(s.get("step", i)): s.get("shown", s.get("state", {})) for i, s in enumerate(shown)
+    }
+    states = json.dumps(clicked).replace("</", "<\\/")
     body = "\n".join(parts) + (
         f'\n<pre id="state">(click a step)</pre>\n'
         f'<script type="application/json" id="states">{states}</script>'
     )
-    return page(f"counterexample: {header.get('property')}", notes, body, SCRIPT)
+    title = header.get("title") or f"counterexample: {header.get('property')}"
+    return page(str(title), notes, body, SCRIPT)
+
+
+def _drawn(message: Any, x: Mapping[str, int]) -> bool:
+    return isinstance(message, Mapping) and message.get("src") in x and message.get("dst") in x
+
+
+def _verdict(header: Mapping[str, Any]) -> str:
+    if "ending" in header:
+        return str(header["ending"])
+    violated = f"violated {header.get('property')}: {header.get('detail')}"
+    if header.get("loop_start") is not None:
+        violated += f" (the run loops back to step {header.get('loop_start')})"
+    return violated
 
 
 def _in_flight(state: Mapping[str, Any]) -> list[str]:
@@ -237,12 +273,13 @@ def msc_mermaid(records: Sequence[Mapping[str, Any]]) -> str:
             and message.get("src") in names
             and message.get("dst") in names
         ):
-            out.append(f"    {message['src']}->>{message['dst']}: {label}")
+            arrow = "--x" if step.get("lost") else "->>"
+            out.append(f"    {message['src']}{arrow}{message['dst']}: {label}")
         else:
             actor = _actor(step, names)
             where = actor if actor else f"{names[0]},{names[-1]}" if names else ""
             out.append(f"    Note over {where}: {label}")
-    violated = _mermaid_text(f"violated {header.get('property')}: {header.get('detail')}")
+    violated = _mermaid_text(_verdict(header))
     if names:
         out.append(f"    Note over {names[0]},{names[-1]}: {violated}")
     return "\n".join(out) + "\n"
