@@ -45,6 +45,8 @@ _WEIGHTS = (0.01, 0.1, 1.0, 1.0, 10.0)
 POLICIES = ("swarm", "delay", "restart")
 # The restart policy keeps at most this many states to resume from.
 _POOL = 4096
+# ... and resumes a walk from one with this chance.
+_RESUME = 0.5
 # The delay policy: per walk, the chance that a newly enabled action is held,
 # and the longest hold in steps, each drawn from these.
 _HOLD_CHANCES = (0.1, 0.25, 0.5)
@@ -130,7 +132,7 @@ def simulate(
         cov.walks += 1
         weights: dict[str, float] = {}
         delays = _Delays(rng) if policy != "swarm" else None
-        if pool and rng.random() < 0.5:
+        if pool and rng.random() < _RESUME:
             state, start, prefix = pool[rng.randrange(len(pool))]
             indexes: list[int] = list(prefix)
         else:
