@@ -225,7 +225,13 @@ def merge_command(out: str, by: str, data: str) -> None:
         cluster_file = Layout(data).read()
     except ClusterError as error:
         _fail(error)
-    params = {"tokens": cluster_file.tokens, "clients": len(cluster_file.clients)}
+    # the sizes and faults the token model needs to follow the merged trace
+    params = {
+        "servers": len(cluster_file.servers),
+        "clients": len(cluster_file.clients),
+        "tokens": cluster_file.tokens,
+        "faulty": cluster_file.faulty,
+    }
     try:
         with open(out, "w") as f:
             count = merge(paths, f, by, params)
