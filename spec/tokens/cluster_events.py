@@ -47,18 +47,45 @@ def _key(src: Any, dst: Any, kind: Any, tag: Any) -> tuple[str, str, str, str]:
 
 def cluster_events(events: Iterator[TraceEvent]) -> Iterator[TraceEvent]:
     """The events, with a `dropped` request that was delivered read as the
-    loss of its reply (see the module docstring)."""
+    loss of its reply (see the module docstring). The caller may give up on a
+    call before the server records its delivery (merged in real-time order,
+    the drop comes first): a drop of a request not yet delivered waits, and is
+    the request's loss only if the trace ends without its delivery."""
     delivered: set[Any] = set()
     replies: dict[tuple[str, str, str, str], Any] = {}  # (src, dst, kind, tag) -> reply id
+    waiting: dict[Any, TraceEvent] = {}  # request id -> its drop, not yet delivered
     for line, e in events:
         name = e["event"]
         if name == "sent" and e["kind"] in _REPLY.values():
             replies[_key(e["src"], e["dst"], e["kind"], e["tag"])] = e["id"]
-        elif name == "delivered":
-            delivered.add(e["id"])
-        elif name == "dropped" and e["id"] in delivered and e["kind"] in _REPLY:
-            reply = replies.get(_key(e["dst"], e["src"], _REPLY[e["kind"]], e["tag"]))
-            if reply is None or reply in delivered:
-                continue  # the server handled it and sent nothing back to lose
-            e = {**e, "id": reply, "kind": _REPLY[e["kind"]], "src": e["dst"], "dst": e["src"]}
+        elif name == "dropped" and e["kind"] in _REPLY and e["id"] not in delivered:
+            waiting[e["id"]] = (line, e)
+            continue
+        elif name == "dropped" and e["kind"] in _REPLY:
+            lost = _reply_lost(line, e, replies, delivered)
+            if lost is not None:
+                yield lost
+            continue
         yield line, e
+        if name == "delivered":
+            delivered.add(e["id"])
+            if e["id"] in waiting:
+                lost = _reply_lost(*waiting.pop(e["id"]), replies, delivered)
+                if lost is not None:
+                    yield lost
+    yield from waiting.values()
+
+
+def _reply_lost(
+    line: int,
+    e: Any,
+    replies: dict[tuple[str, str, str, str], Any],
+    delivered: set[Any],
+) -> TraceEvent | None:
+    """A drop of a delivered request, as the loss of the server's reply (None:
+    the server sent nothing back to lose)."""
+    kind = _REPLY[e["kind"]]
+    reply = replies.get(_key(e["dst"], e["src"], kind, e["tag"]))
+    if reply is None or reply in delivered:
+        return None
+    return line, {**e, "id": reply, "kind": kind, "src": e["dst"], "dst": e["src"]}
