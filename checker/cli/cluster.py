@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import click
 
 from impl.cluster.client import ClusterClient
-from impl.cluster.errors import ClusterError
+from impl.cluster.errors import ClusterError as ClusterError  # re-exported for check trace DIR
 from impl.cluster.lamport import ORDERS, merge
 from impl.cluster.layout import DEFAULT_DIR, Layout
 from impl.cluster.operator import Operator, down, up

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from checker.cli import main
 from impl.cluster.layout import Layout
+from impl.cluster.operator import Operator
 from tests.impl.cluster.conftest import stop_everything
 
 
@@ -58,12 +60,23 @@ def test_a_killed_and_restarted_server_still_conforms(data: str) -> None:
     assert "CONFORMS" in result.output and "6 operations (0 unfinished)" in result.output
     # the restarted s2 took part, with the store it had before the kill
     merged = merge(data, Path(data).parent / "after-restart.jsonl")[1:]
-    down = next(i for i, e in enumerate(merged) if e.get("answer") == {"answer": "OK", "version": 4})
-    later = [e for e in merged[down:] if e["event"] == "delivered" and e["dst"] == "s2"]
-    assert later and later[0]["state"]["store"][0][0] >= 3  # c2's pay to c3 survived
+    down = next(
+        i for i, e in enumerate(merged) if e.get("answer") == {"answer": "OK", "version": 4}
+    )
+    before = [e for e in merged[:down] if e["event"] == "delivered" and e["dst"] == "s2"]
+    # token 0 as s2 last recorded it before the kill (at least the initial v1)
+    had: list[Any] = next(
+        (e["state"]["store"][0] for e in reversed(before) if "state" in e), [1, "c1"]
+    )
+    operator = Operator(Layout(Path(data)))
+    try:
+        store = operator.store("s2")
+    finally:
+        operator.close()
+    assert store is not None and store[0][0] >= had[0]  # nothing went back across the kill
 
 
-def merge(data: str, out: Path) -> list[dict]:
+def merge(data: str, out: Path) -> list[dict[str, Any]]:
     cluster("merge", "--by", "time", "--out", str(out), "--data", data)
     return [json.loads(line) for line in out.read_text().splitlines()]
 
@@ -94,4 +107,7 @@ def test_a_hand_edited_merged_trace_diverges(data: str, tmp_path: Path) -> None:
 def test_a_folder_without_traces_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = check("trace", str(tmp_path))
     assert result.exit_code == 2
-    assert result.output == f"error: {tmp_path}/traces: no traces; is --data the folder of a cluster?\n"
+    assert (
+        result.output
+        == f"error: {tmp_path}/traces: no traces; is --data the folder of a cluster?\n"
+    )
