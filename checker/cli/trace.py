@@ -99,7 +99,9 @@ def chart_records(path: str, verdict: TraceVerdict) -> list[dict[str, Any]]:
 )
 def trace_command(file: str, protocol: str, html_out: str | None, mermaid_out: str | None) -> None:
     """Check a trace recorded by `check run` or `check shell` (--trace-out)
-    against the specification, event by event."""
+    against the specification, event by event. FILE may be a cluster's
+    folder (`check cluster --data DIR`): its traces are merged by time, then
+    checked, and its clients' history is checked for linearizability."""
     spec = lookup(protocol)
     conformance_of(spec)
     if os.path.isdir(file):
