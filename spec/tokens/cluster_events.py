@@ -88,4 +88,5 @@ def _reply_lost(
     reply = replies.get(_key(e["dst"], e["src"], kind, e["tag"]))
     if reply is None or reply in delivered:
         return None
+    delivered.add(reply)  # gone: a second drop of the same call loses nothing more
     return line, {**e, "id": reply, "kind": kind, "src": e["dst"], "dst": e["src"]}
