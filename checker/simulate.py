@@ -38,6 +38,19 @@ from checker.shorten import Violation, shorten
 _CLOCK_EVERY = 1024
 # The weights a walk may give a kind of action (see _choose).
 _WEIGHTS = (0.01, 0.1, 1.0, 1.0, 10.0)
+# How to pick the next action: "swarm" (weights per kind of action) or
+# "delay" (swarm, and some actions held back for a while; see _Delays), or
+# "restart" (delay, and half the walks resume from a state an earlier walk
+# reached for the first time, so a rare prefix is reused instead of redrawn).
+POLICIES = ("swarm", "delay", "restart")
+# The restart policy keeps at most this many states to resume from.
+_POOL = 4096
+# ... and resumes a walk from one with this chance.
+_RESUME = 0.5
+# The delay policy: per walk, the chance that a newly enabled action is held,
+# and the longest hold in steps, each drawn from these.
+_HOLD_CHANCES = (0.1, 0.25, 0.5)
+_HOLD_STEPS = (4, 8, 16, 32)
 
 
 @dataclass(slots=True)
@@ -80,6 +93,7 @@ def simulate(
     seed: int = 0,
     max_seconds: float | None = None,
     should_stop: Callable[[], bool] | None = None,
+    policy: str = "swarm",
 ) -> SimulationResult:
     """`runs` random walks of at most `depth` steps each; stop at the first
     violation and return it shortened. See the module docstring."""
@@ -88,6 +102,8 @@ def simulate(
             raise BadBound(f"{name}={value!r} is not allowed: expected an integer >= 0")
     if max_seconds is not None and (not isinstance(max_seconds, int | float) or max_seconds < 0):
         raise BadBound(f"max_seconds={max_seconds!r} is not allowed: expected a number >= 0")
+    if policy not in POLICIES:
+        raise BadBound(f"policy={policy!r} is not allowed: expected one of {', '.join(POLICIES)}")
     started = time.perf_counter()
     deadline = started + max_seconds if max_seconds is not None else math.inf
     rng = random.Random(seed)
@@ -102,6 +118,9 @@ def simulate(
     actions, next_state = model.actions, model.next_state
     found: Violation | None = None
     bound: str | None = None
+    # States to resume from (restart policy): (state, initial index, path).
+    pool: list[tuple[Any, int, tuple[int, ...]]] = []
+    keep_pool = policy == "restart"
 
     for _ in range(runs):
         if time.perf_counter() >= deadline:
@@ -112,13 +131,18 @@ def simulate(
             break
         cov.walks += 1
         weights: dict[str, float] = {}
-        start = rng.randrange(len(initials))
-        state = initials[start]
-        indexes: list[int] = []
-        found = _check_state(invariants, state, start, indexes)
-        if found is None:
-            seen.add(hash(state))
-        for step in range(depth):
+        delays = _Delays(rng) if policy != "swarm" else None
+        if pool and rng.random() < _RESUME:
+            state, start, prefix = pool[rng.randrange(len(pool))]
+            indexes: list[int] = list(prefix)
+        else:
+            start = rng.randrange(len(initials))
+            state = initials[start]
+            indexes = []
+            found = _check_state(invariants, state, start, indexes)
+            if found is None:
+                seen.add(hash(state))
+        for step in range(len(indexes), depth):
             if found is not None:
                 break
             if step and not step % _CLOCK_EVERY and time.perf_counter() >= deadline:
@@ -130,7 +154,11 @@ def simulate(
                 break
             kinds = list(map(action_kind, enabled))
             enabled_kinds.update(kinds)
-            ai = _choose(rng, kinds, weights)
+            if delays is None:
+                ai = _choose(rng, kinds, weights)
+            else:
+                ready = delays.ready(enabled, step)
+                ai = ready[_choose(rng, [kinds[i] for i in ready], weights)]
             action = enabled[ai]
             nxt = next_state(state, action)
             indexes.append(ai)
@@ -145,6 +173,12 @@ def simulate(
             if found is None and fp not in seen:
                 found = _check_state(invariants, nxt, start, indexes)
                 seen.add(fp)
+                if keep_pool and found is None:
+                    entry = (nxt, start, tuple(indexes))
+                    if len(pool) < _POOL:
+                        pool.append(entry)
+                    else:
+                        pool[rng.randrange(_POOL)] = entry
             state = nxt
         cov.deepest = max(cov.deepest, len(indexes))
         if found is not None or bound is not None:
@@ -175,6 +209,40 @@ def _choose(rng: random.Random, kinds: list[str], weights: dict[str, float]) -> 
         if kind not in weights:
             weights[kind] = _WEIGHTS[rng.randrange(len(_WEIGHTS))]
     return rng.choices(range(len(kinds)), [weights[k] for k in kinds])[0]
+
+
+class _Delays:
+    """The delay policy of one walk: when an action is first enabled it is
+    held, with a chance drawn for the walk, for a random number of steps.
+    Held actions are not taken while another action is ready, so a message
+    waits while other steps (such as configuration changes) happen, and is
+    delivered late: what stale-message bugs need, and what uniform or
+    swarm-weighted walks rarely do, since a message stays enabled and is
+    picked soon. Actions are compared by equality, so the model's actions
+    must be hashable values; nothing about the protocol is assumed."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.chance = _HOLD_CHANCES[rng.randrange(len(_HOLD_CHANCES))]
+        self.longest = _HOLD_STEPS[rng.randrange(len(_HOLD_STEPS))]
+        self.release: dict[Any, int] = {}
+
+    def ready(self, enabled: Any, step: int) -> list[int]:
+        """Indexes of the enabled actions not held at this step; when all
+        are held, those released first."""
+        rng, release = self.rng, self.release
+        times = []
+        for action in enabled:
+            at = release.get(action)
+            if at is None:
+                held = rng.random() < self.chance
+                at = step + rng.randint(1, self.longest) if held else step
+                release[action] = at
+            times.append(at)
+        first = min(times)
+        if first > step:
+            return [i for i, at in enumerate(times) if at == first]
+        return [i for i, at in enumerate(times) if at <= step]
 
 
 def _check_state(

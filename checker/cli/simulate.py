@@ -23,7 +23,7 @@ from checker.model import Model
 from checker.protocol import ProtocolSpec
 from checker.report import format_counterexample
 from checker.result import Verdict
-from checker.simulate import SimulationResult, simulate
+from checker.simulate import POLICIES, SimulationResult, simulate
 from checker.trace_file import write_counterexample
 
 
@@ -78,6 +78,15 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
     "--max-seconds", type=click.FloatRange(min=0, min_open=True), help="Stop after S seconds."
 )
 @click.option(
+    "--policy",
+    type=click.Choice(POLICIES),
+    default="swarm",
+    show_default=True,
+    help="How a walk picks: swarm (random weights per kind of action) or delay"
+    " (swarm, and newly enabled actions sometimes held back for a few steps, so"
+    " messages arrive late, after other steps).",
+)
+@click.option(
     "--trace-out",
     type=click.Path(dir_okay=False, writable=True),
     help="Write the shortened counterexample as JSON Lines (`check model`'s format).",
@@ -93,6 +102,7 @@ def simulate_command(
     depth: int,
     seed: int,
     max_seconds: float | None,
+    policy: str,
     trace_out: str | None,
     **parameters: Any,
 ) -> None:
@@ -105,7 +115,13 @@ def simulate_command(
     model = spec.build(config)
     with first_interrupt_stops() as stop:
         sim = simulate(
-            model, runs=runs, depth=depth, seed=seed, max_seconds=max_seconds, should_stop=stop
+            model,
+            runs=runs,
+            depth=depth,
+            seed=seed,
+            max_seconds=max_seconds,
+            should_stop=stop,
+            policy=policy,
         )
     print_simulation(model, sim, seed)
     click.echo(f"time     {sim.result.stats.seconds:.1f} s", err=True)

@@ -70,3 +70,13 @@ def test_a_time_bound_before_all_walks_exits_3() -> None:
     result = run("--runs", "100000000", "--max-seconds", "0.5", "--seed", "1")
     assert result.exit_code == 3
     assert "INCOMPLETE: stopped at max_seconds=0.5" in result.stdout
+
+
+def test_each_policy_prints_the_same_bytes_for_the_same_seed_and_a_bad_one_exits_2() -> None:
+    for policy in ("delay", "restart"):
+        args = ("--policy", policy, "--runs", "60", "--depth", "40", "--seed", "3")
+        first, second = run(*args), run(*args)
+        assert first.exit_code == second.exit_code == 0, first.output
+        assert first.stdout == second.stdout
+    bad = run("--policy", "bfs")
+    assert bad.exit_code == 2 and "--policy" in bad.output

@@ -3,6 +3,7 @@ break a property (`checker.shorten`), on tiny models known by hand."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from typing import Any
 
@@ -144,3 +145,92 @@ def test_action_kinds_are_strings_names_or_class_names() -> None:
     assert action_kind("inc") == "inc"
     assert action_kind(WithName()) == "ServerReceiveRead"
     assert action_kind(3) == "int"
+
+
+class Late:
+    """A message sent at the start and a clock: `Tick` (t up to 8) and
+    `Deliver` (once). The invariant NotLate fails when the message arrives at
+    t >= 5, so the shortest violation is 5 ticks then Deliver: 6 steps.
+    `reset=True` adds `Reset` (t back to 0), which makes the late delivery
+    rare for walks that start from the initial state."""
+
+    name = "late"
+    sometimes = ()
+    step_properties: tuple[StepProperty, ...] = ()
+
+    def __init__(self, reset: bool = False) -> None:
+        self.reset = reset
+        self.invariants = (
+            Invariant("NotLate", lambda s: "delivered at t >= 5" if s[1] and s[0] >= 5 else None),
+        )
+
+    def initial_states(self) -> tuple[tuple[int, bool], ...]:
+        return ((0, False),)
+
+    def actions(self, s: tuple[int, bool]) -> tuple[str, ...]:
+        if s[1]:
+            return ()
+        if s[0] == 8:
+            return ("Deliver",)
+        return ("Deliver", "Tick", "Reset") if self.reset else ("Deliver", "Tick")
+
+    def next_state(self, s: tuple[int, bool], a: str) -> tuple[int, bool]:
+        if a == "Deliver":
+            return (s[0], True)
+        return (s[0] + 1, False) if a == "Tick" else (0, False)
+
+    def describe_action(self, a: str) -> str:
+        return a
+
+    def describe_state(self, s: tuple[int, bool]) -> Mapping[str, Any]:
+        return {"t": s[0], "delivered": s[1]}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_delay_policy_holds_a_message_back_and_finds_the_late_delivery(seed: int) -> None:
+    sim = simulate(Late(), runs=200, depth=20, seed=seed, policy="delay")
+    ce = sim.result.counterexample
+    assert sim.result.verdict is Verdict.VIOLATED and ce is not None
+    assert ce.length == 6 and [s.action for s in ce.steps[1:]] == ["Tick"] * 5 + ["Deliver"]
+    replayed = replay(Late(), [s.action_index for s in ce.steps[1:]])
+    assert replayed[-1].state == (5, True)
+
+
+def test_a_held_action_waits_until_its_release_unless_every_action_is_held() -> None:
+    from checker.simulate import _Delays
+
+    for seed in range(20):
+        delays = _Delays(random.Random(seed))
+        delays.chance, delays.longest = 1.0, 4
+        first = delays.ready(["a", "b"], 0)  # both held: those released first
+        ra, rb = delays.release["a"], delays.release["b"]
+        assert 1 <= ra <= 4 and 1 <= rb <= 4
+        assert first == [i for i, r in enumerate((ra, rb)) if r == min(ra, rb)]
+        delays.release["c"] = 0  # ready now: the held ones wait
+        assert delays.ready(["a", "b", "c"], 0) == [2]
+        assert delays.ready(["a", "b"], 4) == [0, 1]  # released by then
+
+
+def test_restarted_walks_resume_a_prefix_and_their_counterexamples_replay() -> None:
+    # With Reset, a walk from t = 0 reaches t = 5 undelivered rarely; resumed
+    # from states earlier walks reached, walks keep their path from the
+    # initial state, so the violation is still shortened to the 6 steps.
+    for seed in range(3):
+        sim = simulate(Late(reset=True), runs=500, depth=12, seed=seed, policy="restart")
+        ce = sim.result.counterexample
+        assert ce is not None and ce.length == 6
+        replayed = replay(Late(reset=True), [s.action_index for s in ce.steps[1:]])
+        assert replayed[-1].state == (5, True)
+        assert sim.coverage.deepest <= 12
+
+
+@pytest.mark.parametrize("policy", ["swarm", "delay", "restart"])
+def test_each_policy_gives_the_same_walks_for_the_same_seed(policy: str) -> None:
+    a = simulate(Grid(6), runs=30, depth=8, seed=7, policy=policy).coverage
+    b = simulate(Grid(6), runs=30, depth=8, seed=7, policy=policy).coverage
+    assert a == b
+
+
+def test_an_unknown_policy_is_refused() -> None:
+    with pytest.raises(BadBound, match="policy='bfs'"):
+        simulate(Counter(), runs=1, depth=1, policy="bfs")
