@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import click
 
 from impl.cluster.client import ClusterClient
-from impl.cluster.errors import ClusterError
+from impl.cluster.errors import ClusterError as ClusterError  # re-exported for check trace DIR
 from impl.cluster.lamport import ORDERS, merge
 from impl.cluster.layout import DEFAULT_DIR, Layout
 from impl.cluster.operator import Operator, down, up
@@ -218,17 +218,29 @@ def run_cluster_shell(data: str, timeout: float) -> int:
 def merge_command(out: str, by: str, data: str) -> None:
     """Merge the per-process traces of DIR/traces into one order; `check history
     OUT` then checks the clients' operations for linearizability."""
-    paths = sorted((Path(data) / "traces").glob("*.jsonl"))
-    if not paths:
-        _fail(ClusterError(f"{data}/traces: no traces; is --data the folder of a cluster?"))
     try:
-        cluster_file = Layout(data).read()
+        count, processes = merge_cluster(data, out, by)
     except ClusterError as error:
         _fail(error)
-    params = {"tokens": cluster_file.tokens, "clients": len(cluster_file.clients)}
+    click.echo(f"merged {count} events from {processes} processes into {out}")
+
+
+def merge_cluster(data: str, out: str, by: str) -> tuple[int, int]:
+    """Merge DIR/traces into `out`, with the header the token model's follower
+    needs; (events, processes). Raises ClusterError naming the bad input."""
+    paths = sorted((Path(data) / "traces").glob("*.jsonl"))
+    if not paths:
+        raise ClusterError(f"{data}/traces: no traces; is --data the folder of a cluster?")
+    cluster_file = Layout(data).read()
+    # the sizes and faults the token model needs to follow the merged trace
+    params = {
+        "servers": len(cluster_file.servers),
+        "clients": len(cluster_file.clients),
+        "tokens": cluster_file.tokens,
+        "faulty": cluster_file.faulty,
+    }
     try:
         with open(out, "w") as f:
-            count = merge(paths, f, by, params)
+            return merge(paths, f, by, params), len(paths)
     except OSError as error:
-        _fail(ClusterError(f"--out {out}: cannot write ({error.strerror})"))
-    click.echo(f"merged {count} events from {len(paths)} processes into {out}")
+        raise ClusterError(f"--out {out}: cannot write ({error.strerror})") from None

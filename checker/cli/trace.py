@@ -3,6 +3,8 @@
     check trace run.jsonl                 # the token protocol's traces
     check trace --protocol NAME run.jsonl
     check trace run.jsonl --html run.html --mermaid run.mmd   # the run as a chart
+    check trace DIR                       # a cluster's folder: merge by time, then
+                                          # conformance and linearizability
 
 Exit codes: 0 the trace conforms, 1 it diverges (the first divergence is
 printed: line, event, the specification's state of the nodes involved, the
@@ -12,7 +14,9 @@ the field).
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from typing import Any
 
 import click
@@ -72,7 +76,7 @@ def chart_records(path: str, verdict: TraceVerdict) -> list[dict[str, Any]]:
 
 
 @click.command("trace")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option(
     "--protocol",
     default=DEFAULT_PROTOCOL,
@@ -95,12 +99,54 @@ def chart_records(path: str, verdict: TraceVerdict) -> list[dict[str, Any]]:
 )
 def trace_command(file: str, protocol: str, html_out: str | None, mermaid_out: str | None) -> None:
     """Check a trace recorded by `check run` or `check shell` (--trace-out)
-    against the specification, event by event."""
+    against the specification, event by event. FILE may be a cluster's
+    folder (`check cluster --data DIR`): its traces are merged by time, then
+    checked, and its clients' history is checked for linearizability."""
     spec = lookup(protocol)
     conformance_of(spec)
+    if os.path.isdir(file):
+        sys.exit(check_cluster_dir(file, spec, html_out, mermaid_out))
     code, lines, verdict = checked_file(file, spec)
     for line in lines:
         click.echo(line, err=code == 2)
     if verdict is not None and (html_out or mermaid_out):
         write_pictures(chart_records(file, verdict), html_out, mermaid_out, quiet=False)
     sys.exit(code)
+
+
+def check_cluster_dir(
+    data: str, spec: ProtocolSpec, html_out: str | None, mermaid_out: str | None
+) -> int:
+    """A cluster's folder: its traces merged in real-time order (which is also
+    causal, and the only one that sees a client learn a configuration from
+    cluster.json), checked for conformance, then its clients' operations for
+    linearizability. The exit code is the worse verdict (2, 1, 3, 0)."""
+    from checker.cli.cluster import ClusterError, merge_cluster
+    from checker.linearizability import MODELS, HistoryError, check, read_history
+    from checker.linearizability.report import verdict_lines as history_lines
+
+    with tempfile.TemporaryDirectory() as tmp:
+        merged = os.path.join(tmp, "merged.jsonl")
+        try:
+            count, processes = merge_cluster(data, merged, "time")
+        except ClusterError as error:
+            click.echo(f"error: {error}", err=True)
+            return 2
+        click.echo(f"merged {count} events from {processes} processes of {data}")
+        code, lines, verdict = checked_file(merged, spec)
+        for line in lines:
+            click.echo(line.replace(merged, f"{data} (merged)"), err=code == 2)
+        if code == 2:
+            return 2
+        if verdict is not None and (html_out or mermaid_out):
+            write_pictures(chart_records(merged, verdict), html_out, mermaid_out, quiet=False)
+        try:
+            history = read_history(merged)
+            result = check(history, MODELS[history.model or "tokens"](), 60.0)
+        except HistoryError as error:
+            click.echo(f"error: {error}", err=True)
+            return 2
+        for line in history_lines(history, result):
+            click.echo(line.replace(merged, f"{data} (merged)"))
+    codes = {code, result.exit_code}
+    return next(c for c in (1, 3, 0) if c in codes)

@@ -51,6 +51,7 @@ from spec.tokens.actions import (
     describe,
     format_message,
 )
+from spec.tokens.cluster_events import MERGED_MODE, cluster_events
 from spec.tokens.config import Config
 from spec.tokens.enabled import eligible, enabled_actions, message_step
 from spec.tokens.model import TokenModel
@@ -85,7 +86,7 @@ from spec.tokens.state import (
 Message = tuple[Any, ...]
 
 FORMAT, VERSION = "tokencheck-trace", 1
-_TAG, _MSG = "object|null", {"id": "int", "kind": "str", "src": "str", "dst": "str"}
+_TAG, _MSG = "object|null", {"id": "int|str", "kind": "str", "src": "str", "dst": "str"}
 SCHEMA: dict[str, dict[str, str]] = {
     "sent": {**_MSG, "tag": _TAG, "payload": "object"},
     "delivered": {**_MSG, "tag": _TAG, "effect": "str", "?state": "object"},
@@ -180,6 +181,7 @@ class TokenFollower:
                 1, "params.faulty", f"expected a list of servers, got {faulty!r}"
             )
         self._set_faulty(1, "params.faulty", faulty)
+        self.mode = header.get("mode")
         self.state: State = self.model.initial_states()[0]
         self.before = self.state  # the state before the current event
         self.line = 1
@@ -210,6 +212,8 @@ class TokenFollower:
             "faults": self._faults,
             "bad-message": _changes_nothing,
         }
+        if self.mode == MERGED_MODE:
+            events = cluster_events(events)
         count = 0
         for line, event in causes_first(events):
             self.line, self.event, self.before = line, event, self.state
