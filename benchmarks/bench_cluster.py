@@ -32,32 +32,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.bench_impl import Owners  # the payers' shared view of who owns what
 from impl.cluster.client import ClusterClient
 from impl.cluster.layout import Layout
 from impl.cluster.operator import Operator, down, up
-from impl.tokens.config import initial_owner, maxf
+from impl.tokens.config import maxf
 from impl.tokens.errors import ImplError
 from impl.tokens.operations import Ok
 
 CLIENTS = [f"c{i}" for i in range(1, 7)]
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-class Owners:
-    """Who owns what, as far as the payers know (from OK answers)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.by_token = {t: initial_owner(t) for t in range(60)}
-
-    def pick(self, client: str, rng: random.Random) -> int:
-        with self.lock:
-            mine = [t for t, o in self.by_token.items() if o == client]
-        return rng.choice(mine) if mine else rng.randrange(60)
-
-    def moved(self, token: int, to: str) -> None:
-        with self.lock:
-            self.by_token[token] = to
 
 
 def pay_loop(

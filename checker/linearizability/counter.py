@@ -19,29 +19,12 @@ have taken effect, by `delta` from whatever value it met; no cas says that.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from checker.linearizability.errors import HistoryError
 from checker.linearizability.history import History, Operation
-from checker.linearizability.model import INFINITY, PENDING, Call
-
-
-@dataclass
-class CounterPartition:
-    initial: int
-    by_key: dict[Hashable, list[Call]] = field(default_factory=dict)
-
-    @property
-    def keys(self) -> Sequence[Hashable]:
-        return sorted(self.by_key, key=repr)
-
-    def init(self, key: Hashable) -> Hashable:
-        return self.initial
-
-    def calls(self, key: Hashable) -> list[Call]:
-        return self.by_key[key]
+from checker.linearizability.model import INFINITY, PENDING, Call, KeyedPartition
 
 
 def key_name(key: Hashable) -> str:
@@ -74,13 +57,13 @@ def _key(history: History, op: Operation) -> Hashable:
 class CounterModel:
     name = "counter"
 
-    def partition(self, history: History) -> CounterPartition:
+    def partition(self, history: History) -> KeyedPartition:
         initial = history.init.get("value", 0)
         if type(initial) is not int:
             raise HistoryError(
                 history.source, 1, "init.value", f"expected an integer, got {initial!r}"
             )
-        part = CounterPartition(initial)
+        part = KeyedPartition(initial)
         for op in history.operations:
             out = op.output
             input: tuple[Any, ...]

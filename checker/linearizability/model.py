@@ -16,6 +16,7 @@ unfinished operation, which is legal wherever its input is.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
 from checker.linearizability.history import History
@@ -56,3 +57,22 @@ class SequentialModel(Protocol):
     def step(self, state: Any, input: Any, output: Any) -> tuple[bool, Any]: ...
 
     def describe(self, input: Any, output: Any) -> str: ...
+
+
+@dataclass
+class KeyedPartition:
+    """A history split into one object per key, each starting from `initial`
+    (the register, the cas-register and the counter split this way)."""
+
+    initial: Hashable
+    by_key: dict[Hashable, list[Call]] = field(default_factory=dict)
+
+    @property
+    def keys(self) -> Sequence[Hashable]:
+        return sorted(self.by_key, key=repr)
+
+    def init(self, key: Hashable) -> Hashable:
+        return self.initial
+
+    def calls(self, key: Hashable) -> list[Call]:
+        return self.by_key[key]

@@ -27,7 +27,13 @@ from typing import Any, NamedTuple
 from checker.linearizability.counter import CounterModel
 from checker.linearizability.errors import HistoryError
 from checker.linearizability.history import History, Operation
-from checker.linearizability.model import INFINITY, PENDING, Call, SequentialModel
+from checker.linearizability.model import (
+    INFINITY,
+    PENDING,
+    Call,
+    KeyedPartition,
+    SequentialModel,
+)
 
 NOT_OWNED: tuple[str] = ("not_owned",)
 
@@ -238,22 +244,6 @@ def _show(output: Hashable) -> str:
     return f"{output[0]}({', '.join(map(str, output[1:]))})" if len(output) > 1 else output[0]
 
 
-@dataclass
-class RegisterPartition:
-    initial: Hashable
-    by_key: dict[Hashable, list[Call]] = field(default_factory=dict)
-
-    @property
-    def keys(self) -> Sequence[Hashable]:
-        return sorted(self.by_key, key=repr)
-
-    def init(self, key: Hashable) -> Hashable:
-        return self.initial
-
-    def calls(self, key: Hashable) -> list[Call]:
-        return self.by_key[key]
-
-
 def _value(
     history: History, op: Operation, where: Mapping[str, Any], name: str, prefix: str
 ) -> Hashable:
@@ -277,7 +267,7 @@ class RegisterModel:
         self.cas = cas
         self.name = "cas-register" if cas else "register"
 
-    def partition(self, history: History) -> RegisterPartition:
+    def partition(self, history: History) -> KeyedPartition:
         initial = history.init.get("value")
         if isinstance(initial, (list, dict)):
             raise HistoryError(
@@ -286,7 +276,7 @@ class RegisterModel:
                 "init.value",
                 f"expected a number, string, boolean or null, got {initial!r}",
             )
-        part = RegisterPartition(initial)
+        part = KeyedPartition(initial)
         for op in history.operations:
             key = op.args.get("key")
             if isinstance(key, (list, dict)):

@@ -37,6 +37,15 @@ def test_every_standard_configuration_has_pinned_figures() -> None:
     assert set(PINNED) == set(STANDARD_CONFIGS)
 
 
+def test_the_descriptor_pins_the_same_figures() -> None:
+    # tests/checker/test_descriptors.py leaves the token runs over 100,000
+    # states to this module: the descriptor's figures must be these.
+    from spec import protocol
+
+    pins = {s.name: (s.states, s.transitions) for s in protocol("tokens").standards}
+    assert pins == PINNED
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_standard_configuration_gives_its_expected_verdict_and_exact_size(name: str) -> None:
     standard = STANDARD_CONFIGS[name]
