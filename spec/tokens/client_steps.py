@@ -30,6 +30,7 @@ from spec.tokens.state import (
     Message,
     State,
     Value,
+    completed,
     disagreeing,
     evolve,
     merge_values,
@@ -119,7 +120,8 @@ def _read_complete(
         back = tuple(v for v in best if mixed >> v[0] & 1)
         if not back:
             return _finish(s, client, best, _answered_at_once(op, best, answer))
-        s = _linearize(s, tuple(v for v in best if not mixed >> v[0] & 1))
+        agreed = tuple(v for v in best if not mixed >> v[0] & 1)
+        s = s._replace(linearized=_linearize(s.linearized, agreed))
         return _begin_write(params, s, client, op, PHASE_WRITE_BACK, back, answer)
     return _begin_write(params, s, client, op, PHASE_WRITE_BACK, best, answer)
 
@@ -150,16 +152,19 @@ def _begin_write(
 
 def _finish(s: State, client: int, written: tuple[Value, ...], idle: Client = IDLE_CLIENT) -> State:
     """The operation completes: what it wrote or returned is linearized."""
-    s = _linearize(s, written)
-    return s._replace(nodes=set_node(s.nodes, client, idle))
+    linearized = _linearize(s.linearized, written)
+    nodes = set_node(s.nodes, client, idle)
+    return completed(s, nodes, linearized)
 
 
-def _linearize(s: State, written: tuple[Value, ...]) -> State:
-    linearized = list(s.linearized)
+def _linearize(linearized: tuple[int, ...], written: tuple[Value, ...]) -> tuple[int, ...]:
+    if all(version <= linearized[token] for token, version, _ in written):
+        return linearized
+    raised = list(linearized)
     for token, version, _ in written:
-        if version > linearized[token]:
-            linearized[token] = version
-    return s._replace(linearized=tuple(linearized))
+        if version > raised[token]:
+            raised[token] = version
+    return tuple(raised)
 
 
 def receive_write_ack(params: Params, s: State, m: Message) -> State:
@@ -199,6 +204,4 @@ def restart_phase(params: Params, s: State, client: int) -> State:
         # replies of the old configuration prove no quorum of the new one:
         # write back every token this read returns
         state = state._replace(mixed=(1 << params.tokens) - 1)
-    return s._replace(
-        nodes=set_node(s.nodes, client, state), network=with_messages(network, messages)
-    )
+    return evolve(s, set_node(s.nodes, client, state), with_messages(network, messages))

@@ -23,6 +23,7 @@ from spec.tokens.state import (
     Server,
     State,
     Store,
+    installed,
     merge_store,
     popcount,
     with_messages,
@@ -155,5 +156,7 @@ def transform_atomic(
         for srv in servers
         if srv not in write_quorum
     ]
-    s = s._replace(nodes=nodes, network=with_messages(s.network, writes), reconfigs=change)
-    return _install(s, node, servers)
+    if node not in servers:
+        nodes = set_node(nodes, node, IDLE_CLIENT)
+    # What _install does, built once: the hot step of atomic configurations.
+    return installed(s, epoch, servers, nodes, with_messages(s.network, writes), change)
