@@ -15,6 +15,10 @@ import pytest
 CHECK = shutil.which("check") or "check"
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(args: list[str], after: float = 3.0, stdin: int | None = None) -> tuple[int, str]:
     """Run `check args`, send SIGINT after `after` seconds; its exit code and output."""
     process = subprocess.Popen(
@@ -24,6 +28,9 @@ def interrupt(args: list[str], after: float = 3.0, stdin: int | None = None) -> 
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # A job started in the background of a non-interactive shell (a CI
+        # script's `cmd &`) inherits SIGINT ignored; give the child Ctrl-C back.
+        preexec_fn=_default_sigint,
     )
     try:
         time.sleep(after)
