@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import click
 
+from checker.cli.types import Finite
 from impl.cluster.client import ClusterClient
 from impl.cluster.errors import ClusterError as ClusterError  # re-exported for check trace DIR
 from impl.cluster.lamport import ORDERS, merge
@@ -58,7 +59,7 @@ def cluster() -> None:
     "--servers", type=click.IntRange(MIN_SERVERS, MAX_SERVERS), default=5, show_default=True
 )
 @click.option("--faulty", default="", metavar="S1,S2", help="Servers that lose messages.")
-@click.option("--drop", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+@click.option("--drop", type=Finite(0, 1), default=0.0, show_default=True,
               help="Probability that a faulty server loses a request or a reply.")  # fmt: skip
 @click.option(
     "--trace/--no-trace",
@@ -126,9 +127,7 @@ def _client_op(
 @click.argument("client")
 @click.argument("token", type=click.IntRange(min=0))
 @click.argument("to")
-@click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True
-)
+@click.option("--timeout", type=Finite(min=0, min_open=True), default=10.0, show_default=True)
 @click.option("--trace/--no-trace", default=True, help="Record the client's events in DIR/traces.")
 @data_option
 def pay_command(client: str, token: int, to: str, timeout: float, trace: bool, data: str) -> None:
@@ -139,9 +138,7 @@ def pay_command(client: str, token: int, to: str, timeout: float, trace: bool, d
 @cluster.command("gettokens")
 @click.argument("client")
 @click.argument("owner")
-@click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True
-)
+@click.option("--timeout", type=Finite(min=0, min_open=True), default=10.0, show_default=True)
 @click.option("--trace/--no-trace", default=True, help="Record the client's events in DIR/traces.")
 @data_option
 def gettokens_command(client: str, owner: str, timeout: float, trace: bool, data: str) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from checker.cli.registry import lookup
+from checker.cli.types import Finite
 
 PROTOCOL = "generals"
 MAX_N, MAX_M = 13, 4  # n=13 m=4 takes z3 about 12 s
@@ -74,7 +75,7 @@ def _witness_lines(cell: Any, replayed: Any) -> list[str]:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=60.0,
     show_default=True,
     help="Seconds z3 may spend on one query.",

@@ -16,6 +16,7 @@ from typing import TextIO
 
 import click
 
+from checker.cli.types import Finite
 from impl.generals.army import MAX_GENERALS, MAX_ROUNDS, Army, RunResult
 from impl.generals.shell import Shell
 
@@ -50,7 +51,7 @@ def _lines(stream: TextIO, out: TextIO) -> Iterator[str]:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=10.0,
     show_default=True,
     help="Seconds an order may take before it is reported.",

@@ -17,6 +17,7 @@ import sys
 
 import click
 
+from checker.cli.types import Finite
 from checker.linearizability import MODELS, HistoryError, check, read_history
 from checker.linearizability.report import verdict_lines, verdict_record
 
@@ -31,7 +32,7 @@ from checker.linearizability.report import verdict_lines, verdict_record
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=None,
     help="Seconds before giving up: the verdict is then unknown (exit 3).",
 )

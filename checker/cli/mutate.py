@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from checker.cli.registry import DEFAULT_PROTOCOL, lookup
+from checker.cli.types import Finite
 from checker.errors import CheckerError
 from checker.explore import explore
 from checker.mutate import (
@@ -170,7 +171,7 @@ def _as_dict(mutant: Mutant, outcome: Outcome | None) -> dict[str, Any]:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
     "--max-seconds",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=60.0,
     show_default=True,
     help="Bound each run; a stopped mutant run is timed out.",

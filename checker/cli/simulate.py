@@ -19,6 +19,7 @@ import click
 from checker.cli.interrupt import first_interrupt_stops
 from checker.cli.model import ProtocolCommand, build_config, config_record
 from checker.cli.registry import DEFAULT_PROTOCOL
+from checker.cli.types import Finite
 from checker.model import Model
 from checker.protocol import ProtocolSpec
 from checker.report import format_counterexample
@@ -74,9 +75,7 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
     help="Steps per walk at most.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="The random seed.")
-@click.option(
-    "--max-seconds", type=click.FloatRange(min=0, min_open=True), help="Stop after S seconds."
-)
+@click.option("--max-seconds", type=Finite(min=0, min_open=True), help="Stop after S seconds.")
 @click.option(
     "--policy",
     type=click.Choice(POLICIES),

@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from checker.cli.types import Finite
 from checker.linearizability import CounterModel, HistoryError, Result, check
 from checker.linearizability.report import verdict_lines
 from checker.linearizability.vaccine import ClientTrace, client_history, untimed
@@ -60,7 +61,7 @@ def smr_command() -> None:
 @click.option("--trace-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option(
     "--max-seconds",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     default=3600.0,
     show_default=True,
     help="Stop everything after this long.",
@@ -161,9 +162,7 @@ def _ports(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
     "--ports", required=True, callback=_ports, help="The replicas' ports, comma-separated."
 )
 @click.option("--id", "name", default=None, help="Client name, unique per run (default c<pid>).")
-@click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True
-)
+@click.option("--timeout", type=Finite(min=0, min_open=True), default=10.0, show_default=True)
 @click.option(
     "--trace", "trace_path", type=click.Path(dir_okay=False, path_type=Path), default=None
 )
@@ -231,7 +230,7 @@ async def _menu(name: str, ports: list[int], timeout: float, trace: Trace) -> in
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=Finite(min=0),
     default=60.0,
     show_default=True,
     help="Seconds for the client history's linearizability check (then unknown, exit 3).",
