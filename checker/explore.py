@@ -50,6 +50,7 @@ from checker.coverage import declared_kinds, kind_function, summarize
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness, has_symmetry
+from checker.por import PARTIAL_ORDER, AmpleSets, has_por
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
 from checker.visited import FingerprintTable
@@ -72,6 +73,7 @@ def explore(
     exact: bool = False,
     should_stop: Callable[[], bool] | None = None,
     symmetry: bool = False,
+    por: bool = False,
 ) -> CheckResult:
     """Explore every reachable state of `model` breadth-first and check its
     properties.
@@ -98,6 +100,12 @@ def explore(
       exactly when the full graph has a stuck state or such a cycle (a path
       of classes lifts to a path of states from any state of the first class,
       and a cycle of classes, repeated at most |group| times, to a cycle).
+    - `por`: when the model offers ample sets (`checker.por.has_por`),
+      expand only an ample set where the conditions allow (`checker.por`
+      argues why the invariants, step and sometimes properties keep their
+      verdicts). Progress is then not checked (not in `checked`), and a
+      counterexample is a shortest one of the reduced graph, maybe longer
+      than the full graph's.
 
     The order of checks: a step property is checked on each transition, then
     the invariants on the state it reaches if that state is new. A violation
@@ -113,7 +121,11 @@ def explore(
     canonical: Callable[[Any], Any] | None = (
         model.canonical if symmetry and has_symmetry(model) else None  # type: ignore[attr-defined]
     )
-    reductions = ("symmetry",) if canonical is not None else ()
+    reductions: tuple[str, ...] = ("symmetry",) if canonical is not None else ()
+    reduce = por and has_por(model)
+    if reduce:
+        reductions += (PARTIAL_ORDER,)
+        liveness = False  # POR does not preserve Progress (checker.por)
     started = time.perf_counter()
     stats = Stats()
     inv_checks = tuple((p.name, p.check) for p in model.invariants)
@@ -138,7 +150,13 @@ def explore(
         stats.frontier = 0
         coverage = summarize(kind_counts, declared_kinds(model))
         return CheckResult(
-            verdict, stats, checked=checked, coverage=coverage, reductions=reductions, **fields
+            verdict,
+            stats,
+            checked=checked,
+            coverage=coverage,
+            reductions=reductions,
+            por=ample_sets.stats if ample_sets is not None else None,
+            **fields,
         )
 
     def violation(
@@ -159,6 +177,8 @@ def explore(
     # Level 0: the initial states, deduplicated, in the model's order.
     frontier: list[Any] = []
     fingerprint = _fingerprint(exact, canonical, getattr(model, "canonical_hash", None))
+    ample_sets = AmpleSets(model, lambda s: fingerprint(s) in seen) if reduce else None
+    choose = ample_sets.choose if ample_sets is not None else None
     for index, state in enumerate(model.initial_states()):
         fp = fingerprint(state)
         if fp in seen:
@@ -224,9 +244,12 @@ def explore(
             if live:
                 off_append(len(fair_dst))
             enabled = actions(state)
+            picks = None if choose is None else choose(state, enabled)
+            if picks is not None:  # an ample set: expand these (indices into `enabled`)
+                enabled = [a for _, a in picks]
             count_kinds(map(kind_of, enabled))
             inner_poll = _POLL_EVERY
-            for ai, action in enumerate(enabled):
+            for ai, action in enumerate(enabled) if picks is None else picks:
                 if ai >= inner_poll:  # one state with thousands of successors: poll within it
                     inner_poll += _POLL_EVERY
                     now = time.perf_counter()

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.coverage import Coverage
+
+if TYPE_CHECKING:
+    from checker.por import PorStats
 
 
 class Verdict(Enum):
@@ -100,3 +103,5 @@ class CheckResult:
     coverage: Coverage | None = None
     # The reductions applied ("symmetry"): the counts are then of classes.
     reductions: tuple[str, ...] = field(default_factory=tuple)
+    # With partial-order reduction: how many states were expanded with an ample set.
+    por: PorStats | None = None
