@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from checker.model import Invariant, Model, Sometimes, StepProperty
+from spec.generals import reduction
 from spec.generals.oral import ATTACK, RETREAT, message_paths, om_decision
 from spec.generals.params import GeneralsParams, general_name
 from spec.generals.properties import decision_reached, ic1_agreement, ic2_validity
@@ -114,6 +115,13 @@ class OralModel:
             received = {self.paths[i]: s.values[i] for i in self.incoming[g]}
             decision = om_decision(g, received, self.n, self.depth)
         return replace(s, decisions=(*s.decisions[:g], decision, *s.decisions[g + 1 :]))
+
+    def ample(self, s: OralState, enabled: Sequence[OralAction]) -> list[int] | None:
+        """Partial-order reduction (`--por`): see spec/generals/reduction.py."""
+        return reduction.oral_ample(self, s, enabled)
+
+    def is_visible(self, s: OralState, action: OralAction) -> bool:
+        return reduction.is_visible(s, action)
 
     def describe_action(self, action: OralAction) -> str:
         if isinstance(action, Decide):

@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from checker.model import Invariant, Sometimes, StepProperty
+from spec.generals import reduction
 from spec.generals.oral import ATTACK, RETREAT
 from spec.generals.params import GeneralsParams, general_name
 from spec.generals.properties import decision_reached, ic1_agreement, ic2_validity
@@ -124,6 +125,17 @@ class SignedModel:
             signed = (*chain, to)
             later = later | {(v, signed, g) for g in range(1, self.n) if g not in signed}
         return replace(s, accepted=accepted, later=later)
+
+    def traitor_messages(self, s: SignedState) -> list[Signed]:
+        """Every message a traitor may send this round (fixed by `held`)."""
+        return self._traitor_sends(s)
+
+    def ample(self, s: SignedState, enabled: Sequence[SignedAction]) -> list[int] | None:
+        """Partial-order reduction (`--por`): see spec/generals/reduction.py."""
+        return reduction.signed_ample(self, s, enabled)
+
+    def is_visible(self, s: SignedState, action: SignedAction) -> bool:
+        return reduction.is_visible(s, action)
 
     def describe_action(self, action: SignedAction) -> str:
         if isinstance(action, EndRound):

@@ -1,0 +1,53 @@
+"""An independent check of a model's ample sets: explore the whole
+reachable graph, full and reduced, without stopping at a violation, and
+compare which properties break somewhere (invariants on states, step
+properties on explored transitions) and which sometimes properties are met.
+
+The reduced walk takes its ample sets from `checker.por.AmpleSets` (the
+same C0, C2 and C3 as the engine, the proviso against the states visited so
+far), but is a separate breadth-first loop over whole states, so it also
+shows what a reduction keeps beyond the first violation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from checker.por import AmpleSets
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    states: int
+    broken: frozenset[str]  # invariants and step properties violated somewhere
+    met: frozenset[str]  # sometimes properties some state meets
+
+
+def verdicts(model: Any, por: bool) -> Verdicts:
+    seen: set[Any] = set()
+    frontier = []
+    for s in model.initial_states():
+        if s not in seen:
+            seen.add(s)
+            frontier.append(s)
+    ample = AmpleSets(model, seen.__contains__) if por else None
+    broken: set[str] = set()
+    met: set[str] = set()
+    while frontier:
+        following = []
+        for s in frontier:
+            broken.update(p.name for p in model.invariants if p.check(s) is not None)
+            met.update(p.name for p in model.sometimes if p.check(s))
+            enabled = model.actions(s)
+            picks = None if ample is None else ample.choose(s, enabled)
+            for _, action in enumerate(enabled) if picks is None else picks:
+                nxt = model.next_state(s, action)
+                broken.update(
+                    p.name for p in model.step_properties if p.check(s, action, nxt) is not None
+                )
+                if nxt not in seen:
+                    seen.add(nxt)
+                    following.append(nxt)
+        frontier = following
+    return Verdicts(len(seen), frozenset(broken), frozenset(met))
