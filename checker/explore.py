@@ -177,7 +177,7 @@ def explore(
     # Level 0: the initial states, deduplicated, in the model's order.
     frontier: list[Any] = []
     fingerprint = _fingerprint(exact, canonical, getattr(model, "canonical_hash", None))
-    ample_sets = AmpleSets(model, lambda s: fingerprint(s) in seen) if reduce else None
+    ample_sets = AmpleSets(model, lambda s: seen.get(fingerprint(s))) if reduce else None
     choose = ample_sets.choose if ample_sets is not None else None
     for index, state in enumerate(model.initial_states()):
         fp = fingerprint(state)
@@ -224,6 +224,8 @@ def explore(
     next_poll = 0  # poll when `transitions` reaches it
     while frontier:
         next_frontier: list[Any] = []
+        if ample_sets is not None:  # the cycle proviso compares ids with the next level's first
+            ample_sets.next_level = first_id + len(frontier)
         push = next_frontier.append
         sid = first_id - 1
         for state in frontier:

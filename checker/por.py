@@ -24,13 +24,18 @@ Grumberg and Peled, *Model Checking*, ch. 10):
   expands fully if one is). Step properties read (s, a, s') through that
   same part, so an invisible action commuted past a transition leaves the
   transition's verdict unchanged.
-- C3 (engine, the BFS cycle proviso): if any ample successor is already
-  visited (in the visited set when the state is expanded), the state is
+- C3 (engine, the BFS cycle proviso): if any ample successor was already
+  visited at a level no deeper than the state's own (so not merely found
+  earlier in the level being built, by a sibling: a diamond), the state is
   expanded fully. Every cycle of the reduced graph then contains a fully
-  expanded state: state ids are given at first visit, so a cycle whose
-  every edge led to a new state would have ids increasing all the way
-  round. With symmetry the test is on classes, and the same holds of the
-  cycles of classes.
+  expanded state: along an explored edge u -> v, level(v) <= level(u) + 1,
+  and round a cycle the levels come back to where they started, so some
+  edge has level(v) <= level(u); v was then visited before u was expanded,
+  at a level no deeper than u's, and u was expanded fully. (The plain
+  proviso, "any ample successor already visited", is also sound but
+  refuses every diamond: on SMR's SM1 it kept 4,843 of 5,215 states, this
+  one 2,643, with the same verdicts.) With symmetry the test is on
+  classes, and the same holds of the cycles of classes.
 
 Why that is enough for safety: take an expanded state t from which the
 full graph reaches a violation by a path p. If t is fully expanded, the
@@ -101,11 +106,15 @@ class AmpleSets:
     """The engine's side: checks C0, C2 and C3 on the model's candidate and
     says which (index, action) pairs to expand."""
 
-    def __init__(self, model: Any, visited: Callable[[Any], bool]) -> None:
+    def __init__(self, model: Any, visited_id: Callable[[Any], int | None]) -> None:
         self.ample: Callable[[Any, Sequence[Any]], Sequence[int] | None] = model.ample
         self.is_visible: Callable[[Any, Any], bool] = model.is_visible
         self.next_state: Callable[[Any, Any], Any] = model.next_state
-        self.visited = visited
+        # A state's id (ids are given in BFS order), or None if not visited.
+        self.visited_id = visited_id
+        # The first id of the level being built: the engine sets it per level.
+        # Ids below it are of states at the expanded state's level or before.
+        self.next_level = 0
         self.stats = PorStats()
 
     def choose(self, state: Any, enabled: Sequence[Any]) -> list[tuple[int, Any]] | None:
@@ -120,7 +129,8 @@ class AmpleSets:
                 return None
         if CYCLE_PROVISO:
             for _, action in picks:  # C3
-                if self.visited(self.next_state(state, action)):
+                found = self.visited_id(self.next_state(state, action))
+                if found is not None and found < self.next_level:
                     self.stats.refused_proviso += 1
                     return None
         self.stats.reduced += 1

@@ -36,6 +36,7 @@ from dataclasses import replace
 from typing import Any
 
 from checker.model import Invariant, Sometimes, StepProperty
+from spec.smr import reduction
 from spec.smr.actions import (
     Action,
     ClientCrash,
@@ -266,6 +267,13 @@ class SmrModel:
             return False
         stamps = sent_stamps(s)
         return all(stamps <= set(r.log) for r in s.replicas if r.live)
+
+    def ample(self, s: State, enabled: Sequence[Action]) -> list[int] | None:
+        """Partial-order reduction (`--por`): see spec/smr/reduction.py."""
+        return reduction.smr_ample(self, s, enabled)
+
+    def is_visible(self, s: State, action: Action) -> bool:
+        return reduction.is_visible(s, action)
 
     def describe_action(self, action: Action) -> str:
         return str(action)

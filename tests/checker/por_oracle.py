@@ -4,8 +4,8 @@ compare which properties break somewhere (invariants on states, step
 properties on explored transitions) and which sometimes properties are met.
 
 The reduced walk takes its ample sets from `checker.por.AmpleSets` (the
-same C0, C2 and C3 as the engine, the proviso against the states visited so
-far), but is a separate breadth-first loop over whole states, so it also
+same C0, C2 and C3 as the engine, the proviso against the ids of the states
+visited before the level being built), but is a separate breadth-first loop over whole states, so it also
 shows what a reduction keeps beyond the first violation.
 """
 
@@ -25,17 +25,19 @@ class Verdicts:
 
 
 def verdicts(model: Any, por: bool) -> Verdicts:
-    seen: set[Any] = set()
+    seen: dict[Any, int] = {}  # state -> id, in BFS order
     frontier = []
     for s in model.initial_states():
         if s not in seen:
-            seen.add(s)
+            seen[s] = len(seen)
             frontier.append(s)
-    ample = AmpleSets(model, seen.__contains__) if por else None
+    ample = AmpleSets(model, seen.get) if por else None
     broken: set[str] = set()
     met: set[str] = set()
     while frontier:
         following = []
+        if ample is not None:
+            ample.next_level = len(seen)  # every id so far is at this level or before
         for s in frontier:
             broken.update(p.name for p in model.invariants if p.check(s) is not None)
             met.update(p.name for p in model.sometimes if p.check(s))
@@ -47,7 +49,7 @@ def verdicts(model: Any, por: bool) -> Verdicts:
                     p.name for p in model.step_properties if p.check(s, action, nxt) is not None
                 )
                 if nxt not in seen:
-                    seen.add(nxt)
+                    seen[nxt] = len(seen)
                     following.append(nxt)
         frontier = following
     return Verdicts(len(seen), frozenset(broken), frozenset(met))
