@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from typing import Any
 
 import pytest
 
@@ -84,10 +85,16 @@ SMALL = [
 ]
 
 
+def _view(s: Any) -> Any:
+    """What IC1, IC2 and DecisionReached read."""
+    return s.traitors, s.order, s.decisions
+
+
 def _same_verdicts(params: GeneralsParams) -> None:
     model = build_model(params)
-    full, reduced = verdicts(model, por=False), verdicts(model, por=True)
+    full, reduced = verdicts(model, False, _view), verdicts(model, True, _view)
     assert (reduced.broken, reduced.met) == (full.broken, full.met), params
+    assert reduced.views == full.views, params
     assert reduced.states <= full.states
 
 
