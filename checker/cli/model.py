@@ -32,6 +32,7 @@ from checker.cli.types import Finite
 from checker.coverage import Coverage
 from checker.errors import ParameterError
 from checker.model import PROGRESS, Model, has_liveness, has_symmetry
+from checker.por import PARTIAL_ORDER, has_por
 from checker.progress import ProgressLine
 from checker.protocol import Parameter, ProtocolSpec, UnknownNameError
 from checker.report import format_counterexample
@@ -174,6 +175,7 @@ def result_summary(
         "coverage": result.coverage.as_dict() if result.coverage else None,
         "checked": list(result.checked),
         "reductions": list(result.reductions),
+        "por": result.por.as_dict() if result.por is not None else None,
         "stats": {
             **result.stats.as_dict(),
             "collision_probability": result.stats.collision_probability,
@@ -181,15 +183,23 @@ def result_summary(
     }
 
 
-def _liveness_word(model: Model[Any, Any], liveness: bool) -> str:
+def _liveness_word(model: Model[Any, Any], liveness: bool, reduced: bool = False) -> str:
     if not has_liveness(model):
         return "none (the protocol defines no fairness)"
+    if reduced:
+        return "off (--por)"
     return "Progress" if liveness else "off"
 
 
 def verdict_line(result: CheckResult, progress_skipped: bool = False) -> str:
     ce = result.counterexample
+    reduced = PARTIAL_ORDER in result.reductions
     if result.verdict is Verdict.VERIFIED:
+        if progress_skipped and reduced:
+            return (
+                f"VERIFIED: every checked property holds; {PROGRESS} not checked under --por"
+                " (--no-por checks it)"
+            )
         if progress_skipped:
             return f"VERIFIED: every checked property holds; {PROGRESS} was not checked"
         return "VERIFIED: every property holds"
@@ -199,6 +209,11 @@ def verdict_line(result: CheckResult, progress_skipped: bool = False) -> str:
     if ce is None:
         unmet = ", ".join(result.unmet_sometimes)
         return f"VIOLATED: {unmet} never holds in any reachable state (the model is vacuous)"
+    if reduced:
+        return (
+            f"VIOLATED: {ce.property_name}, a counterexample of {ce.length} steps"
+            " (shortest under --por, maybe longer than a shortest run: --no-por gives one)"
+        )
     kind = "a lasso" if ce.loop_start is not None else "a shortest counterexample"
     return f"VIOLATED: {ce.property_name}, {kind} of {ce.length} steps"
 
@@ -207,10 +222,11 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
     click.echo(f"model    {model.name}")
     checks = [p.name for p in model.invariants] + [p.name for p in model.step_properties]
     click.echo(
-        f"checks   {', '.join(checks)}; liveness {_liveness_word(model, liveness)};"
+        f"checks   {', '.join(checks)};"
+        f" liveness {_liveness_word(model, liveness, PARTIAL_ORDER in result.reductions)};"
         f" sometimes {', '.join(p.name for p in model.sometimes)}"
     )
-    skipped = has_liveness(model) and not liveness
+    skipped = has_liveness(model) and (not liveness or PARTIAL_ORDER in result.reductions)
     click.echo(f"verdict  {verdict_line(result, progress_skipped=skipped)}")
     st = result.stats
     click.echo(
@@ -222,6 +238,13 @@ def print_result(model: Model[Any, Any], result: CheckResult, liveness: bool = T
         click.echo(
             "reduced  symmetry: one state per class of interchangeable nodes is counted"
             " (--no-symmetry counts every state)"
+        )
+    if result.por is not None:
+        por = result.por
+        click.echo(
+            f"reduced  partial-order: an ample set expanded at {por.reduced:,} states, refused at"
+            f" {por.refused_visible:,} (a visible action) and {por.refused_proviso:,} (the cycle"
+            " proviso); Progress is not checked and counterexamples may be longer (--no-por)"
         )
     if st.collision_probability:
         click.echo(
@@ -293,6 +316,15 @@ def coverage_line(coverage: Coverage) -> str:
     " defines them; counterexamples stay concrete and shortest, verdicts (Progress too)"
     " are unchanged, counts are of classes.",
 )
+@click.option(
+    "--por/--no-por",
+    default=False,
+    show_default=True,
+    help="Partial-order reduction: where the protocol offers ample sets (generals, smr),"
+    " expand only those; invariants, step and sometimes properties keep their verdicts,"
+    " Progress is not checked, and a counterexample may be longer than a shortest one"
+    " (off by default, so counterexamples are shortest).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option(
     "--trace-out",
@@ -329,6 +361,7 @@ def model_command(
     engine: str,
     address: str | None,
     symmetry: bool,
+    por: bool,
     as_json: bool,
     trace_out: str | None,
     html_out: str | None,
@@ -344,8 +377,20 @@ def model_command(
         print_catalog(spec)
         return
     config = build_config(spec, base, parameters, mutant)
-    symmetric = symmetry and has_symmetry(spec.build(config))
+    built = spec.build(config)
+    symmetric = symmetry and has_symmetry(built)
     _check_engine_options(workers, engine, address, exact, symmetric)
+    if por and (workers > 1 or engine == "ray"):
+        raise click.UsageError(
+            "--por runs on one process (the cycle proviso needs the whole visited set);"
+            " drop --workers and --engine ray, or drop --por"
+        )
+    if por and not has_por(built):
+        click.echo(
+            f"warning: --por: the {spec.name} model offers no ample sets; every state is"
+            " expanded (no reduction)",
+            err=True,
+        )
     if trace_out is not None:
         writable_path(trace_out, "--trace-out")  # before the run, not after it
     warnings = getattr(config, "warnings", None)
@@ -369,6 +414,7 @@ def model_command(
             engine=engine,
             address=address,
             symmetry=symmetry,
+            por=por,
         )
     if as_json:
         click.echo(json.dumps(result_summary(spec, config, model, result), indent=2))

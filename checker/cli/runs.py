@@ -65,6 +65,7 @@ def check_config(
     engine: str = "local",
     address: str | None = None,
     symmetry: bool = False,
+    por: bool = False,
 ) -> tuple[Model[Any, Any], CheckResult]:
     """One configuration's run: on this process (workers 1), on `workers`
     forked processes, or on Ray actors (`engine="ray"`, one per worker).
@@ -80,7 +81,7 @@ def check_config(
         exact=exact,
     )
     if engine == "local" and workers <= 1:
-        return model, explore(model, symmetry=symmetry, **bounds)
+        return model, explore(model, symmetry=symmetry, por=por, **bounds)
     if engine == "ray":
         from checker.ray_engine import explore_on_ray
 
