@@ -42,7 +42,7 @@ _WEIGHTS = (0.01, 0.1, 1.0, 1.0, 10.0)
 # "delay" (swarm, and some actions held back for a while; see _Delays), or
 # "restart" (delay, and half the walks resume from a state an earlier walk
 # reached for the first time, so a rare prefix is reused instead of redrawn).
-POLICIES = ("swarm", "delay", "restart")
+POLICIES = ("swarm", "delay", "restart", "hold")
 # The restart policy keeps at most this many states to resume from.
 _POOL = 4096
 # ... and resumes a walk from one with this chance.
@@ -131,7 +131,11 @@ def simulate(
             break
         cov.walks += 1
         weights: dict[str, float] = {}
-        delays = _Delays(rng) if policy != "swarm" else None
+        delays: _Delays | _HoldOne | None = None
+        if policy == "hold":
+            delays = _HoldOne(rng, depth)
+        elif policy != "swarm":
+            delays = _Delays(rng)
         if pool and rng.random() < _RESUME:
             state, start, prefix = pool[rng.randrange(len(pool))]
             indexes: list[int] = list(prefix)
@@ -243,6 +247,28 @@ class _Delays:
         if first > step:
             return [i for i, at in enumerate(times) if at == first]
         return [i for i, at in enumerate(times) if at <= step]
+
+
+class _HoldOne:
+    """The hold policy of one walk: swarm, and at one step drawn for the walk
+    the action chosen is not taken but held, for a number of steps drawn up
+    to the depth (or until nothing else is enabled): one message kept back
+    across everything else, such as two configuration changes, without the
+    noise of holding many."""
+
+    def __init__(self, rng: random.Random, depth: int) -> None:
+        self.rng = rng
+        self.at = rng.randrange(max(depth, 1))
+        self.until = self.at + rng.randint(1, max(depth, 1))
+        self.held: Any = None
+
+    def ready(self, enabled: Any, step: int) -> list[int]:
+        if step == self.at and self.held is None and len(enabled) > 1:
+            self.held = enabled[self.rng.randrange(len(enabled))]
+        if self.held is None or step >= self.until:
+            return list(range(len(enabled)))
+        found = [i for i, a in enumerate(enabled) if a != self.held]
+        return found or list(range(len(enabled)))
 
 
 def _check_state(

@@ -81,9 +81,11 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
     type=click.Choice(POLICIES),
     default="swarm",
     show_default=True,
-    help="How a walk picks: swarm (random weights per kind of action) or delay"
+    help="How a walk picks: swarm (random weights per kind of action), delay"
     " (swarm, and newly enabled actions sometimes held back for a few steps, so"
-    " messages arrive late, after other steps).",
+    " messages arrive late, after other steps), restart (delay, and half the walks"
+    " resume from a state an earlier walk reached), or hold (swarm, and one action"
+    " per walk held back for up to --depth steps).",
 )
 @click.option(
     "--trace-out",

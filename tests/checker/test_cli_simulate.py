@@ -73,7 +73,7 @@ def test_a_time_bound_before_all_walks_exits_3() -> None:
 
 
 def test_each_policy_prints_the_same_bytes_for_the_same_seed_and_a_bad_one_exits_2() -> None:
-    for policy in ("delay", "restart"):
+    for policy in ("delay", "restart", "hold"):
         args = ("--policy", policy, "--runs", "60", "--depth", "40", "--seed", "3")
         first, second = run(*args), run(*args)
         assert first.exit_code == second.exit_code == 0, first.output

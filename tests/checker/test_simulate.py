@@ -224,7 +224,31 @@ def test_restarted_walks_resume_a_prefix_and_their_counterexamples_replay() -> N
         assert sim.coverage.deepest <= 12
 
 
-@pytest.mark.parametrize("policy", ["swarm", "delay", "restart"])
+@pytest.mark.parametrize("seed", range(3))
+def test_the_hold_policy_keeps_one_message_back_and_finds_the_late_delivery(seed: int) -> None:
+    sim = simulate(Late(), runs=200, depth=20, seed=seed, policy="hold")
+    ce = sim.result.counterexample
+    assert sim.result.verdict is Verdict.VIOLATED and ce is not None
+    assert ce.length == 6 and [s.action for s in ce.steps[1:]] == ["Tick"] * 5 + ["Deliver"]
+
+
+def test_the_held_action_is_offered_only_when_released_or_alone() -> None:
+    from checker.simulate import _HoldOne
+
+    for seed in range(20):
+        hold = _HoldOne(random.Random(seed), 10)
+        assert 0 <= hold.at < 10 and hold.at < hold.until <= hold.at + 10
+        assert hold.ready(["a", "b"], 0) == [0, 1] or hold.at == 0
+        at = hold.at
+        offered = hold.ready(["a", "b"], at)  # one of the two is held from now on
+        assert len(offered) == 1 and hold.held in ("a", "b")
+        held = ["a", "b"].index(hold.held)
+        assert hold.ready(["a", "b", "c"], hold.until - 1) == [i for i in (0, 1, 2) if i != held]
+        assert hold.ready([hold.held], hold.until - 1) == [0]  # alone: taken
+        assert hold.ready(["a", "b"], hold.until) == [0, 1]  # released
+
+
+@pytest.mark.parametrize("policy", ["swarm", "delay", "restart", "hold"])
 def test_each_policy_gives_the_same_walks_for_the_same_seed(policy: str) -> None:
     a = simulate(Grid(6), runs=30, depth=8, seed=7, policy=policy).coverage
     b = simulate(Grid(6), runs=30, depth=8, seed=7, policy=policy).coverage
