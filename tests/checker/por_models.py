@@ -96,7 +96,7 @@ class SpinAndFlip:
     sometimes: tuple[Sometimes, ...] = ()
 
     def __init__(self) -> None:
-        self.invariants = (
+        self.invariants: tuple[Invariant, ...] = (
             Invariant("NeverFlipped", lambda s: "the flag is set" if s[1] else None),
         )
 
