@@ -18,10 +18,12 @@ Grumberg and Peled, *Model Checking*, ch. 10):
   the full graph from the state, no action outside the ample set that
   depends on an ample action is taken before some ample action is.
   Independent means: neither disables the other and they commute.
-- C2 (engine): no ample action is visible. `is_visible(s, a)` is True when
-  `a` may change the part of the state that some invariant, step property
-  or sometimes property reads (the engine asks for every candidate and
-  expands fully if one is). Step properties read (s, a, s') through that
+- C2 (engine): no ample action is visible. `is_visible(s, a)` must be True
+  when `a` may change the part of the state that some invariant, step
+  property or sometimes property reads, in `s` or in any state where it is
+  enabled after steps independent of it (the argument below moves `a`
+  along a path; the rules here answer by the kind of action, which is
+  safe). The engine asks for every candidate and expands fully if one is. Step properties read (s, a, s') through that
   same part, so an invisible action commuted past a transition leaves the
   transition's verdict unchanged.
 - C3 (engine, the BFS cycle proviso): if any ample successor was already
