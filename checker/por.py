@@ -23,9 +23,10 @@ Grumberg and Peled, *Model Checking*, ch. 10):
   property or sometimes property reads, in `s` or in any state where it is
   enabled after steps independent of it (the argument below moves `a`
   along a path; the rules here answer by the kind of action, which is
-  safe). The engine asks for every candidate and expands fully if one is. Step properties read (s, a, s') through that
-  same part, so an invisible action commuted past a transition leaves the
-  transition's verdict unchanged.
+  safe). The engine asks for every candidate and expands fully if one is.
+  Step properties read (s, a, s') through that same part, so an invisible
+  action commuted past a transition leaves the transition's verdict
+  unchanged.
 - C3 (engine, the BFS cycle proviso): if any ample successor was already
   visited at a level no deeper than the state's own (so not merely found
   earlier in the level being built, by a sibling: a diamond), the state is
