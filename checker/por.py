@@ -24,9 +24,9 @@ Grumberg and Peled, *Model Checking*, ch. 10):
   enabled after steps independent of it (the argument below moves `a`
   along a path; the rules here answer by the kind of action, which is
   safe). The engine asks for every candidate and expands fully if one is.
-  Step properties read (s, a, s') through that same part, so an invisible
-  action commuted past a transition leaves the transition's verdict
-  unchanged.
+  An action that may itself break a step property is visible too; other
+  step properties read (s, b, s') through that same part and b, so an
+  invisible action commuted past a transition leaves its verdict unchanged.
 - C3 (engine, the BFS cycle proviso): if any ample successor was already
   visited at a level no deeper than the state's own (so not merely found
   earlier in the level being built, by a sibling: a diamond), the state is
