@@ -84,6 +84,27 @@ def last_clock(path: Path) -> int:
     return max((int(e.get("lamport", 0)) for e in events), default=0)
 
 
+def append_event(path: Path, event: str, **fields: Any) -> None:
+    """Record `event` in the trace of a process that cannot: it is dead (the
+    operator's `killed`). It goes on from that trace's clock and sequence, so
+    it comes after everything the process recorded and before what its next
+    incarnation records. A line torn by the kill is closed first."""
+    if not path.exists():
+        return  # the process records no trace (--no-trace)
+    _, events = read_events(path)
+    text = path.read_bytes()
+    entry = {
+        "seq": max((int(e.get("seq", 0)) for e in events), default=0) + 1,
+        "event": event,
+        **fields,
+        "lamport": max((int(e.get("lamport", 0)) for e in events), default=0) + 1,
+        "mono_ns": time.monotonic_ns(),
+        "process": path.stem,
+    }
+    with open(path, "a") as f:
+        f.write(("\n" if text and not text.endswith(b"\n") else "") + json.dumps(entry) + "\n")
+
+
 ORDERS = ("lamport", "time")
 
 

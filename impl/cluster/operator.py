@@ -20,6 +20,7 @@ from typing import Any
 from impl.cluster import wire_pb2 as wire
 from impl.cluster.auth import Keys, generate_key, load_keys
 from impl.cluster.errors import BadData, ClusterError, Unreachable
+from impl.cluster.lamport import append_event
 from impl.cluster.layout import MANAGER, ClusterFile, Layout
 from impl.cluster.spawn import alive, kill, spawn, wait_ready
 from impl.cluster.transport import Channels, call
@@ -106,18 +107,21 @@ class Operator:
         return {t: (v, o) for t, v, o in state["store"]}
 
     def kill(self, name: str, force: bool = False) -> int:
-        """SIGKILL a server's process; refused beyond the fault bound unless forced."""
+        """SIGKILL a server's process (refused beyond the fault bound unless
+        forced) or the manager's; its trace records `killed`, which opens the
+        window in which its messages may be lost (`check trace DIR` checks it)."""
         current = self.layout.read().current[1]
-        if name not in current:
+        if name not in (*current, MANAGER):
             raise BadData(
-                f"kill: {name!r} is not a current server; name one of {', '.join(current)}"
+                f"kill: {name!r} is not a current server; name one of {', '.join(current)} "
+                f"or {MANAGER}"
             )
         run = self.layout.read_run(name)
         if run is None or not alive(run["pid"]):
             raise BadData(f"kill: {name} is already down; `check cluster restart {name}` starts it")
         down = {s for s in current if (r := self.layout.read_run(s)) is None or not alive(r["pid"])}
         bad = down | set(self.cluster.faulty) | {name}
-        if len(bad) > maxf(len(current)) and not force:
+        if name != MANAGER and len(bad) > maxf(len(current)) and not force:
             raise BadData(
                 f"kill {name}: {len(bad)} servers would be faulty or down "
                 f"({', '.join(sorted(bad))}), "
@@ -125,11 +129,16 @@ class Operator:
                 f"pass --force to do it anyway"
             )
         kill(run["pid"], signal.SIGKILL)
+        deadline = time.monotonic() + 5.0
+        while alive(run["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.01)  # dead before its trace gets the line: no writer left
+        append_event(self.layout.trace(name), "killed", node=name, pid=run["pid"])
         return run["pid"]
 
     def restart_manager(self) -> tuple[int, int]:
         """Start the manager again: it reads the installed configuration from
-        cluster.json (a change in progress when it died is lost)."""
+        cluster.json and its journal, and resumes a change in progress when it
+        died (impl/cluster/journal.py)."""
         run = self.layout.read_run(MANAGER)
         if run is not None and alive(run["pid"]):
             raise BadData(f"restart: the manager is running (pid {run['pid']})")

@@ -54,6 +54,7 @@ REPLIES = {
 }
 MAX_MESSAGE = 512 * 1024
 MAX_CALLS = 256
+SYNC_REQUESTS = ("SYNC_READ", "SYNC_WRITE")
 
 
 def _reply_key(kind: str, peer: str, msg: Message) -> tuple[Any, ...]:
@@ -135,6 +136,10 @@ class ServerProcess(TokenNodeServicer):
         self.lost = 0  # requests and replies lost to the injected omission fault
         self.save_seconds = 0.0  # time in SQLite commits (fsync), for the benchmark
         self.stop_event = threading.Event()
+        if clock > 0:  # a trace of an earlier process of this server: this one is a restart
+            self.recorder.record("restarted", self.node.snapshot, node=name)
+        self._sync_lock = threading.Lock()
+        self._sync_running: dict[str, futures.Future[tuple[bytes | None, str]]] = {}
 
     # -- helpers -----------------------------------------------------------
 
@@ -184,7 +189,7 @@ class ServerProcess(TokenNodeServicer):
         if msg.kind == "WRITE":
             check_write(msg, list(w.proofs), self.keys, self.servers_of)
 
-    def persist(self) -> None:
+    def persist(self, reply: tuple[str, bytes] | None = None) -> None:
         with self.node.lock:
             server = self.node.server
             if server is None:
@@ -192,7 +197,7 @@ class ServerProcess(TokenNodeServicer):
             store = None if server.store is None else dict(server.store)
             servers = self.servers_of(server.epoch) or ()
             started = time.perf_counter()
-            self.durable.save(State(server.epoch, store, tuple(servers)))
+            self.durable.save(State(server.epoch, store, tuple(servers)), reply)
             self.save_seconds += time.perf_counter() - started
 
     # -- RPCs --------------------------------------------------------------
@@ -213,25 +218,75 @@ class ServerProcess(TokenNodeServicer):
         self.recorder.observe(w.lamport)
         if msg.kind == "SYNC_WRITE":
             self.configs.setdefault(msg.epoch, tuple(msg.payload["servers"]))
+        if msg.kind in SYNC_REQUESTS:
+            reply, why = self._handle_once(msg)
+        else:
+            reply, why = self._handle(msg)
+        return self._answer(msg, reply, why)
+
+    def _handle(self, msg: Message) -> tuple[bytes | None, str]:
+        """Hand `msg` to the node: (its encoded reply, or None and why there is
+        none). What the reply reflects is committed before it leaves, and with
+        it, for a SYNC request, the reply itself."""
         future = self.router.expect(msg)
         try:
-            self.node.receive(msg)
+            with self.node.lock:
+                server = self.node.server
+                # a retransmission of a message this server holds: it is held once
+                again = server is not None and msg in server.held
+            if not again:
+                self.node.receive(msg)
             held = self.node.server is not None and msg in self.node.server.held
             if not future.done() and not held:
-                return wire.Outcome(status="discarded", detail="no reply: see the server's trace")
-            reply, stamp = future.result(timeout=HOLD)
-        except futures.TimeoutError:
-            return wire.Outcome(status="discarded", detail=f"held for {HOLD}s, epoch not reached")
+                reply, why = None, "no reply: see the server's trace"
+            else:
+                answer, stamp = future.result(timeout=HOLD)
+                reply, why = encode(answer, stamp).SerializeToString(), ""
+        except futures.TimeoutError:  # still held: it may be delivered later, answer nothing
+            return None, f"held for {HOLD}s, epoch not reached"
         finally:
             self.router.forget(msg, future)
-        self.persist()  # the reply leaves only once what it reflects is on disk
+        self.persist((str(msg.id), reply or b"") if msg.kind in SYNC_REQUESTS else None)
         self.handled += 1
+        return reply, why
+
+    def _handle_once(self, msg: Message) -> tuple[bytes | None, str]:
+        """A SYNC request handled at most once: the manager may send the same
+        message again (same id), after it restarted or to catch this server up,
+        while the first is in progress or after it was answered. The later ones
+        get the first one's reply: in the trace, one delivery and one reply."""
+        key = str(msg.id)
+        with self._sync_lock:
+            done = self.durable.reply(key)
+            running = self._sync_running.get(key)
+            mine = done is None and running is None
+            if mine:
+                running = self._sync_running[key] = futures.Future()
+        if done is not None:
+            return done or None, "answered before: no reply"
+        assert running is not None
+        if not mine:
+            try:
+                first: tuple[bytes | None, str] = running.result(timeout=HOLD)
+            except futures.TimeoutError:
+                return None, f"held for {HOLD}s, epoch not reached"
+            return first
+        result: tuple[bytes | None, str] = (None, "not handled: the handler failed")
+        try:
+            result = self._handle(msg)
+        finally:
+            with self._sync_lock:
+                self._sync_running.pop(key, None)
+            running.set_result(result)
+        return result
+
+    def _answer(self, msg: Message, reply: bytes | None, why: str) -> wire.Outcome:
+        if reply is None:
+            return wire.Outcome(status="discarded", detail=why)
         if self._faulty():
             self.lost += 1
             return wire.Outcome(status="lost", detail=f"{self.name} is faulty: reply lost")
-        signed = self.keys.sign(
-            self.name, reply.dst, REPLY_RPC, encode(reply, stamp).SerializeToString()
-        )
+        signed = self.keys.sign(self.name, msg.src, REPLY_RPC, reply)
         return wire.Outcome(status="ok", reply=signed)
 
     def Control(self, frame: wire.Frame, context: object) -> wire.Outcome:
