@@ -55,6 +55,9 @@ MUTANT_ENV = "TOKENCHECK_CLUSTER_MUTANT"  # empty-catch-up: the catch-up before 
 EMPTY_CATCH_UP = "empty-catch-up"
 PAUSE_ENV = "TOKENCHECK_MANAGER_PAUSE"  # a test hook: sync-read, sync-write or install
 PAUSE_SECONDS = 30.0
+# seconds a call to a server with no process is retried (tests shorten it: a SYNC_WRITE
+# to a killed server then waits for its catch-up sooner)
+RETRY_ENV = "TOKENCHECK_MANAGER_RETRY"
 
 
 class RemoteNode:
@@ -172,8 +175,9 @@ class ManagerProcess(TokenNodeServicer):
         self._in_step = threading.local()
         self.manager = JournaledManager(self)
         self.transport = RpcTransport(
-            lambda: self.manager, layout, self.keys, self.recorder, keep_in_flight=True
-        )
+            lambda: self.manager, layout, self.keys, self.recorder,
+            retry_for=float(os.environ.get(RETRY_ENV, "5")), keep_in_flight=True,
+        )  # fmt: skip
         self.env.transport = self.transport
         self.channels = self.transport.channels
         self.stop_event = threading.Event()

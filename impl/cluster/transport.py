@@ -90,6 +90,7 @@ def call(
     sign: Callable[[], wire.Frame],
     timeout: float,
     retry_for: float,
+    give_up: Callable[[], bool] = lambda: False,
 ) -> wire.Outcome:
     """One unary call to `name`, retried while its process cannot be reached.
     Each attempt is signed afresh: a server restarted meanwhile refuses a nonce
@@ -108,7 +109,7 @@ def call(
         except (grpc.RpcError, ConnectionError) as error:
             code = error.code() if isinstance(error, grpc.RpcError) else None
             retriable = code in (None, grpc.StatusCode.UNAVAILABLE)
-            if not retriable or time.monotonic() >= deadline:
+            if not retriable or time.monotonic() >= deadline or give_up():
                 detail = error.details() if isinstance(error, grpc.RpcError) else str(error)
                 return wire.Outcome(status="unreachable", detail=f"{name}: {detail}")
             refresh = True
@@ -211,7 +212,7 @@ class RpcTransport:
         outcome = call(
             self.channels, msg.dst, "Deliver",
             lambda: self.keys.sign(self.name, msg.dst, "Deliver", body),
-            RPC_TIMEOUT, self.retry_for,
+            RPC_TIMEOUT, self.retry_for, lambda: self.stopped,
         )  # fmt: skip
         if outcome.status != "ok" or not outcome.HasField("reply"):
             if self.stopped or self.keep_in_flight or outcome.status == "discarded":

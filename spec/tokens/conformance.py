@@ -200,8 +200,8 @@ class TokenFollower:
         self.bound: set[Message] = set()  # model messages some trace id names
         self.sent_ids: set[int] = set()
         self.sent_at: dict[Any, int] = {}  # trace id -> the line of its `sent`
-        self.down: dict[int, int] = {}  # node -> line of its `killed`, until `restarted`
-        self.up_again: dict[int, int] = {}  # node -> line of its last `restarted`
+        # node -> its down windows: [line of `killed`, line of `restarted` or None]
+        self.windows: dict[int, list[list[int | None]]] = {}
         # Held messages wait outside the model's network (see _held).
         self.parked: set[Message] = set()
         self.gone: dict[int, int] = {}  # trace id -> line where it was delivered or dropped
@@ -422,21 +422,29 @@ class TokenFollower:
             i = network.index(m)
             self.state = self.state._replace(network=network[:i] + network[i + 1 :])
 
-    def _down_since(self, node: int, line: int) -> bool:
-        """Was `node`'s process down at some moment between `line` and now? It
-        is down now, or restarted since (it was down just before), whether or
-        not its death was recorded."""
-        return node in self.down or self.up_again.get(node, 0) > line
+    def _down_since(self, node: int, sent: int) -> bool:
+        """Was `node`'s process down at some moment between line `sent` and this
+        drop's line? (A drop of a request that was never delivered is read at
+        the end of a merged trace, so the lines decide, not the reading order.)"""
+        return any(
+            kill is not None and kill <= self.line and (back is None or back >= sent)
+            for kill, back in self.windows.get(node, ())
+        )
 
     def _killed(self, e: Mapping[str, Any]) -> None:
-        node = self._process(e["node"])
-        self.down.setdefault(node, self.line)
+        windows = self.windows.setdefault(self._process(e["node"]), [])
+        if not windows or windows[-1][1] is not None:
+            windows.append([self.line, None])
 
     def _restarted(self, e: Mapping[str, Any]) -> None:
-        """A process starts again, with the state it committed."""
+        """A process starts again, with the state it committed. Without a
+        recorded `killed`, it was down just before this line."""
         node = self._process(e["node"])
-        self.down.pop(node, None)
-        self.up_again[node] = self.line
+        windows = self.windows.setdefault(node, [])
+        if windows and windows[-1][1] is None:
+            windows[-1][1] = self.line
+        else:
+            windows.append([self.line, self.line])
         if "state" in e:
             self._check_node(e, node, self.state, self.state)
 
