@@ -48,11 +48,13 @@ class Operator:
         self.keys = Keys(load_keys(layout.root / "keys", [MANAGER]))
         self.channels = Channels(layout)
 
-    def control(self, name: str, verb: str, node: str = "", timeout: float = 5.0) -> wire.Outcome:
+    def control(
+        self, name: str, verb: str, node: str = "", timeout: float = 5.0, retry_for: float = 1.0
+    ) -> wire.Outcome:
         body = wire.Command(verb=verb, node=node).SerializeToString()
         return call(
             self.channels, name, "Control",
-            lambda: self.keys.sign(MANAGER, name, "Control", body), timeout, retry_for=1.0,
+            lambda: self.keys.sign(MANAGER, name, "Control", body), timeout, retry_for,
         )  # fmt: skip
 
     def close(self) -> None:
@@ -173,7 +175,11 @@ class Operator:
             raise BadData(
                 f"transform: unknown node {node!r}; name one of {', '.join(self.cluster.nodes)}"
             )
-        outcome = self.control(MANAGER, "transform", node, timeout=timeout)
+        # not retried: a manager that died after taking it may be running again,
+        # and resumes the change itself; a second transform would be another change.
+        # So a fresh channel, to the port of the manager running now.
+        self.channels.stub(MANAGER, refresh=True)
+        outcome = self.control(MANAGER, "transform", node, timeout=timeout, retry_for=0.0)
         if outcome.status != "ok":
             raise ClusterError(f"transform {node}: {outcome.status}: {outcome.detail}")
         result: dict[str, Any] = json.loads(outcome.json)
