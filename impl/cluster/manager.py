@@ -237,6 +237,8 @@ class ManagerProcess(TokenNodeServicer):
 
     def _commit(self, lines: list[str], sends: list[tuple[Message, int]]) -> None:
         installing, self._installing = self._installing, None
+        if not lines and not sends and installing is None:
+            return  # nothing happened (a refused transform): every change records a line
         change = self.manager.change
         self.journal.commit(
             None if change is None else change_to_json(change),

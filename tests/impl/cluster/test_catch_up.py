@@ -112,6 +112,26 @@ def test_the_empty_catch_up_loses_the_merged_writes_and_diverges(
     assert "which the specification does not send here" in result.output
 
 
+def test_a_server_restarted_while_the_changes_still_retry_conforms_too(tmp_path: Path) -> None:
+    """The changes' own SYNC_WRITEs (retried for 5 s) race the catch-up's: the
+    newer one may arrive first and be held; each is delivered once all the same."""
+    layout = start(tmp_path, servers=3)
+    try:
+        store = missed_two_changes(layout)
+        assert store[0] == (2, "c2")
+        result = check("trace", str(layout.root))
+        events = merged(layout, tmp_path / "m.jsonl")[1:]
+    finally:
+        stop_everything(layout)
+    assert result.exit_code == 0, result.output
+    syncs = [
+        e["id"]
+        for e in events
+        if e["event"] == "delivered" and e["dst"] == "s2" and e["kind"] == "SYNC_WRITE"
+    ]
+    assert len(syncs) == len(set(syncs)) == 2
+
+
 def edited(events: list[dict[str, Any]], path: Path) -> Path:
     """The events as a merged trace file, numbered again."""
     lines = [events[0], *({**e, "seq": i} for i, e in enumerate(events[1:], 1))]
