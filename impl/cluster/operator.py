@@ -19,7 +19,7 @@ from typing import Any
 
 from impl.cluster import wire_pb2 as wire
 from impl.cluster.auth import Keys, generate_key, load_keys
-from impl.cluster.errors import BadData, ClusterError, Unreachable
+from impl.cluster.errors import BadData, ClusterError, Unanswered, Unreachable
 from impl.cluster.lamport import append_event
 from impl.cluster.layout import MANAGER, ClusterFile, Layout
 from impl.cluster.spawn import alive, kill, spawn, wait_ready
@@ -180,6 +180,11 @@ class Operator:
         # So a fresh channel, to the port of the manager running now.
         self.channels.stub(MANAGER, refresh=True)
         outcome = self.control(MANAGER, "transform", node, timeout=timeout, retry_for=0.0)
+        if outcome.status == "unreachable":
+            raise Unanswered(
+                f"transform {node}: no answer from the manager ({outcome.detail}); if it died "
+                f"during the change, `check cluster restart manager` resumes and installs it"
+            )
         if outcome.status != "ok":
             raise ClusterError(f"transform {node}: {outcome.status}: {outcome.detail}")
         result: dict[str, Any] = json.loads(outcome.json)

@@ -8,7 +8,6 @@ linearizable."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
@@ -20,7 +19,7 @@ from click.testing import CliRunner
 from checker.cli import main
 from impl.cluster.audit import audit
 from impl.cluster.client import ClusterClient
-from impl.cluster.errors import ClusterError
+from impl.cluster.errors import ClusterError, Unanswered
 from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.manager import PAUSE_ENV
 from impl.cluster.operator import Operator
@@ -55,9 +54,11 @@ def pays(layout: Layout, name: str, to: str, count: int, answers: list[Answer]) 
             answers.append(client.pay(token, to, timeout=30))
 
 
-def transform(operator: Operator, node: str) -> None:
-    with contextlib.suppress(ClusterError):  # the manager it asked is killed
+def transform(operator: Operator, node: str, errors: list[ClusterError]) -> None:
+    try:
         operator.transform(node)
+    except ClusterError as error:  # the manager it asked is killed
+        errors.append(error)
 
 
 def test_a_manager_killed_at_each_phase_of_a_change_resumes_and_installs(
@@ -66,6 +67,7 @@ def test_a_manager_killed_at_each_phase_of_a_change_resumes_and_installs(
     operator = Operator(cluster)
     paused = cluster.root / "run" / "manager.paused"
     answers: list[Answer] = []
+    errors: list[ClusterError] = []
     payers = []
     for phase, node, epoch in CHANGES:
         if phase != CHANGES[0][0]:  # arm the hook: a manager started with it
@@ -76,16 +78,20 @@ def test_a_manager_killed_at_each_phase_of_a_change_resumes_and_installs(
         payer = threading.Thread(target=pays, args=(cluster, f"c{epoch}", "c6", 3, answers))
         payer.start()
         payers.append(payer)
-        threading.Thread(target=transform, args=(operator, node), daemon=True).start()
+        asking = threading.Thread(target=transform, args=(operator, node, errors), daemon=True)
+        asking.start()
         wait_for(f"the manager pauses at {phase}", paused.exists)
         assert paused.read_text() == phase
         time.sleep(0.2)  # the servers answer a manager that will never read it
         operator.kill(MANAGER)
+        asking.join(timeout=10)
         paused.unlink()
         operator.restart(MANAGER)
         wait_for(f"epoch {epoch} installed", lambda e=epoch: cluster.read().current[0] == e)
     for payer in payers:
         payer.join(timeout=60)
+    assert [type(e) for e in errors] == [Unanswered] * 3  # exit 3 in the CLI
+    assert "`check cluster restart manager` resumes" in str(errors[0])
     assert answers == [Ok(2)] * 9  # c1, c2 and c3 each paid three tokens to c6
     assert cluster.read().current == (3, ["s2", "s3", "c4", "c5"])
     epochs = {r.name: r.epoch for r in operator.status()}
