@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,9 +82,14 @@ class DurableStore:
             found = row.fetchone()
             return None if found is None else bytes(found[0])
 
-    def save(self, state: State, reply: tuple[str, bytes] | None = None) -> bool:
+    def save(
+        self, state: State, reply: tuple[str, bytes] | None = None, lines: Sequence[str] = ()
+    ) -> bool:
         """Commit what differs from the last save, and `reply` (request id, reply
-        body) if given; True if anything was written."""
+        body) if given, with `lines`, the trace lines of the step that made the
+        change (the trace file gets them after the commit: `last_lines` keeps
+        the last commit's, for a restart to write them if the kill came first);
+        True if anything was written."""
         with self._lock:
             old = self._saved
             old_store = {} if old is None or old.store is None else old.store
@@ -117,12 +123,21 @@ class DurableStore:
             cur.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
             if reply is not None:
                 cur.execute("INSERT OR REPLACE INTO replies VALUES (?, ?)", reply)
+            cur.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('lines', ?)", (json.dumps(list(lines)),)
+            )
             cur.execute("COMMIT")
             self.commits += 1
             self._saved = State(
                 state.epoch, None if state.store is None else dict(state.store), state.servers
             )
             return True
+
+    def last_lines(self) -> list[str]:
+        """The trace lines committed with the last change."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'lines'").fetchone()
+        return [] if row is None else [str(line) for line in json.loads(row[0])]
 
     def close(self) -> None:
         with self._lock:

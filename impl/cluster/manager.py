@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent import futures
-from typing import Any, TextIO
+from typing import Any
 
 import grpc
 
@@ -38,7 +38,7 @@ from impl.cluster.auth import Keys, ReplayGuard, load_keys
 from impl.cluster.codec import named, parse
 from impl.cluster.errors import BadFrame, ClusterError, Unauthenticated
 from impl.cluster.journal import Journal
-from impl.cluster.lamport import LamportRecorder, last_clock, read_events
+from impl.cluster.lamport import DeferredSink, LamportRecorder, last_clock, recover_lines
 from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.spawn import alive, kill, spawn, wait_ready
 from impl.cluster.transport import RpcTransport, call
@@ -74,33 +74,6 @@ class RemoteNode:
 
     def become_client(self) -> None:
         self.owner.retire(self.name)
-
-
-class JournalSink:
-    """The manager's trace file. Inside a step (this thread, between `begin`
-    and `end`) lines wait: the step's commit puts them in the journal first."""
-
-    def __init__(self, file: TextIO) -> None:
-        self.file = file
-        self._local = threading.local()
-
-    def write(self, text: str) -> None:
-        lines: list[str] | None = getattr(self._local, "lines", None)
-        if lines is None:
-            self.file.write(text)
-        else:
-            lines.append(text)
-
-    def flush(self) -> None:
-        self.file.flush()
-
-    def begin(self) -> None:
-        self._local.lines = []
-
-    def end(self) -> list[str]:
-        lines: list[str] = getattr(self._local, "lines", None) or []
-        self._local.lines = None
-        return lines
 
 
 class JournaledManager(Manager):
@@ -160,7 +133,7 @@ class ManagerProcess(TokenNodeServicer):
         restarted = layout.trace(MANAGER).exists()
         self._recover_files()
         cluster = layout.read()
-        self.sink = JournalSink(open(layout.trace(MANAGER), "a", buffering=1))  # noqa: SIM115
+        self.sink = DeferredSink(open(layout.trace(MANAGER), "a", buffering=1))  # noqa: SIM115
         self.recorder = LamportRecorder(MANAGER, sink=self.sink)  # type: ignore[arg-type]
         self.recorder.observe(last_clock(layout.trace(MANAGER)))  # ids stay unique
         params = Params(
@@ -194,15 +167,7 @@ class ManagerProcess(TokenNodeServicer):
     def _recover_files(self) -> None:
         """What the last process committed but did not finish writing: its
         trace lines, and cluster.json's newest configuration."""
-        path = self.layout.trace(MANAGER)
-        _, events = read_events(path) if path.exists() else ({}, [])
-        have = {int(e.get("lamport", 0)) for e in events}
-        missing = [line for t, line in self.journal.lines() if t not in have]
-        if missing:
-            text = path.read_bytes() if path.exists() else b""
-            with open(path, "a") as f:  # a line torn by the kill is closed first
-                f.write("\n" if text and not text.endswith(b"\n") else "")
-                f.write("".join(line + "\n" for line in missing))
+        recover_lines(self.layout.trace(MANAGER), [line for _, line in self.journal.lines()])
         installed = self.journal.installed()
         if installed is not None:
             self._write_config(Configuration(installed[0], tuple(installed[1])))
@@ -246,8 +211,7 @@ class ManagerProcess(TokenNodeServicer):
             [line.rstrip("\n") for line in lines],
             None if installing is None else (installing.epoch, list(installing.servers)),
         )
-        self.sink.file.write("".join(lines))
-        self.sink.flush()
+        self.sink.write_out(lines)
         if installing is not None:
             self._pause("install")  # committed, cluster.json not yet written
             self._write_config(installing)

@@ -23,7 +23,7 @@ from impl.cluster.errors import BadData, ClusterError, Unanswered, Unreachable
 from impl.cluster.lamport import append_event
 from impl.cluster.layout import MANAGER, ClusterFile, Layout
 from impl.cluster.spawn import alive, kill, spawn, wait_ready
-from impl.cluster.transport import Channels, call
+from impl.cluster.transport import NOT_CONNECTED, Channels, call
 from impl.tokens.config import CLIENTS, MAX_SERVERS, MIN_SERVERS, TOKENS, maxf
 
 SERVER_MODULE = "impl.cluster.server"
@@ -130,11 +130,12 @@ class Operator:
                 f"more than maxf({len(current)}) = {maxf(len(current))}: requests could hang; "
                 f"pass --force to do it anyway"
             )
+        at = time.monotonic_ns()  # before the signal: before every consequence of it
         kill(run["pid"], signal.SIGKILL)
         deadline = time.monotonic() + 5.0
         while alive(run["pid"]) and time.monotonic() < deadline:
             time.sleep(0.01)  # dead before its trace gets the line: no writer left
-        append_event(self.layout.trace(name), "killed", node=name, pid=run["pid"])
+        append_event(self.layout.trace(name), "killed", at, node=name, pid=run["pid"])
         return run["pid"]
 
     def restart_manager(self) -> tuple[int, int]:
@@ -180,6 +181,11 @@ class Operator:
         # So a fresh channel, to the port of the manager running now.
         self.channels.stub(MANAGER, refresh=True)
         outcome = self.control(MANAGER, "transform", node, timeout=timeout, retry_for=0.0)
+        if outcome.status == "unreachable" and any(w in outcome.detail for w in NOT_CONNECTED):
+            raise Unreachable(
+                f"transform {node}: the manager is unreachable ({outcome.detail}); nothing "
+                f"changed; `check cluster restart manager` starts it"
+            )
         if outcome.status == "unreachable":
             raise Unanswered(
                 f"transform {node}: no answer from the manager ({outcome.detail}); if it died "

@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent import futures
 from typing import Any
 
@@ -35,7 +36,7 @@ from impl.cluster.auth import Keys, ReplayGuard, load_keys
 from impl.cluster.codec import decode, encode, named, parse
 from impl.cluster.durable import DurableStore, State
 from impl.cluster.errors import BadFrame, ClusterError, Unauthenticated
-from impl.cluster.lamport import LamportRecorder, last_clock
+from impl.cluster.lamport import DeferredSink, LamportRecorder, last_clock, recover_lines
 from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.ownership import REPLY_RPC, check_write
 from impl.cluster.wire_pb2_grpc import TokenNodeServicer, add_TokenNodeServicer_to_server
@@ -120,9 +121,14 @@ class ServerProcess(TokenNodeServicer):
             else:
                 self.durable.save(State(join_epoch, None, tuple(servers)))
         state = self.durable.load()
+        if self.cluster.trace:
+            recover_lines(layout.trace(name), self.durable.last_lines())
         clock = last_clock(layout.trace(name))
         trace = open(layout.trace(name), "a", buffering=1) if self.cluster.trace else None  # noqa: SIM115
-        self.recorder = LamportRecorder(name, sink=trace, header={"params": params.to_json()})
+        self.sink = None if trace is None else DeferredSink(trace)
+        header = {"params": params.to_json()}
+        # a DeferredSink writes like a file: the recorder needs only write()
+        self.recorder = LamportRecorder(name, sink=self.sink, header=header)  # type: ignore[arg-type]
         self.recorder.observe(clock)
         self.router = ReplyRouter(self.recorder)
         env = Env(params, Board(Configuration(state.epoch, state.servers)), self.recorder)
@@ -189,7 +195,7 @@ class ServerProcess(TokenNodeServicer):
         if msg.kind == "WRITE":
             check_write(msg, list(w.proofs), self.keys, self.servers_of)
 
-    def persist(self, reply: tuple[str, bytes] | None = None) -> None:
+    def persist(self, reply: tuple[str, bytes] | None = None, lines: Sequence[str] = ()) -> None:
         with self.node.lock:
             server = self.node.server
             if server is None:
@@ -197,7 +203,7 @@ class ServerProcess(TokenNodeServicer):
             store = None if server.store is None else dict(server.store)
             servers = self.servers_of(server.epoch) or ()
             started = time.perf_counter()
-            self.durable.save(State(server.epoch, store, tuple(servers)), reply)
+            self.durable.save(State(server.epoch, store, tuple(servers)), reply, lines)
             self.save_seconds += time.perf_counter() - started
 
     # -- RPCs --------------------------------------------------------------
@@ -226,29 +232,55 @@ class ServerProcess(TokenNodeServicer):
 
     def _handle(self, msg: Message) -> tuple[bytes | None, str]:
         """Hand `msg` to the node: (its encoded reply, or None and why there is
-        none). What the reply reflects is committed before it leaves, and with
-        it, for a SYNC request, the reply itself."""
+        none). Under the node's lock: handled, committed with its trace lines
+        (and the reply to a SYNC request), then the lines written to the trace,
+        then the reply leaves. Killed before the commit, the step left no
+        trace; after it, a restart writes the lines the trace lacks."""
         future = self.router.expect(msg)
+        sync = msg.kind in SYNC_REQUESTS
         try:
             with self.node.lock:
-                server = self.node.server
-                # a retransmission of a message this server holds: it is held once
-                again = server is not None and msg in server.held
-            if not again:
-                self.node.receive(msg)
-            held = self.node.server is not None and msg in self.node.server.held
-            if not future.done() and not held:
-                reply, why = None, "no reply: see the server's trace"
-            else:
-                answer, stamp = future.result(timeout=HOLD)
-                reply, why = encode(answer, stamp).SerializeToString(), ""
+                self._begin()
+                lines: list[str] = []
+                try:
+                    server = self.node.server
+                    # a retransmission of a message this server holds: it is held once
+                    if server is None or msg not in server.held:
+                        self.node.receive(msg)
+                    held = self.node.server is not None and msg in self.node.server.held
+                    reply = self._encoded(future) if future.done() else None
+                    lines = self._end()
+                    if not held:
+                        self.persist((str(msg.id), reply or b"") if sync else None, lines)
+                finally:
+                    if self.sink is not None:
+                        self.sink.write_out(lines or self._end())
+            if not held:
+                self.handled += 1
+                return reply, "" if reply else "no reply: see the server's trace"
+            # held: the message that moves this server to its epoch delivers it
+            # (and commits it); its reply comes here
+            reply = self._encoded(future, timeout=HOLD)
+            if sync:
+                self.persist((str(msg.id), reply))
+            self.handled += 1
+            return reply, ""
         except futures.TimeoutError:  # still held: it may be delivered later, answer nothing
             return None, f"held for {HOLD}s, epoch not reached"
         finally:
             self.router.forget(msg, future)
-        self.persist((str(msg.id), reply or b"") if msg.kind in SYNC_REQUESTS else None)
-        self.handled += 1
-        return reply, why
+
+    @staticmethod
+    def _encoded(future: futures.Future[tuple[Message, int]], timeout: float = 0) -> bytes:
+        answer, stamp = future.result(timeout=timeout)
+        return bytes(encode(answer, stamp).SerializeToString())
+
+    def _begin(self) -> None:
+        if self.sink is not None:
+            self.sink.begin()
+
+    def _end(self) -> list[str]:
+        return [] if self.sink is None else self.sink.end()
 
     def _handle_once(self, msg: Message) -> tuple[bytes | None, str]:
         """A SYNC request handled at most once: the manager may send the same

@@ -51,6 +51,10 @@ CHANNEL_OPTIONS = [
 ]
 
 
+# gRPC's words for a call that found no connection (its request never left)
+NOT_CONNECTED = ("failed to connect", "Connection refused", "has no running process")
+
+
 class Channels:
     """One gRPC channel per destination port, re-read from DIR/run when a call fails."""
 
@@ -94,8 +98,11 @@ def call(
 ) -> wire.Outcome:
     """One unary call to `name`, retried while its process cannot be reached.
     Each attempt is signed afresh: a server restarted meanwhile refuses a nonce
-    older than its start, and the sender's own retry is no replay. (Retrying is
-    safe: every request is idempotent, a WRITE and a SYNC_WRITE included.)"""
+    older than its start, and the sender's own retry is no replay. Retried only
+    when the request cannot have arrived (no process, or no connection): a call
+    broken after it was sent (the server killed before its reply left) may have
+    been handled, and the trace must show each message delivered at most once,
+    as the model does; then the reply is what was lost."""
     deadline = time.monotonic() + retry_for
     refresh = False
     while True:
@@ -107,10 +114,14 @@ def call(
             outcome: wire.Outcome = method(sign(), timeout=timeout)
             return outcome
         except (grpc.RpcError, ConnectionError) as error:
-            code = error.code() if isinstance(error, grpc.RpcError) else None
-            retriable = code in (None, grpc.StatusCode.UNAVAILABLE)
-            if not retriable or time.monotonic() >= deadline or give_up():
-                detail = error.details() if isinstance(error, grpc.RpcError) else str(error)
+            detail = error.details() if isinstance(error, grpc.RpcError) else str(error)
+            if isinstance(error, grpc.RpcError):
+                not_sent = error.code() == grpc.StatusCode.UNAVAILABLE and any(
+                    words in (detail or "") for words in NOT_CONNECTED
+                )
+            else:
+                not_sent = True
+            if not not_sent or time.monotonic() >= deadline or give_up():
                 return wire.Outcome(status="unreachable", detail=f"{name}: {detail}")
             refresh = True
             time.sleep(0.05)
