@@ -412,8 +412,9 @@ class TokenFollower:
                 name = self.names[server]
                 self._diverge(
                     f"loses {self._msg(m)}, sent at line {sent}, but {name} is not faulty and "
-                    f"was not down since then (no `killed` of {name} after that line, and none "
-                    f"still without its `restarted`): a correct server's messages are lost "
+                    f"was not down in between (no `killed` of {name} before this line that was "
+                    f"not followed by its `restarted` before line {sent}): a correct server's "
+                    "messages are lost "
                     "only while its process is down",
                     nodes=(server,),
                 )
