@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import signal
 import sys
@@ -58,6 +59,21 @@ PAUSE_SECONDS = 30.0
 # seconds a call to a server with no process is retried (tests shorten it: a SYNC_WRITE
 # to a killed server then waits for its catch-up sooner)
 RETRY_ENV = "TOKENCHECK_MANAGER_RETRY"
+DEFAULT_RETRY = 5.0
+
+
+def _retry_seconds(log: Any) -> float:
+    """RETRY_ENV as seconds in (0, 3600]; anything else is logged and the default
+    kept, so a mistyped test hook never stops the manager from starting."""
+    text = os.environ.get(RETRY_ENV, "")
+    try:
+        seconds = float(text) if text else DEFAULT_RETRY
+    except ValueError:
+        seconds = math.nan
+    if not 0 < seconds <= 3600:  # also refuses nan
+        log.write(f"ignored {RETRY_ENV}={text[:40]!r}: expected seconds in (0, 3600]\n")
+        return DEFAULT_RETRY
+    return seconds
 
 
 class RemoteNode:
@@ -149,7 +165,7 @@ class ManagerProcess(TokenNodeServicer):
         self.manager = JournaledManager(self)
         self.transport = RpcTransport(
             lambda: self.manager, layout, self.keys, self.recorder,
-            retry_for=float(os.environ.get(RETRY_ENV, "5")), keep_in_flight=True,
+            retry_for=_retry_seconds(self.log), keep_in_flight=True,
         )  # fmt: skip
         self.env.transport = self.transport
         self.channels = self.transport.channels
