@@ -1,0 +1,71 @@
+"""What the server's store and the manager's journal keep across a kill: the
+reply to a SYNC request, a step's trace lines, the change and its messages;
+and the trace repairs a restart makes (lines a kill cut off, `killed`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from impl.cluster.durable import DurableStore, State
+from impl.cluster.journal import Journal
+from impl.cluster.lamport import append_event, read_events, recover_lines
+
+SERVERS = ("s1", "s2", "s3")
+
+
+def line(lamport: int, event: str = "delivered") -> str:
+    return json.dumps({"seq": lamport, "event": event, "lamport": lamport})
+
+
+def test_a_store_keeps_a_sync_reply_and_the_last_steps_lines(tmp_path: Path) -> None:
+    store = DurableStore(tmp_path / "s1.sqlite")
+    state = State(0, {0: (1, "c1")}, SERVERS)
+    assert store.save(state, None, [line(1)])
+    assert not store.save(state)  # nothing changed, nothing to keep: no commit
+    assert store.save(state, ("manager.2", b"reply"), [line(2)])  # a reply alone commits
+    again = DurableStore(tmp_path / "s1.sqlite")
+    assert again.reply("manager.2") == b"reply"
+    assert again.reply("manager.3") is None
+    assert again.last_lines() == [line(2)]  # only the last commit's: the others are written
+
+
+def test_a_restart_writes_the_committed_lines_its_trace_lacks(tmp_path: Path) -> None:
+    trace = tmp_path / "s1.jsonl"
+    head = json.dumps({"format": "tokencheck-trace", "version": 1})
+    trace.write_text(f"{head}\n{line(1)}\n" + '{"seq": 2, "ev')  # torn by the kill
+    recover_lines(trace, [line(1), line(2)])
+    _, events = read_events(trace)
+    assert [e["lamport"] for e in events] == [1, 2]
+    recover_lines(trace, [line(2)])  # already there: nothing twice
+    assert [e["lamport"] for e in read_events(trace)[1]] == [1, 2]
+
+
+def test_killed_goes_after_everything_the_dead_process_recorded(tmp_path: Path) -> None:
+    trace = tmp_path / "s2.jsonl"
+    trace.write_text(json.dumps({"format": "tokencheck-trace"}) + f"\n{line(7)}\n")
+    append_event(trace, "killed", 1234, node="s2", pid=99)
+    _, events = read_events(trace)
+    assert events[-1] == {
+        "seq": 8, "event": "killed", "node": "s2", "pid": 99, "lamport": 8,
+        "mono_ns": 1234, "process": "s2",
+    }  # fmt: skip
+    append_event(tmp_path / "none.jsonl", "killed", node="s3")  # --no-trace: no file made
+    assert not (tmp_path / "none.jsonl").exists()
+
+
+def test_the_journal_keeps_a_change_its_messages_and_the_last_install(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "manager.sqlite")
+    write = {
+        "id": "manager.5", "kind": "SYNC_WRITE", "src": "manager", "dst": "s2", "tag": None,
+        "payload": {"epoch": 1, "servers": ["s1", "s2", "s3", "c4"], "entries": [[0, 2, "c2"]]},
+    }  # fmt: skip
+    journal.commit({"node": "c4", "step": "sync-write"}, [write], [line(5)], None)
+    journal.commit(None, [], [line(6)], (1, ["s1", "s2", "s3", "c4"]))
+    again = Journal(tmp_path / "manager.sqlite")
+    assert again.change() is None  # installed: no change in progress
+    assert again.installed() == (1, ["s1", "s2", "s3", "c4"])
+    assert again.sent("SYNC_WRITE", "s2", 1) == write
+    assert again.sent("SYNC_WRITE", "s2", 2) is None
+    assert again.sent("SYNC_READ", "s2", 1) is None
+    assert [t for t, _ in again.lines()] == [5, 6]
