@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from checker.explore import explore
+from checker.replay import replay
 from checker.result import Verdict
 from spec.generals import PROTOCOL
 from spec.generals.model import build_model
@@ -109,3 +110,15 @@ def test_every_small_configuration_breaks_and_meets_the_same_properties(
     params: GeneralsParams,
 ) -> None:
     _same_verdicts(params)
+
+
+def test_a_counterexample_under_por_replays_on_the_model_as_written() -> None:
+    # The engine records each step's index among *all* enabled actions, so
+    # the path replays without the reduction (as --trace-out writes it).
+    model = build_model(_config("G4m2"))
+    cex = explore(model, por=True).counterexample
+    assert cex is not None and cex.length == 16
+    initial = list(model.initial_states()).index(cex.steps[0].state)
+    steps = replay(model, [s.action_index for s in cex.steps[1:]], initial)  # type: ignore[misc]
+    assert steps[-1].state == cex.steps[-1].state
+    assert model.invariants[1].check(steps[-1].state) is not None  # IC2 breaks there
