@@ -273,7 +273,7 @@ class SmrModel:
         return reduction.smr_ample(self, s, enabled)
 
     def is_visible(self, s: State, action: Action) -> bool:
-        return reduction.is_visible(s, action)
+        return reduction.is_visible(self, s, action)
 
     def describe_action(self, action: Action) -> str:
         return str(action)

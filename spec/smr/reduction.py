@@ -36,11 +36,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from spec.smr.actions import ClientReceiveReply
+from spec.smr.actions import ClientReceiveReply, ReplicaReceive
 from spec.smr.state import State, sent_stamps
 
 
 def smr_ample(model: Any, s: State, enabled: Sequence[Any]) -> list[int] | None:
+    """The first rule that applies: a reply (`_reply_ample`), else every
+    delivery to one replica (`_replica_ample`)."""
+    found = _reply_ample(model, s, enabled)
+    return found if found is not None else _replica_ample(model, s, enabled)
+
+
+def _reply_ample(model: Any, s: State, enabled: Sequence[Any]) -> list[int] | None:
     p = model.params
     if sum(not c.live for c in s.clients) < p.client_crashes:
         return None  # a client may still crash
@@ -58,7 +65,49 @@ def smr_ample(model: Any, s: State, enabled: Sequence[Any]) -> list[int] | None:
     return None
 
 
-def is_visible(s: State, action: Any) -> bool:
-    """Only ClientReceiveReply is declared invisible (see the module docstring)."""
-    del s
-    return not isinstance(action, ClientReceiveReply)
+def _replica_ample(model: Any, s: State, enabled: Sequence[Any]) -> list[int] | None:
+    """Every delivery to one replica r, when none of them applies anything,
+    no replica may crash any more, and every client's link to r holds a
+    message or never will again (the client crashed and its link is empty).
+
+    C1: what depends on ReplicaReceive(r, c)? Another delivery to r (the
+    same replica's state): all that can ever be enabled are in the set,
+    since every link to r that can still carry a message carries one now.
+    ReplicaCrash(r) disables it: none is left. A client's send or crash
+    notice appends to the link, which commutes with taking the head of a
+    non-empty link. The delivery applies nothing, so it adds no reply and
+    reads no client's liveness; it changes only r, r's link from c and r's
+    ghost vector, which no action outside the set reads or writes. Moved
+    past such steps, it still applies nothing (it reads only r and the
+    head of its link), so it stays invisible."""
+    p, replicas = model.params, s.replicas
+    if sum(not x.live for x in replicas) < model.replica_crashes:
+        return None  # a replica may still crash
+    for r, replica in enumerate(replicas):
+        if not replica.live:
+            continue
+        if any(not s.links[c][r] and s.clients[c].live for c in range(p.clients)):
+            continue  # a live client may still send to r
+        picks = [
+            i for i, a in enumerate(enabled) if isinstance(a, ReplicaReceive) and a.replica == r
+        ]
+        if picks and not any(_applies(model, s, enabled[i]) for i in picks):
+            return picks
+    return None
+
+
+def _applies(model: Any, s: State, action: ReplicaReceive) -> bool:
+    r = action.replica
+    return bool(model.next_state(s, action).replicas[r].log != s.replicas[r].log)
+
+
+def is_visible(model: Any, s: State, action: Any) -> bool:
+    """A reply is never visible; a delivery to a replica is when it applies
+    a request (it reads only that replica and its link, so the answer holds
+    wherever it is moved past independent steps); the rest is declared
+    visible."""
+    if isinstance(action, ClientReceiveReply):
+        return False
+    if isinstance(action, ReplicaReceive):
+        return _applies(model, s, action)
+    return True

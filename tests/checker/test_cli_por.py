@@ -29,7 +29,7 @@ def test_under_por_the_verdict_says_progress_was_not_checked() -> None:
     assert result.exit_code == 0, result.output
     assert "Progress not checked under --por" in result.stdout
     assert "liveness off (--por)" in result.stdout
-    assert "2,643 states" in result.stdout
+    assert "2,629 states" in result.stdout
 
 
 def test_a_counterexample_under_por_says_it_may_be_longer_and_json_has_the_figures() -> None:
