@@ -37,6 +37,8 @@ LARGER: dict[str, list[tuple[str, Any]]] = {
         ("t=2 K=2 req=2", SmrParams(replicas=2, clients=2, requests=2)),
         ("t=3 K=2 req=1", SmrParams(replicas=3, clients=2, requests=1)),
         ("t=2 K=3 req=1", SmrParams(replicas=2, clients=3, requests=1)),
+        ("t=2 K=2 req=2 rc=0", SmrParams(replicas=2, clients=2, requests=2, replica_crashes=0)),
+        ("t=3 K=2 req=1 rc=0", SmrParams(replicas=3, clients=2, requests=1, replica_crashes=0)),
     ],
 }
 
