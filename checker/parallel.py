@@ -38,9 +38,9 @@ from typing import Any, cast
 
 from checker.coverage import declared_kinds, summarize
 from checker.errors import NondeterministicModel
-from checker.explore import _bound_reached, _check_bound, _fill, explore
+from checker.explore import _bound_reached, _check_bound, _fill, _fingerprint, explore
 from checker.liveness import FairGraph, find_progress_violation
-from checker.model import PROGRESS, Model, has_liveness
+from checker.model import PROGRESS, Model, has_liveness, has_symmetry
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
 from checker.shard import Shard, Violation, route, split_key
@@ -143,11 +143,20 @@ def explore_parallel(
     should_stop: Callable[[], bool] | None = None,
     pool_factory: Callable[[list[Shard], Callable[[], None]], Pool] | None = None,
     fingerprint: Callable[[Any], int] = hash,
+    symmetry: bool = False,
 ) -> CheckResult:
     """`checker.explore.explore` on `workers` processes; same arguments, same
     result. One worker, exact mode, or no fork: the one-process engine.
     `max_memory` bounds the coordinator's peak memory (a worker's is not
-    visible to it while the worker runs)."""
+    visible to it while the worker runs).
+
+    `symmetry`: as in `explore`, states are routed and deduplicated by the
+    fingerprint of their canonical form, and a shard keeps the concrete
+    state first reached (the smallest key wins), so the classes, ids,
+    counts and counterexamples are the one-process engine's. With a
+    `fingerprint` other than `hash`, the canonical form must itself be the
+    same in every process (a form chosen by `hash`, as the token model's,
+    is not across interpreters)."""
     _check_bound("max_states", max_states)
     _check_bound("max_seconds", max_seconds)
     _check_bound("max_memory", max_memory)
@@ -159,13 +168,24 @@ def explore_parallel(
         on_progress=on_progress,
         exact=exact,
         should_stop=should_stop,
+        symmetry=symmetry,
     )
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or exact or (pool_factory is None and not forkable):
         return explore(model, **one_process)  # type: ignore[arg-type]
+    canonical: Callable[[Any], Any] | None = (
+        model.canonical if symmetry and has_symmetry(model) else None  # type: ignore[attr-defined]
+    )
+    if canonical is not None:
+        fingerprint = (
+            _fingerprint(False, canonical, getattr(model, "canonical_hash", None))
+            if fingerprint is hash
+            else _composed(fingerprint, canonical)
+        )
     coordinator = _Coordinator(
         model, workers, max_states, max_seconds, liveness, on_progress, should_stop, fingerprint
     )
+    coordinator.canonical = canonical
     coordinator.memory_cap = max_memory if max_memory is not None else sys.maxsize
     return coordinator.run(pool_factory or ForkPool, one_process)
 
@@ -204,6 +224,7 @@ class _Coordinator:
         self.last_report = self.started
         self.stopped_by: str | None = None
         self.memory_cap = sys.maxsize
+        self.canonical: Callable[[Any], Any] | None = None
         self.kinds: Counter[Any] = Counter()
         checked = [p.name for p in model.invariants] + [p.name for p in model.step_properties]
         checked += [p.name for p in model.sometimes]
@@ -231,7 +252,9 @@ class _Coordinator:
         stats = self._stats(states, transitions, depth)
         stats.frontier = 0
         coverage = summarize(self.kinds, declared_kinds(self.model))
-        return CheckResult(verdict, stats, checked=self.checked, coverage=coverage, **fields)
+        reductions = ("symmetry",) if self.canonical is not None else ()
+        return CheckResult(verdict, stats, checked=self.checked, coverage=coverage,
+                           reductions=reductions, **fields)
 
     def gather_kinds(self, pool: Pool, last_sid: int | None) -> None:
         """Action coverage as the one-process engine counts it: every state
@@ -342,7 +365,7 @@ class _Coordinator:
             self.fair_off.append(len(self.fair_dst))
             graph = FairGraph(self.parent, self.via, self.quiescent,
                               array("i", self.fair_off), self.fair_dst)
-            cex = find_progress_violation(self.model, graph)
+            cex = find_progress_violation(self.model, graph, self.canonical)
             if cex is not None:
                 return self.finish(Verdict.VIOLATED, states, self.transitions, self.level,
                                    counterexample=cex)
@@ -429,6 +452,15 @@ class _Coordinator:
             c for _, _, sids, counts, _ in expanded for s, c in zip(sids, counts, strict=True)
             if s < sid
         )
+
+
+def _composed(
+    fingerprint: Callable[[Any], int], canonical: Callable[[Any], Any]
+) -> Callable[[Any], int]:
+    def of_class(state: Any) -> int:
+        return fingerprint(canonical(state))
+
+    return of_class
 
 
 def _first(violations: list[Violation]) -> Violation:

@@ -393,10 +393,11 @@ def _check_engine_options(
             "--exact runs on one process: shards route states by fingerprint;"
             " drop --exact or use --workers 1 --engine local"
         )
-    if symmetric and partitioned:
+    if symmetric and engine == "ray":
         raise click.UsageError(
-            "--workers and --engine ray explore concrete states, without symmetry"
-            " reduction; add --no-symmetry (counts are then of states, not classes)"
+            "--engine ray explores concrete states, without symmetry reduction (the"
+            " canonical form is chosen by hash, which differs between Ray's processes);"
+            " add --no-symmetry (counts are then of states, not classes)"
         )
     if address is not None and engine != "ray":
         raise click.BadParameter(

@@ -67,8 +67,8 @@ def check_config(
     symmetry: bool = False,
 ) -> tuple[Model[Any, Any], CheckResult]:
     """One configuration's run: on this process (workers 1), on `workers`
-    forked processes, or on Ray actors (`engine="ray"`, one per worker).
-    The partitioned engines explore concrete states: no symmetry reduction."""
+    forked processes (with symmetry, as one process), or on Ray actors
+    (`engine="ray"`, one per worker: concrete states, no symmetry)."""
     model = protocol.build(config)
     bounds: dict[str, Any] = dict(
         max_states=max_states,
@@ -85,7 +85,7 @@ def check_config(
         from checker.ray_engine import explore_on_ray
 
         return model, explore_on_ray(model, workers=workers, address=address, **bounds)
-    return model, explore_parallel(model, workers=workers, **bounds)
+    return model, explore_parallel(model, workers=workers, symmetry=symmetry, **bounds)
 
 
 @dataclass(frozen=True, slots=True)
