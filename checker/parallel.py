@@ -33,7 +33,9 @@ import traceback
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import chain, count, repeat
 from multiprocessing.connection import Connection, wait
+from operator import and_, rshift
 from typing import Any, cast
 
 from checker.coverage import declared_kinds, summarize
@@ -43,7 +45,7 @@ from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness, has_symmetry
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
-from checker.shard import Shard, Violation, route, split_key
+from checker.shard import ACTION_BITS, ACTION_MASK, Shard, Violation, route, split_key
 
 _POLL = 0.2  # seconds between looks at the clock while workers compute
 
@@ -63,7 +65,10 @@ class Interrupted(Exception):
 
 
 class ForkPool(Pool):
-    """One forked process per shard, a pipe each."""
+    """One forked process per shard, a pipe each. It keeps the CPU seconds
+    each call took in each worker: `cpu[method][k]`, and `critical`, the sum
+    over calls of the slowest worker's, which is the workers' share of the
+    wall time on idle cores (the benchmark prints it)."""
 
     def __init__(self, shards: list[Shard], poll: Callable[[], None]) -> None:
         context = multiprocessing.get_context("fork")
@@ -78,23 +83,31 @@ class ForkPool(Pool):
             theirs.close()
             self.conns.append(ours)
             self.procs.append(proc)
+        self.cpu: dict[str, list[float]] = {}
+        self.critical = 0.0
 
     def call(self, method: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
         for conn, a in zip(self.conns, args, strict=True):
             conn.send((method, a))
         answers: dict[int, Any] = {}
+        spent = self.cpu.setdefault(method, [0.0] * len(self.conns))
+        slowest = 0.0
         while len(answers) < len(self.conns):
             ready = wait([c for i, c in enumerate(self.conns) if i not in answers], _POLL)
             for got in ready:
                 sender = cast(Connection, got)
-                ok, value = sender.recv()
+                ok, value, cpu = sender.recv()
                 if not ok:
                     raise RuntimeError(f"a worker failed:\n{value}")
-                answers[self.conns.index(sender)] = value
+                k = self.conns.index(sender)
+                answers[k] = value
+                spent[k] += cpu
+                slowest = max(slowest, cpu)
             try:
                 self.poll()
             except Interrupted:
                 self.stop.set()  # the shards stop expanding; their answers still come
+        self.critical += slowest
         return [answers[i] for i in range(len(self.conns))]
 
     def close(self) -> None:
@@ -117,6 +130,7 @@ def _serve(shard: Shard, conn: Connection, stop: Any) -> None:
     gc.disable()
     shard.stop = stop.is_set
     while True:
+        started = time.process_time()  # waiting in recv costs no CPU
         try:
             message = conn.recv()
         except EOFError:
@@ -125,9 +139,11 @@ def _serve(shard: Shard, conn: Connection, stop: Any) -> None:
             return
         method, args = message
         try:
-            conn.send((True, getattr(shard, method)(*args)))
+            answer = getattr(shard, method)(*args)
         except Exception:
-            conn.send((False, traceback.format_exc()))
+            conn.send((False, traceback.format_exc(), 0.0))
+            continue
+        conn.send((True, answer, time.process_time() - started))
 
 
 def explore_parallel(
@@ -321,29 +337,23 @@ class _Coordinator:
             accepted = pool.call("accept", [([batches[s][d] for s in range(n)],) for d in range(n)])
             for _, _, _, unmet_names in accepted:
                 met |= {p.name for p in self.model.sometimes} - set(unmet_names)
-            merged = sorted(
-                key * n + d for d, (keys, _, _, _) in enumerate(accepted) for key in keys
-            )
+            # Keys name distinct transitions, so they are unique across shards;
+            # everything per new state below runs in C (map, zip, sorted).
+            merged = sorted(chain.from_iterable(keys for keys, _, _, _ in accepted))
             base = len(self.parent)
-            event = self._first_event(step_violation, accepted, merged, n, base, expanded)
+            event = self._first_event(step_violation, accepted, merged, base, expanded)
             if event is not None:
                 self.gather_kinds(pool, self.event_sid)
                 return event()
-            ids: list[array[int]] = [array("q") for _ in range(n)]
-            flags: list[bytearray] = [acc[1] for acc in accepted]
-            taken = [0] * n
-            parent_append, via_append, q_append = (
-                self.parent.append, self.via.append, self.quiescent.append
-            )
-            for position, tagged in enumerate(merged):
-                key, owner = divmod(tagged, n)
-                ids[owner].append(base + position)
-                parent_sid, ai = split_key(key)
-                parent_append(parent_sid)
-                via_append(ai)
-                if self.liveness:
-                    q_append(flags[owner][taken[owner]])
-                taken[owner] += 1
+            position = dict(zip(merged, count(base)))
+            ids = [array("q", map(position.__getitem__, keys)) for keys, _, _, _ in accepted]
+            self.parent.extend(map(rshift, merged, repeat(ACTION_BITS)))
+            self.via.extend(map(and_, merged, repeat(ACTION_MASK)))
+            if self.liveness:
+                flag: dict[int, int] = {}
+                for keys, flags, _, _ in accepted:
+                    flag.update(zip(keys, flags, strict=True))
+                self.quiescent.extend(map(flag.__getitem__, merged))
             answers = pool.call("assign", [(ids[d],) for d in range(n)])
             if self.liveness:
                 answered = [([answers[d][s] for d in range(n)],) for s in range(n)]
@@ -399,7 +409,6 @@ class _Coordinator:
         step: Violation,
         accepted: list[Any],
         merged: list[int],
-        n: int,
         base: int,
         expanded: list[Any],
     ) -> Callable[[], CheckResult] | None:
@@ -407,7 +416,7 @@ class _Coordinator:
         engine would meet it first (its result, once coverage is gathered
         up to `event_sid`), or None."""
         invariant = _first([violation for _, _, violation, _ in accepted])
-        new_keys = [tagged // n for tagged in merged]
+        new_keys = merged
         limit_key = None
         if base + len(merged) > self.limit:
             limit_key = new_keys[self.limit - base]

@@ -39,7 +39,7 @@ from checker.model import Model
 from checker.visited import FingerprintTable
 
 ACTION_BITS = 20  # action indexes below 2**20 per state
-_ACTION_MASK = (1 << ACTION_BITS) - 1
+ACTION_MASK = (1 << ACTION_BITS) - 1
 
 Candidates = tuple["array[int]", "array[int]"]  # fingerprints, keys
 # (key, property name, detail) of a violation, or None
@@ -156,7 +156,7 @@ class Shard:
                 stopped = True
                 break
             enabled = actions(state)
-            if len(enabled) > _ACTION_MASK:
+            if len(enabled) > ACTION_MASK:
                 raise ValueError(f"{len(enabled)} actions enabled in one state: at most 2**20")
             sids.append(sid)
             counts.append(len(enabled))
@@ -330,4 +330,4 @@ def _never() -> bool:
 
 def split_key(key: int) -> tuple[int, int]:
     """(parent id, action index) of a transition key."""
-    return key >> ACTION_BITS, key & _ACTION_MASK
+    return key >> ACTION_BITS, key & ACTION_MASK
