@@ -28,7 +28,7 @@ from checker.cli.paths import writable_path
 from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
-from checker.cli.types import Finite
+from checker.cli.types import Finite, WorkerCount
 from checker.coverage import Coverage
 from checker.errors import ParameterError
 from checker.model import PROGRESS, Model, has_liveness, has_symmetry
@@ -270,10 +270,12 @@ def coverage_line(coverage: Coverage) -> str:
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1, max=64),
-    default=1,
+    type=WorkerCount(),
+    default="auto",
     show_default=True,
-    help="Processes (or Ray actors) sharing the search, each owning a shard of the states.",
+    help="Processes (or Ray actors) sharing the search, each owning a shard of the states."
+    " auto: one process if the run ends within a second, else every core (the run starts"
+    " again on them); 1 forces one process.",
 )
 @click.option(
     "--engine",
@@ -325,7 +327,7 @@ def model_command(
     max_memory: int | None,
     no_liveness: bool,
     exact: bool,
-    workers: int,
+    workers: int | None,
     engine: str,
     address: str | None,
     symmetry: bool,
@@ -385,9 +387,9 @@ def model_command(
 
 
 def _check_engine_options(
-    workers: int, engine: str, address: str | None, exact: bool, symmetric: bool
+    workers: int | None, engine: str, address: str | None, exact: bool, symmetric: bool
 ) -> None:
-    partitioned = workers > 1 or engine == "ray"
+    partitioned = (workers is not None and workers > 1) or engine == "ray"
     if exact and partitioned:
         raise click.UsageError(
             "--exact runs on one process: shards route states by fingerprint;"
