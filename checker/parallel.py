@@ -171,8 +171,9 @@ def explore_parallel(
     state first reached (the smallest key wins), so the classes, ids,
     counts and counterexamples are the one-process engine's. With a
     `fingerprint` other than `hash`, the canonical form must itself be the
-    same in every process (a form chosen by `hash`, as the token model's,
-    is not across interpreters)."""
+    same in every process: the model's `canonical_by(fingerprint)` gives
+    it (a form chosen by `hash`, as the token model's `canonical`, is not
+    the same across interpreters)."""
     _check_bound("max_states", max_states)
     _check_bound("max_seconds", max_seconds)
     _check_bound("max_memory", max_memory)
@@ -193,11 +194,10 @@ def explore_parallel(
         model.canonical if symmetry and has_symmetry(model) else None  # type: ignore[attr-defined]
     )
     if canonical is not None:
-        fingerprint = (
-            _fingerprint(False, canonical, getattr(model, "canonical_hash", None))
-            if fingerprint is hash
-            else _composed(fingerprint, canonical)
-        )
+        if fingerprint is hash:
+            fingerprint = _fingerprint(False, canonical, getattr(model, "canonical_hash", None))
+        else:
+            fingerprint = _fingerprint(False, *_canonical_by(model, fingerprint))
     coordinator = _Coordinator(
         model, workers, max_states, max_seconds, liveness, on_progress, should_stop, fingerprint
     )
@@ -463,13 +463,17 @@ class _Coordinator:
         )
 
 
-def _composed(
-    fingerprint: Callable[[Any], int], canonical: Callable[[Any], Any]
-) -> Callable[[Any], int]:
-    def of_class(state: Any) -> int:
-        return fingerprint(canonical(state))
-
-    return of_class
+def _canonical_by(
+    model: Model[Any, Any], key: Callable[[Any], int]
+) -> tuple[Callable[[Any], Any], Callable[[Any], int]]:
+    by = getattr(model, "canonical_by", None)
+    if not callable(by):
+        raise ValueError(
+            f"{model.name} offers no canonical_by(key): its canonical form may differ"
+            " between processes; explore it without symmetry, or on local workers"
+        )
+    found: tuple[Callable[[Any], Any], Callable[[Any], int]] = by(key)
+    return found
 
 
 def _first(violations: list[Violation]) -> Violation:

@@ -346,8 +346,10 @@ def model_command(
         print_catalog(spec)
         return
     config = build_config(spec, base, parameters, mutant)
-    symmetric = symmetry and has_symmetry(spec.build(config))
-    _check_engine_options(workers, engine, address, exact, symmetric)
+    built = spec.build(config)
+    symmetric = symmetry and has_symmetry(built)
+    stable = callable(getattr(built, "canonical_by", None))
+    _check_engine_options(workers, engine, address, exact, symmetric and not stable)
     if trace_out is not None:
         writable_path(trace_out, "--trace-out")  # before the run, not after it
     warnings = getattr(config, "warnings", None)
@@ -387,7 +389,7 @@ def model_command(
 
 
 def _check_engine_options(
-    workers: int | None, engine: str, address: str | None, exact: bool, symmetric: bool
+    workers: int | None, engine: str, address: str | None, exact: bool, unstable_symmetry: bool
 ) -> None:
     partitioned = (workers is not None and workers > 1) or engine == "ray"
     if exact and partitioned:
@@ -395,10 +397,10 @@ def _check_engine_options(
             "--exact runs on one process: shards route states by fingerprint;"
             " drop --exact or use --workers 1 --engine local"
         )
-    if symmetric and engine == "ray":
+    if unstable_symmetry and engine == "ray":
         raise click.UsageError(
-            "--engine ray explores concrete states, without symmetry reduction (the"
-            " canonical form is chosen by hash, which differs between Ray's processes);"
+            "--engine ray needs a canonical form that every process computes alike"
+            " (canonical_by), which this protocol does not offer;"
             " add --no-symmetry (counts are then of states, not classes)"
         )
     if address is not None and engine != "ray":

@@ -70,8 +70,7 @@ def check_config(
     """One configuration's run: on this process (workers 1), on `workers`
     forked processes (with symmetry, as one process), on one or every core
     as `checker.auto` decides (workers None), or on Ray actors
-    (`engine="ray"`, one per worker, every core for None: concrete states,
-    no symmetry)."""
+    (`engine="ray"`, one per worker, every core for None)."""
     model = protocol.build(config)
     bounds: dict[str, Any] = dict(
         max_states=max_states,
@@ -86,7 +85,9 @@ def check_config(
         from checker.ray_engine import explore_on_ray
 
         count = workers if workers is not None else available_cores()
-        return model, explore_on_ray(model, workers=count, address=address, **bounds)
+        return model, explore_on_ray(
+            model, workers=count, address=address, symmetry=symmetry, **bounds
+        )
     if workers is None:
         return model, explore_auto(model, symmetry=symmetry, **bounds)
     if workers <= 1:

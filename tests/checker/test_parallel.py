@@ -120,6 +120,11 @@ def test_a_token_mutant_under_symmetry_gives_the_one_process_answer_on_two_worke
     assert _answer(explore_parallel(model, workers=2, symmetry=True)) == _answer(one)
 
 
+def test_symmetry_with_a_fingerprint_other_than_hash_needs_canonical_by() -> None:
+    with pytest.raises(ValueError, match="offers no canonical_by"):
+        explore_parallel(TwoCounters(), workers=2, symmetry=True, fingerprint=stable_fingerprint)
+
+
 def test_max_seconds_stops_an_endless_model_on_workers() -> None:
     result = explore_parallel(Counter(10**12), workers=2, max_seconds=0.5, liveness=False)
     assert result.verdict is Verdict.INCOMPLETE and result.bound == "max_seconds=0.5"
@@ -218,7 +223,6 @@ def test_check_model_workers_reduces_s1_by_symmetry_as_one_process() -> None:
         (["--workers", "2", "--exact"], "--exact runs on one process"),
         (["--address", "10.0.0.1:6379"], "is for --engine ray"),
         (["--workers", "0"], "--workers"),
-        (["--engine", "ray"], "add --no-symmetry"),
     ],
 )
 def test_engine_options_that_cannot_work_are_usage_errors(args: list[str], message: str) -> None:
