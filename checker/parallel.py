@@ -123,9 +123,8 @@ class ForkPool(Pool):
 
 def _serve(shard: Shard, conn: Connection, stop: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
-    # States are tuples (no cycles), and a shard keeps a level's successors
-    # alive: the cyclic collector, run every 700 allocations, walked them
-    # over and over (S3a, two shards: 19.5 CPU s with it, 12.6 without).
+    # No cyclic collector in a worker (see checker.nogc); what the parent
+    # left is frozen, so nothing walks it.
     gc.freeze()
     gc.disable()
     shard.stop = stop.is_set
