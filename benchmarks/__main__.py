@@ -2,6 +2,7 @@
 
     python -m benchmarks                       # every token configuration, 1 and 2 workers
     python -m benchmarks S1 S3a --workers 2 --ray --json
+    python -m benchmarks S3m --symmetry         # classes, on 1 and 2 processes
     python -m benchmarks --protocol register RG1
 
 For each configuration and engine it prints states, transitions, wall

@@ -20,7 +20,7 @@ from checker.cli import main
 from checker.explore import explore
 from checker.fingerprint import stable_fingerprint
 from checker.model import Sometimes
-from checker.parallel import explore_parallel
+from checker.parallel import ForkPool, explore_parallel
 from checker.result import CheckResult, Verdict
 from checker.shard import dumps_states, route
 from tests.checker.test_symmetry import Juggler, TwoCounters
@@ -123,6 +123,23 @@ def test_a_token_mutant_under_symmetry_gives_the_one_process_answer_on_two_worke
 def test_symmetry_with_a_fingerprint_other_than_hash_needs_canonical_by() -> None:
     with pytest.raises(ValueError, match="offers no canonical_by"):
         explore_parallel(TwoCounters(), workers=2, symmetry=True, fingerprint=stable_fingerprint)
+
+
+def test_the_fork_pool_accounts_each_workers_cpu_and_the_critical_path() -> None:
+    pools: list[ForkPool] = []
+
+    def pool(shards: Any, poll: Any) -> ForkPool:
+        pools.append(ForkPool(shards, poll))
+        return pools[-1]
+
+    result = explore_parallel(Grid(30), workers=2, pool_factory=pool)
+    assert result.stats.states == 31 * 31
+    (used,) = pools
+    assert set(used.cpu) >= {"expand", "resolve", "send_states", "accept", "assign"}
+    spent = [sum(per_worker[k] for per_worker in used.cpu.values()) for k in range(2)]
+    assert all(s > 0 for s in spent)
+    # Each round waits for its slowest worker: no less than either, no more than both.
+    assert max(spent) <= used.critical + 1e-9 and used.critical <= sum(spent) + 1e-9
 
 
 def test_max_seconds_stops_an_endless_model_on_workers() -> None:
