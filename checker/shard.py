@@ -225,11 +225,17 @@ class Shard:
     def send_states(self, requests: list[array[int]]) -> list[bytes]:
         """The states each owner asked for (by position), in its order,
         pickled (those this shard owns stay here: `accept` takes them)."""
-        return [
-            b"" if owner == self.index
-            else dumps_states([self.out_state[owner][i] for i in positions])
-            for owner, positions in enumerate(requests)
-        ]
+        batches = []
+        for owner, positions in enumerate(requests):
+            if owner == self.index:
+                batches.append(b"")
+                continue
+            states = self.out_state[owner]
+            batches.append(dumps_states([states[i] for i in positions]))
+            # The rest were visited already or reached first elsewhere: free
+            # them now, not at the end of the level.
+            self.out_state[owner] = []
+        return batches
 
     def accept(self, batches: list[bytes]) -> tuple[array[int], bytearray, Violation, list[str]]:
         """The new states arrive: check them. Returns their keys in order,
