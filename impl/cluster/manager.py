@@ -50,6 +50,7 @@ from impl.cluster.lamport import (
     LamportRecorder,
     append_event,
     last_clock,
+    last_event,
     recover_lines,
 )
 from impl.cluster.layout import MANAGER, Layout
@@ -201,7 +202,22 @@ class ManagerProcess(TokenNodeServicer):
         recover_lines(self.layout.trace(MANAGER), [line for _, line in self.journal.lines()])
         installed = self.journal.installed()
         if installed is not None:
+            self._finish_retire()  # before cluster.json shows the install, as `_commit` does
             self._write_config(Configuration(installed[0], tuple(installed[1])))
+
+    def _finish_retire(self) -> None:
+        """The leaver of an installed change (a `retire` intent whose epoch is
+        installed): stopped, if anything of it runs, and its store deleted;
+        then the intent is done. Idempotent: a manager killed in the middle
+        does it again on restart."""
+        intent, installed = self.journal.intent(), self.journal.installed()
+        if intent is None or intent["do"] != "retire" or installed is None:
+            return
+        if installed[0] < int(intent["epoch"]):
+            return  # not installed yet: the resumed change's install retires it
+        stop_all(self.layout, str(intent["node"]))
+        self._delete_store(str(intent["node"]))
+        self.journal.set_intent(None)
 
     def _write_config(self, config: Configuration) -> None:
         cluster = self.layout.read()
@@ -248,10 +264,9 @@ class ManagerProcess(TokenNodeServicer):
         self.sink.write_out(lines)
         if installing is not None:
             self._pause("install")  # committed, cluster.json not yet written
-            self._write_config(installing)
             if retiring is not None:
-                self._delete_store(retiring)  # only now: the install that retires it is committed
-                self.journal.set_intent(None)
+                self._finish_retire()  # only now: the install that retires it is committed
+            self._write_config(installing)
         for msg, stamp in sends:
             self.transport.submit(msg, stamp)
         if sends:
@@ -264,7 +279,9 @@ class ManagerProcess(TokenNodeServicer):
         if self.pause_at != phase:
             return
         self.pause_at = ""  # once per process
-        (self.layout.root / "run" / "manager.paused").write_text(phase)
+        paused = self.layout.root / "run" / "manager.paused"
+        paused.with_suffix(".tmp").write_text(phase)
+        os.replace(paused.with_suffix(".tmp"), paused)  # a test sees it whole or not at all
         time.sleep(PAUSE_SECONDS)
 
     def reconcile(self) -> bool:
@@ -286,8 +303,8 @@ class ManagerProcess(TokenNodeServicer):
           refused.
         - retire x at e+1: x's process was stopped (a `killed` line in its trace:
           a down server, as for `check cluster kill`), its store kept. If e+1 is
-          installed, delete the store now. Else the change resumes and its
-          install retires x again (stopping nothing twice). Safe: the stop comes
+          installed, `_recover_files` deleted the store already. Else the change
+          resumes and its install retires x again (stopping nothing twice). Safe: the stop comes
           after q(n') servers of e+1 acknowledged the merged store, so epoch e's
           quorums serve no phase that can complete without moving to e+1, and no
           acknowledged pay lives only in x's store; until the install is
@@ -298,12 +315,7 @@ class ManagerProcess(TokenNodeServicer):
             return False
         node, epoch = str(intent["node"]), int(intent["epoch"])
         if intent["do"] == "retire":
-            installed = self.journal.installed()
-            if installed is not None and installed[0] >= epoch:
-                stop_all(self.layout, node)
-                self._delete_store(node)
-                self.journal.set_intent(None)
-            return False
+            return False  # installed: finished by `_recover_files`; else the install will
         change = self.manager.change
         if change is not None and change.node == node:
             self.journal.set_intent(None)  # the change is committed: the joiner is its own
@@ -372,11 +384,23 @@ class ManagerProcess(TokenNodeServicer):
         committed first, lets a restarted manager finish that (`reconcile`)."""
         change = self.manager.change
         epoch = self.env.board.get().epoch if change is None else change.new.epoch
-        self.journal.set_intent({"do": "retire", "node": name, "epoch": epoch})
         run = self.layout.read_run(name)
-        at = time.monotonic_ns()  # before the signal, as `check cluster kill`
-        if stop_all(self.layout, name) and run is not None:
-            append_event(self.layout.trace(name), "killed", at, node=name, pid=run["pid"])
+        # `at_ns`: before the signal, as `check cluster kill`, so that the
+        # `killed` line comes before every consequence of the stop in time order
+        intent: dict[str, Any] = {
+            "do": "retire", "node": name, "epoch": epoch, "at_ns": time.monotonic_ns()
+        }  # fmt: skip
+        if run is not None:
+            intent["pid"] = run["pid"]
+        earlier = self.journal.intent()
+        if earlier is not None and (earlier["do"], earlier["node"]) == ("retire", name):
+            intent = earlier  # a resumed install: the dead manager may have stopped it then
+        self.journal.set_intent(intent)
+        stop_all(self.layout, name)
+        trace = self.layout.trace(name)
+        if trace.exists() and last_event(trace) != "killed":  # once, even across a kill
+            pid = {"pid": intent["pid"]} if "pid" in intent else {}
+            append_event(trace, "killed", int(intent["at_ns"]), node=name, **pid)
         self._retiring = name
         self._pause("leaver-stopped")
 
