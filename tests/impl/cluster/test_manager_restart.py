@@ -102,13 +102,15 @@ def test_a_manager_killed_at_each_phase_of_a_change_resumes_and_installs(
     paid = [
         t for c in ("c1", "c2", "c3") for t in [u for u in range(60) if initial_owner(u) == c][:3]
     ]
-    for token in paid:  # each acknowledged pay is on a quorum of the final stores
+    # each acknowledged pay is on enough final stores that every read quorum meets it:
+    # 2 of 4 (q(4) = 3), not a majority, when a pay races the leave (PROTOCOL.md section 3)
+    for token in paid:
         holders = [s for s, store in stores.items() if store and store[token] == (2, "c6")]
-        assert len(holders) >= 3, (token, holders)
+        assert len(holders) >= 2, (token, holders)
     assert epochs == {"manager": 3, "s2": 3, "s3": 3, "c4": 3, "c5": 3}
     # killed after the install's commit, before its store was deleted: done on restart
     assert not cluster.db("s1").exists() and processes_of(cluster, "s1") == []
-    assert audit(cluster) == []  # every acknowledged pay is on a quorum of stores
+    assert audit(cluster) == []  # ... which the audit checks too
     result = CliRunner().invoke(main, ["trace", str(cluster.root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "CONFORMS to the specification" in result.output
@@ -195,7 +197,7 @@ def _join_and_leave_across_kills(cluster: Layout, monkeypatch: pytest.MonkeyPatc
     stores = {s: operator.store(s) for s in ("s2", "s3", "c4")}
     operator.close()
     paid = [t for c in ("c1", "c2") for t in [u for u in range(60) if initial_owner(u) == c][:3]]
-    for token in paid:  # each acknowledged pay is on a quorum of the final stores
+    for token in paid:  # every read quorum of the final 3 stores (q = 2) meets each pay
         holders = [s for s, store in stores.items() if store and store[token] == (2, "c6")]
         assert len(holders) >= 2, (token, holders)
     assert audit(cluster) == []
