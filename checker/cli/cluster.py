@@ -10,7 +10,8 @@
     check cluster down --data DIR
 
 Exit codes: 0 done, 2 bad usage, unreadable data or a refused request
-(nothing changed), 3 an operation did not complete in time.
+(nothing changed), 3 an operation did not complete in time, or a transform
+whose manager died before answering (`restart manager` resumes it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import click
 from checker.cli.types import Finite
 from impl.cluster.client import ClusterClient
 from impl.cluster.errors import ClusterError as ClusterError  # re-exported for check trace DIR
+from impl.cluster.errors import Unanswered
 from impl.cluster.lamport import ORDERS, merge
 from impl.cluster.layout import DEFAULT_DIR, Layout
 from impl.cluster.operator import Operator, down, up
@@ -46,7 +48,7 @@ def data_option(f: F) -> F:
 
 def _fail(error: Exception) -> None:
     click.echo(f"error: {error}", err=True)
-    sys.exit(3 if isinstance(error, OperationTimeout) else 2)
+    sys.exit(3 if isinstance(error, (OperationTimeout, Unanswered)) else 2)
 
 
 @click.group("cluster")
@@ -165,7 +167,7 @@ def transform_command(node: str, data: str) -> None:
 @click.option("--force", is_flag=True, help="Kill even beyond the fault bound maxf(n).")
 @data_option
 def kill_command(server: str, force: bool, data: str) -> None:
-    """SIGKILL a server's process (it counts as faulty while down)."""
+    """SIGKILL a server's process (it counts as faulty while down), or the manager's."""
     try:
         pid = Operator(Layout(data)).kill(server, force)
     except ClusterError as error:
@@ -177,7 +179,8 @@ def kill_command(server: str, force: bool, data: str) -> None:
 @click.argument("server")
 @data_option
 def restart_command(server: str, data: str) -> None:
-    """Start a killed server again, with its store, on its old port."""
+    """Start a killed server again, with its store, on its old port (and catch it
+    up on the role changes it missed); or the manager, which resumes a change."""
     try:
         pid, port = Operator(Layout(data)).restart(server)
     except ClusterError as error:

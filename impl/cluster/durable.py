@@ -3,7 +3,10 @@ disk before the server acknowledges anything that depends on it.
 
 `save` writes only what changed since the last save, in one transaction, so a
 server killed at any moment restarts with the state of its last commit: every
-reply it sent reflects a committed state.
+reply it sent reflects a committed state. With it goes the reply to a SYNC
+request (`replies`, by request id): the manager may send the same request again
+(a retransmission after it restarted, or a catch-up racing its own retry), and
+the server answers it with the reply it already sent, handling nothing twice.
 
     >>> import tempfile, pathlib
     >>> d = DurableStore(pathlib.Path(tempfile.mkdtemp()) / "s1.sqlite")
@@ -20,6 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +52,7 @@ class DurableStore:
             "CREATE TABLE IF NOT EXISTS store "
             "(token INTEGER PRIMARY KEY, version INTEGER NOT NULL, owner TEXT NOT NULL)"
         )
+        self._db.execute("CREATE TABLE IF NOT EXISTS replies (request TEXT PRIMARY KEY, body BLOB)")
         self._saved: State | None = None
         self.commits = 0
 
@@ -70,20 +75,36 @@ class DurableStore:
             )
             return state
 
-    def save(self, state: State) -> bool:
-        """Commit what differs from the last save; True if anything was written."""
+    def reply(self, request: str) -> bytes | None:
+        """The reply body committed for request `request` (b"": it had none)."""
+        with self._lock:
+            row = self._db.execute("SELECT body FROM replies WHERE request = ?", (request,))
+            found = row.fetchone()
+            return None if found is None else bytes(found[0])
+
+    def save(
+        self, state: State, reply: tuple[str, bytes] | None = None, lines: Sequence[str] = ()
+    ) -> bool:
+        """Commit what differs from the last save, and `reply` (request id, reply
+        body) if given, with `lines`, the trace lines of the step that made the
+        change (the trace file gets them after the commit: `last_lines` keeps
+        the last commit's, for a restart to write them if the kill came first);
+        True if anything was written."""
         with self._lock:
             old = self._saved
             old_store = {} if old is None or old.store is None else old.store
             new_store = state.store or {}
             changed = [(t, v, o) for t, (v, o) in new_store.items() if old_store.get(t) != (v, o)]
             gone = [t for t in old_store if t not in new_store]
-            if old == state or (
-                old is not None
-                and not changed
-                and not gone
-                and (old.epoch, old.servers, old.store is None)
-                == (state.epoch, state.servers, state.store is None)
+            if reply is None and (
+                old == state
+                or (
+                    old is not None
+                    and not changed
+                    and not gone
+                    and (old.epoch, old.servers, old.store is None)
+                    == (state.epoch, state.servers, state.store is None)
+                )
             ):
                 return False
             cur = self._db.cursor()
@@ -100,12 +121,23 @@ class DurableStore:
                 "servers": json.dumps(list(state.servers)),
             }
             cur.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
+            if reply is not None:
+                cur.execute("INSERT OR REPLACE INTO replies VALUES (?, ?)", reply)
+            cur.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('lines', ?)", (json.dumps(list(lines)),)
+            )
             cur.execute("COMMIT")
             self.commits += 1
             self._saved = State(
                 state.epoch, None if state.store is None else dict(state.store), state.servers
             )
             return True
+
+    def last_lines(self) -> list[str]:
+        """The trace lines committed with the last change."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'lines'").fetchone()
+        return [] if row is None else [str(line) for line in json.loads(row[0])]
 
     def close(self) -> None:
         with self._lock:

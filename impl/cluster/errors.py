@@ -22,3 +22,8 @@ class BadFrame(ClusterError):
 
 class Unreachable(ClusterError):
     """A node's process did not answer."""
+
+
+class Unanswered(ClusterError):
+    """A request was sent and its answer never came: it may or may not have
+    taken effect (a transform whose manager died; it resumes on restart)."""

@@ -58,6 +58,39 @@ class LamportRecorder(Recorder):
         return super().record(event, state, process=self.process, **fields)
 
 
+class DeferredSink:
+    """A trace file whose lines wait, in the thread that records them, between
+    `begin` and `end`: a process commits what a step changed first, then
+    writes the step's lines (`write_out`). Killed in between, it loses the
+    step's lines with the step, never records an effect it did not commit."""
+
+    def __init__(self, file: TextIO) -> None:
+        self.file = file
+        self._local = threading.local()
+
+    def write(self, text: str) -> None:
+        lines: list[str] | None = getattr(self._local, "lines", None)
+        if lines is None:
+            self.file.write(text)
+        else:
+            lines.append(text)
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    def begin(self) -> None:
+        self._local.lines = []
+
+    def end(self) -> list[str]:
+        lines: list[str] = getattr(self._local, "lines", None) or []
+        self._local.lines = None
+        return lines
+
+    def write_out(self, lines: list[str]) -> None:
+        self.file.write("".join(lines))
+        self.file.flush()
+
+
 def read_events(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A per-process trace: its header and its events (a torn last line, left by
     a killed process, is skipped)."""
@@ -82,6 +115,49 @@ def last_clock(path: Path) -> int:
         return 0
     _, events = read_events(path)
     return max((int(e.get("lamport", 0)) for e in events), default=0)
+
+
+def last_event(path: Path) -> str | None:
+    """The name of the last event in a trace (None: no event yet)."""
+    _, events = read_events(path)
+    return str(events[-1]["event"]) if events else None
+
+
+def recover_lines(path: Path, lines: Iterable[str]) -> None:
+    """Append to a trace the committed `lines` it lacks (by Lamport time): the
+    process died after its commit and before it wrote them."""
+    _, events = read_events(path) if path.exists() else ({}, [])
+    have = {int(e.get("lamport", 0)) for e in events}
+    missing = [line for line in lines if int(json.loads(line).get("lamport", 0)) not in have]
+    if not missing:
+        return
+    text = path.read_bytes() if path.exists() else b""
+    with open(path, "a") as f:  # a line torn by the kill is closed first
+        f.write("\n" if text and not text.endswith(b"\n") else "")
+        f.write("".join(line if line.endswith("\n") else line + "\n" for line in missing))
+
+
+def append_event(path: Path, event: str, at_ns: int | None = None, **fields: Any) -> None:
+    """Record `event` in the trace of a process that cannot: it is dead (the
+    operator's `killed`). It goes on from that trace's clock and sequence, so
+    it comes after everything the process recorded and before what its next
+    incarnation records. A line torn by the kill is closed first. `at_ns`: when
+    it happened on the host's monotonic clock (a kill: just before the signal,
+    so that it comes before every consequence in time order)."""
+    if not path.exists():
+        return  # the process records no trace (--no-trace)
+    _, events = read_events(path)
+    text = path.read_bytes()
+    entry = {
+        "seq": max((int(e.get("seq", 0)) for e in events), default=0) + 1,
+        "event": event,
+        **fields,
+        "lamport": max((int(e.get("lamport", 0)) for e in events), default=0) + 1,
+        "mono_ns": time.monotonic_ns() if at_ns is None else at_ns,
+        "process": path.stem,
+    }
+    with open(path, "a") as f:
+        f.write(("\n" if text and not text.endswith(b"\n") else "") + json.dumps(entry) + "\n")
 
 
 ORDERS = ("lamport", "time")

@@ -19,10 +19,12 @@ from typing import Any
 
 from impl.cluster import wire_pb2 as wire
 from impl.cluster.auth import Keys, generate_key, load_keys
-from impl.cluster.errors import BadData, ClusterError, Unreachable
+from impl.cluster.errors import BadData, ClusterError, Unanswered, Unreachable
+from impl.cluster.journal import describe, read_progress
+from impl.cluster.lamport import append_event
 from impl.cluster.layout import MANAGER, ClusterFile, Layout
 from impl.cluster.spawn import alive, kill, spawn, wait_ready
-from impl.cluster.transport import Channels, call
+from impl.cluster.transport import NOT_CONNECTED, Channels, call
 from impl.tokens.config import CLIENTS, MAX_SERVERS, MIN_SERVERS, TOKENS, maxf
 
 SERVER_MODULE = "impl.cluster.server"
@@ -47,11 +49,13 @@ class Operator:
         self.keys = Keys(load_keys(layout.root / "keys", [MANAGER]))
         self.channels = Channels(layout)
 
-    def control(self, name: str, verb: str, node: str = "", timeout: float = 5.0) -> wire.Outcome:
+    def control(
+        self, name: str, verb: str, node: str = "", timeout: float = 5.0, retry_for: float = 1.0
+    ) -> wire.Outcome:
         body = wire.Command(verb=verb, node=node).SerializeToString()
         return call(
             self.channels, name, "Control",
-            lambda: self.keys.sign(MANAGER, name, "Control", body), timeout, retry_for=1.0,
+            lambda: self.keys.sign(MANAGER, name, "Control", body), timeout, retry_for,
         )  # fmt: skip
 
     def close(self) -> None:
@@ -70,7 +74,8 @@ class Operator:
             if run is None or not alive(run["pid"]):
                 rows.append(Row(name, "manager" if name == MANAGER else "server", None,
                                 None if run is None else run["port"],
-                                None if run is None else run["pid"], "down"))  # fmt: skip
+                                None if run is None else run["pid"], "down",
+                                self._stalled() if name == MANAGER else ""))  # fmt: skip
                 continue
             outcome = self.control(name, "status", timeout=2.0)
             if outcome.status != "ok":
@@ -79,7 +84,7 @@ class Operator:
                 )
                 continue
             state: dict[str, Any] = json.loads(outcome.json)
-            detail = ""
+            detail = str(state.get("progress", ""))  # the manager's change in progress
             if state.get("role") == "server":
                 faulty = " faulty" if state.get("faulty") else ""
                 store = (
@@ -96,6 +101,14 @@ class Operator:
             )
         return rows
 
+    def _stalled(self) -> str:
+        """A change the dead manager was making, from its journal: the operator
+        should restart the manager, which resumes it."""
+        progress = describe(*read_progress(self.layout.db(MANAGER)))
+        if not progress:
+            return ""
+        return f"{progress}; `check cluster restart manager` resumes it"
+
     def store(self, name: str) -> dict[int, tuple[int, str]] | None:
         outcome = self.control(name, "status", timeout=3.0)
         if outcome.status != "ok":
@@ -106,30 +119,39 @@ class Operator:
         return {t: (v, o) for t, v, o in state["store"]}
 
     def kill(self, name: str, force: bool = False) -> int:
-        """SIGKILL a server's process; refused beyond the fault bound unless forced."""
+        """SIGKILL a server's process (refused beyond the fault bound unless
+        forced) or the manager's; its trace records `killed`, which opens the
+        window in which its messages may be lost (`check trace DIR` checks it)."""
         current = self.layout.read().current[1]
-        if name not in current:
+        if name not in (*current, MANAGER):
             raise BadData(
-                f"kill: {name!r} is not a current server; name one of {', '.join(current)}"
+                f"kill: {name!r} is not a current server; name one of {', '.join(current)} "
+                f"or {MANAGER}"
             )
         run = self.layout.read_run(name)
         if run is None or not alive(run["pid"]):
             raise BadData(f"kill: {name} is already down; `check cluster restart {name}` starts it")
         down = {s for s in current if (r := self.layout.read_run(s)) is None or not alive(r["pid"])}
         bad = down | set(self.cluster.faulty) | {name}
-        if len(bad) > maxf(len(current)) and not force:
+        if name != MANAGER and len(bad) > maxf(len(current)) and not force:
             raise BadData(
                 f"kill {name}: {len(bad)} servers would be faulty or down "
                 f"({', '.join(sorted(bad))}), "
                 f"more than maxf({len(current)}) = {maxf(len(current))}: requests could hang; "
                 f"pass --force to do it anyway"
             )
+        at = time.monotonic_ns()  # before the signal: before every consequence of it
         kill(run["pid"], signal.SIGKILL)
+        deadline = time.monotonic() + 5.0
+        while alive(run["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.01)  # dead before its trace gets the line: no writer left
+        append_event(self.layout.trace(name), "killed", at, node=name, pid=run["pid"])
         return run["pid"]
 
     def restart_manager(self) -> tuple[int, int]:
         """Start the manager again: it reads the installed configuration from
-        cluster.json (a change in progress when it died is lost)."""
+        cluster.json and its journal, and resumes a change in progress when it
+        died (impl/cluster/journal.py)."""
         run = self.layout.read_run(MANAGER)
         if run is not None and alive(run["pid"]):
             raise BadData(f"restart: the manager is running (pid {run['pid']})")
@@ -164,7 +186,21 @@ class Operator:
             raise BadData(
                 f"transform: unknown node {node!r}; name one of {', '.join(self.cluster.nodes)}"
             )
-        outcome = self.control(MANAGER, "transform", node, timeout=timeout)
+        # not retried: a manager that died after taking it may be running again,
+        # and resumes the change itself; a second transform would be another change.
+        # So a fresh channel, to the port of the manager running now.
+        self.channels.stub(MANAGER, refresh=True)
+        outcome = self.control(MANAGER, "transform", node, timeout=timeout, retry_for=0.0)
+        if outcome.status == "unreachable" and any(w in outcome.detail for w in NOT_CONNECTED):
+            raise Unreachable(
+                f"transform {node}: the manager is unreachable ({outcome.detail}); nothing "
+                f"changed; `check cluster restart manager` starts it"
+            )
+        if outcome.status == "unreachable":
+            raise Unanswered(
+                f"transform {node}: no answer from the manager ({outcome.detail}); if it died "
+                f"during the change, `check cluster restart manager` resumes and installs it"
+            )
         if outcome.status != "ok":
             raise ClusterError(f"transform {node}: {outcome.status}: {outcome.detail}")
         result: dict[str, Any] = json.loads(outcome.json)

@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from concurrent import futures
 from typing import Any
 
@@ -35,7 +36,7 @@ from impl.cluster.auth import Keys, ReplayGuard, load_keys
 from impl.cluster.codec import decode, encode, named, parse
 from impl.cluster.durable import DurableStore, State
 from impl.cluster.errors import BadFrame, ClusterError, Unauthenticated
-from impl.cluster.lamport import LamportRecorder, last_clock
+from impl.cluster.lamport import DeferredSink, LamportRecorder, last_clock, recover_lines
 from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.ownership import REPLY_RPC, check_write
 from impl.cluster.wire_pb2_grpc import TokenNodeServicer, add_TokenNodeServicer_to_server
@@ -54,6 +55,7 @@ REPLIES = {
 }
 MAX_MESSAGE = 512 * 1024
 MAX_CALLS = 256
+SYNC_REQUESTS = ("SYNC_READ", "SYNC_WRITE")
 
 
 def _reply_key(kind: str, peer: str, msg: Message) -> tuple[Any, ...]:
@@ -119,9 +121,14 @@ class ServerProcess(TokenNodeServicer):
             else:
                 self.durable.save(State(join_epoch, None, tuple(servers)))
         state = self.durable.load()
+        if self.cluster.trace:
+            recover_lines(layout.trace(name), self.durable.last_lines())
         clock = last_clock(layout.trace(name))
         trace = open(layout.trace(name), "a", buffering=1) if self.cluster.trace else None  # noqa: SIM115
-        self.recorder = LamportRecorder(name, sink=trace, header={"params": params.to_json()})
+        self.sink = None if trace is None else DeferredSink(trace)
+        header = {"params": params.to_json()}
+        # a DeferredSink writes like a file: the recorder needs only write()
+        self.recorder = LamportRecorder(name, sink=self.sink, header=header)  # type: ignore[arg-type]
         self.recorder.observe(clock)
         self.router = ReplyRouter(self.recorder)
         env = Env(params, Board(Configuration(state.epoch, state.servers)), self.recorder)
@@ -135,6 +142,10 @@ class ServerProcess(TokenNodeServicer):
         self.lost = 0  # requests and replies lost to the injected omission fault
         self.save_seconds = 0.0  # time in SQLite commits (fsync), for the benchmark
         self.stop_event = threading.Event()
+        if clock > 0:  # a trace of an earlier process of this server: this one is a restart
+            self.recorder.record("restarted", self.node.snapshot, node=name)
+        self._sync_lock = threading.Lock()
+        self._sync_running: dict[str, futures.Future[tuple[bytes | None, str]]] = {}
 
     # -- helpers -----------------------------------------------------------
 
@@ -184,7 +195,7 @@ class ServerProcess(TokenNodeServicer):
         if msg.kind == "WRITE":
             check_write(msg, list(w.proofs), self.keys, self.servers_of)
 
-    def persist(self) -> None:
+    def persist(self, reply: tuple[str, bytes] | None = None, lines: Sequence[str] = ()) -> None:
         with self.node.lock:
             server = self.node.server
             if server is None:
@@ -192,7 +203,7 @@ class ServerProcess(TokenNodeServicer):
             store = None if server.store is None else dict(server.store)
             servers = self.servers_of(server.epoch) or ()
             started = time.perf_counter()
-            self.durable.save(State(server.epoch, store, tuple(servers)))
+            self.durable.save(State(server.epoch, store, tuple(servers)), reply, lines)
             self.save_seconds += time.perf_counter() - started
 
     # -- RPCs --------------------------------------------------------------
@@ -213,25 +224,101 @@ class ServerProcess(TokenNodeServicer):
         self.recorder.observe(w.lamport)
         if msg.kind == "SYNC_WRITE":
             self.configs.setdefault(msg.epoch, tuple(msg.payload["servers"]))
+        if msg.kind in SYNC_REQUESTS:
+            reply, why = self._handle_once(msg)
+        else:
+            reply, why = self._handle(msg)
+        return self._answer(msg, reply, why)
+
+    def _handle(self, msg: Message) -> tuple[bytes | None, str]:
+        """Hand `msg` to the node: (its encoded reply, or None and why there is
+        none). Under the node's lock: handled, committed with its trace lines
+        (and the reply to a SYNC request), then the lines written to the trace,
+        then the reply leaves. Killed before the commit, the step left no
+        trace; after it, a restart writes the lines the trace lacks."""
         future = self.router.expect(msg)
+        sync = msg.kind in SYNC_REQUESTS
         try:
-            self.node.receive(msg)
-            held = self.node.server is not None and msg in self.node.server.held
-            if not future.done() and not held:
-                return wire.Outcome(status="discarded", detail="no reply: see the server's trace")
-            reply, stamp = future.result(timeout=HOLD)
-        except futures.TimeoutError:
-            return wire.Outcome(status="discarded", detail=f"held for {HOLD}s, epoch not reached")
+            with self.node.lock:
+                self._begin()
+                lines: list[str] = []
+                try:
+                    server = self.node.server
+                    # a retransmission of a message this server holds: it is held once
+                    if server is None or msg not in server.held:
+                        self.node.receive(msg)
+                    held = self.node.server is not None and msg in self.node.server.held
+                    reply = self._encoded(future) if future.done() else None
+                    lines = self._end()
+                    if not held:
+                        self.persist((str(msg.id), reply or b"") if sync else None, lines)
+                finally:
+                    if self.sink is not None:
+                        self.sink.write_out(lines or self._end())
+            if not held:
+                self.handled += 1
+                return reply, "" if reply else "no reply: see the server's trace"
+            # held: the message that moves this server to its epoch delivers it
+            # (and commits it); its reply comes here
+            reply = self._encoded(future, timeout=HOLD)
+            if sync:
+                self.persist((str(msg.id), reply))
+            self.handled += 1
+            return reply, ""
+        except futures.TimeoutError:  # still held: it may be delivered later, answer nothing
+            return None, f"held for {HOLD}s, epoch not reached"
         finally:
             self.router.forget(msg, future)
-        self.persist()  # the reply leaves only once what it reflects is on disk
-        self.handled += 1
+
+    @staticmethod
+    def _encoded(future: futures.Future[tuple[Message, int]], timeout: float = 0) -> bytes:
+        answer, stamp = future.result(timeout=timeout)
+        return bytes(encode(answer, stamp).SerializeToString())
+
+    def _begin(self) -> None:
+        if self.sink is not None:
+            self.sink.begin()
+
+    def _end(self) -> list[str]:
+        return [] if self.sink is None else self.sink.end()
+
+    def _handle_once(self, msg: Message) -> tuple[bytes | None, str]:
+        """A SYNC request handled at most once: the manager may send the same
+        message again (same id), after it restarted or to catch this server up,
+        while the first is in progress or after it was answered. The later ones
+        get the first one's reply: in the trace, one delivery and one reply."""
+        key = str(msg.id)
+        with self._sync_lock:
+            done = self.durable.reply(key)
+            running = self._sync_running.get(key)
+            mine = done is None and running is None
+            if mine:
+                running = self._sync_running[key] = futures.Future()
+        if done is not None:
+            return done or None, "answered before: no reply"
+        assert running is not None
+        if not mine:
+            try:
+                first: tuple[bytes | None, str] = running.result(timeout=HOLD)
+            except futures.TimeoutError:
+                return None, f"held for {HOLD}s, epoch not reached"
+            return first
+        result: tuple[bytes | None, str] = (None, "not handled: the handler failed")
+        try:
+            result = self._handle(msg)
+        finally:
+            with self._sync_lock:
+                self._sync_running.pop(key, None)
+            running.set_result(result)
+        return result
+
+    def _answer(self, msg: Message, reply: bytes | None, why: str) -> wire.Outcome:
+        if reply is None:
+            return wire.Outcome(status="discarded", detail=why)
         if self._faulty():
             self.lost += 1
             return wire.Outcome(status="lost", detail=f"{self.name} is faulty: reply lost")
-        signed = self.keys.sign(
-            self.name, reply.dst, REPLY_RPC, encode(reply, stamp).SerializeToString()
-        )
+        signed = self.keys.sign(self.name, msg.src, REPLY_RPC, reply)
         return wire.Outcome(status="ok", reply=signed)
 
     def Control(self, frame: wire.Frame, context: object) -> wire.Outcome:

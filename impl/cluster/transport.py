@@ -5,8 +5,13 @@ SYNC_READ -> SYNC_STATE, SYNC_WRITE -> SYNC_ACK), so a message is one unary
 call: the request goes out signed, the server's signed reply comes back in the
 call's answer and is handed to the sending actor as a delivered message. A
 call that finds no process (a killed server, a joiner still starting) is
-retried for `retry_for` seconds; an injected loss or a refusal is recorded as
-`dropped`. Sending never blocks the actor: calls run on a thread pool.
+retried for `retry_for` seconds; then, or after an injected loss or a refusal,
+the request is recorded as `dropped` (never delivered). Not recorded: a call
+the server answered without a reply (`discarded`: its own trace says how it
+handled the message), a call abandoned because this process is stopping (the
+message stays in flight, as the model allows), and every call of a sender
+that keeps its messages in flight (`keep_in_flight`: the manager, which sends
+them again). Sending never blocks the actor: calls run on a thread pool.
 
 A client keeps the signed READ_REPLY frames of its current operation and
 attaches them to its WRITE: they are the proof that it owns what it writes
@@ -44,6 +49,10 @@ CHANNEL_OPTIONS = [
     ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 500),
 ]
+
+
+# gRPC's words for a call that found no connection (its request never left)
+NOT_CONNECTED = ("failed to connect", "Connection refused", "has no running process")
 
 
 class Channels:
@@ -85,11 +94,15 @@ def call(
     sign: Callable[[], wire.Frame],
     timeout: float,
     retry_for: float,
+    give_up: Callable[[], bool] = lambda: False,
 ) -> wire.Outcome:
     """One unary call to `name`, retried while its process cannot be reached.
     Each attempt is signed afresh: a server restarted meanwhile refuses a nonce
-    older than its start, and the sender's own retry is no replay. (Retrying is
-    safe: every request is idempotent, a WRITE and a SYNC_WRITE included.)"""
+    older than its start, and the sender's own retry is no replay. Retried only
+    when the request cannot have arrived (no process, or no connection): a call
+    broken after it was sent (the server killed before its reply left) may have
+    been handled, and the trace must show each message delivered at most once,
+    as the model does; then the reply is what was lost."""
     deadline = time.monotonic() + retry_for
     refresh = False
     while True:
@@ -101,10 +114,14 @@ def call(
             outcome: wire.Outcome = method(sign(), timeout=timeout)
             return outcome
         except (grpc.RpcError, ConnectionError) as error:
-            code = error.code() if isinstance(error, grpc.RpcError) else None
-            retriable = code in (None, grpc.StatusCode.UNAVAILABLE)
-            if not retriable or time.monotonic() >= deadline:
-                detail = error.details() if isinstance(error, grpc.RpcError) else str(error)
+            detail = error.details() if isinstance(error, grpc.RpcError) else str(error)
+            if isinstance(error, grpc.RpcError):
+                not_sent = error.code() == grpc.StatusCode.UNAVAILABLE and any(
+                    words in (detail or "") for words in NOT_CONNECTED
+                )
+            else:
+                not_sent = True
+            if not not_sent or time.monotonic() >= deadline or give_up():
                 return wire.Outcome(status="unreachable", detail=f"{name}: {detail}")
             refresh = True
             time.sleep(0.05)
@@ -120,6 +137,7 @@ class RpcTransport:
         keys: Keys,
         recorder: LamportRecorder,
         retry_for: float = 5.0,
+        keep_in_flight: bool = False,
     ) -> None:
         self.actor = actor
         self.name = recorder.process
@@ -131,6 +149,8 @@ class RpcTransport:
         self._lock = threading.Lock()
         self._proofs: dict[int, list[wire.Frame]] = {}  # op -> its signed read replies
         self.stopped = False
+        self.keep_in_flight = keep_in_flight
+        self._held = threading.local()  # a step's sends, waiting for its commit
 
     def send(self, msg: Message) -> None:
         # the send's Lamport time names the message: unique, since a client's and a
@@ -139,7 +159,29 @@ class RpcTransport:
         msg = named(msg, f"{self.name}.{stamp}")
         fields: dict[str, Any] = msg.to_json()
         self.recorder.record("sent", lamport=stamp, **fields)
+        queue: list[tuple[Message, int]] | None = getattr(self._held, "queue", None)
+        if queue is not None:
+            queue.append((msg, stamp))
+            return
+        self.submit(msg, stamp)
+
+    def hold(self) -> None:
+        """This thread's sends wait until `release` (the manager commits first)."""
+        self._held.queue = []
+
+    def release(self) -> list[tuple[Message, int]]:
+        """The sends held since `hold`; the caller submits them."""
+        queue: list[tuple[Message, int]] = getattr(self._held, "queue", None) or []
+        self._held.queue = None
+        return queue
+
+    def submit(self, msg: Message, stamp: int) -> None:
         self._pool.submit(self._deliver, msg, stamp)
+
+    def retransmit(self, msg: Message) -> None:
+        """Send a message already sent once again, with its id: no new `sent`
+        (the receiver handles it once; impl/cluster/server.py)."""
+        self.submit(msg, self.recorder.tick())
 
     def _proofs_for(self, msg: Message) -> list[wire.Frame]:
         if msg.kind != "WRITE" or msg.tag is None:
@@ -181,9 +223,11 @@ class RpcTransport:
         outcome = call(
             self.channels, msg.dst, "Deliver",
             lambda: self.keys.sign(self.name, msg.dst, "Deliver", body),
-            RPC_TIMEOUT, self.retry_for,
+            RPC_TIMEOUT, self.retry_for, lambda: self.stopped,
         )  # fmt: skip
         if outcome.status != "ok" or not outcome.HasField("reply"):
+            if self.stopped or self.keep_in_flight or outcome.status == "discarded":
+                return None  # not a loss: see the module docstring
             self.recorder.record(
                 "dropped", id=msg.id, kind=msg.kind, src=msg.src, dst=msg.dst,
                 tag=None if msg.tag is None else msg.tag.to_json(),

@@ -27,6 +27,14 @@ a time, at message granularity; no search. The mapping:
   cannot be delivered yet (its epoch is newer than its server's).
 - `bad-message` and `faults` change no model state (`faults` changes which
   servers may lose messages).
+- `killed` and `restarted` (a cluster's process, README "A real cluster")
+  change no model state: a down process is one whose messages are not
+  delivered yet. They bound when a correct server may lose messages: a
+  `dropped` message of a server that is not faulty must have been in flight
+  while that server was down (killed after the message was sent, or not yet
+  restarted), or be to or from a node that is no longer a server (the model
+  discards those). A `restarted` state must be the model's state of the node:
+  it comes back with what it committed.
 - A server records the reply it sends before the delivery that caused it;
   the follower takes the cause first.
 """
@@ -91,7 +99,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "sent": {**_MSG, "tag": _TAG, "payload": "object"},
     "delivered": {**_MSG, "tag": _TAG, "effect": "str", "?state": "object"},
     "dropped": {**_MSG, "tag": _TAG, "reason": "str"},
-    "held": {"id": "int", "node": "str", "epoch": "int", "waits_for": "int"},
+    "held": {"id": "int|str", "node": "str", "epoch": "int", "waits_for": "int"},
     "bad-message": {"node": "str", "error": "str"},
     "invoked": {"node": "str", "op": "int", "call": "object"},
     "phase": {"node": "str", "tag": "object", "restart": "bool", "state": "object"},
@@ -111,6 +119,8 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
     "role": {"node": "str", "role": "str", "state": "object"},
     "faults": {"faulty": "list"},
+    "killed": {"node": "str"},
+    "restarted": {"node": "str", "?state": "object"},
 }
 _REPLIES = frozenset(("READ_REPLY", "WRITE_ACK", "SYNC_STATE", "SYNC_ACK"))
 _KIND = {name: i for i, name in enumerate(KIND_NAMES)}
@@ -189,6 +199,9 @@ class TokenFollower:
         self.live: dict[int, tuple[Message, bool]] = {}  # trace id -> (model message, not a ghost)
         self.bound: set[Message] = set()  # model messages some trace id names
         self.sent_ids: set[int] = set()
+        self.sent_at: dict[Any, int] = {}  # trace id -> the line of its `sent`
+        # node -> its down windows: [line of `killed`, line of `restarted` or None]
+        self.windows: dict[int, list[list[int | None]]] = {}
         # Held messages wait outside the model's network (see _held).
         self.parked: set[Message] = set()
         self.gone: dict[int, int] = {}  # trace id -> line where it was delivered or dropped
@@ -211,6 +224,8 @@ class TokenFollower:
             "role": self._role,
             "faults": self._faults,
             "bad-message": _changes_nothing,
+            "killed": self._killed,
+            "restarted": self._restarted,
         }
         if self.mode == MERGED_MODE:
             events = cluster_events(events)
@@ -241,6 +256,7 @@ class TokenFollower:
                 self.line, "id", f"message {msg_id} was already sent; ids name one message each"
             )
         self.sent_ids.add(msg_id)
+        self.sent_at[msg_id] = self.line
         if m in self.bound:
             self._diverge(f"sends {self._msg(m)} a second time", nodes=(m[1],))
         if m in self.state.network:
@@ -382,18 +398,61 @@ class TokenFollower:
         return {"answer": "TOKENS", "tokens": [[t, v] for t, v, o in values if o == owner]}
 
     def _dropped(self, e: Mapping[str, Any]) -> None:
+        sent = self.sent_at.get(e["id"], 0)
         m, live = self._take(e, "dropped")
         server = m[2] if m[0] in TO_SERVER else m[1]
-        if e["reason"].startswith("lost") and not self.model.params.is_faulty(server):
-            self._diverge(
-                f"loses {self._msg(m)}, but {self.names[server]} is not faulty: links between "
-                "correct nodes are reliable",
-                nodes=(server,),
-            )
+        if not self.model.params.is_faulty(server):
+            if e["reason"].startswith("lost"):
+                self._diverge(
+                    f"loses {self._msg(m)}, but {self.names[server]} is not faulty: links "
+                    "between correct nodes are reliable",
+                    nodes=(server,),
+                )
+            if type(self.state.nodes[server]) is Server and not self._down_since(server, sent):
+                name = self.names[server]
+                self._diverge(
+                    f"loses {self._msg(m)}, sent at line {sent}, but {name} is not faulty and "
+                    f"was not down in between (no `killed` of {name} before this line that was "
+                    f"not followed by its `restarted` before line {sent}): a correct server's "
+                    "messages are lost "
+                    "only while its process is down",
+                    nodes=(server,),
+                )
         if live:
             network = self.state.network
             i = network.index(m)
             self.state = self.state._replace(network=network[:i] + network[i + 1 :])
+
+    def _down_since(self, node: int, sent: int) -> bool:
+        """Was `node`'s process down at some moment between line `sent` and this
+        drop's line? (A drop of a request that was never delivered is read at
+        the end of a merged trace, so the lines decide, not the reading order.)"""
+        return any(
+            kill is not None and kill <= self.line and (back is None or back >= sent)
+            for kill, back in self.windows.get(node, ())
+        )
+
+    def _killed(self, e: Mapping[str, Any]) -> None:
+        windows = self.windows.setdefault(self._process(e["node"]), [])
+        if not windows or windows[-1][1] is not None:
+            windows.append([self.line, None])
+
+    def _restarted(self, e: Mapping[str, Any]) -> None:
+        """A process starts again, with the state it committed. Without a
+        recorded `killed`, it was down just before this line."""
+        node = self._process(e["node"])
+        windows = self.windows.setdefault(node, [])
+        if windows and windows[-1][1] is None:
+            windows[-1][1] = self.line
+        else:
+            windows.append([self.line, self.line])
+        if "state" in e:
+            self._check_node(e, node, self.state, self.state)
+
+    def _process(self, name: object) -> int:
+        if name == "manager":
+            return self.model.params.manager
+        return self._node(name, "node")
 
     def _held(self, e: Mapping[str, Any]) -> None:
         m, live = self._take(e, "held")

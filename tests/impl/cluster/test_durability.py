@@ -1,6 +1,8 @@
 """Servers killed with SIGKILL and restarted, again and again, in the middle of
 a concurrent workload: every acknowledged pay survives on a quorum, no token
-is lost or duplicated, and the audit of every store holds."""
+is lost or duplicated, the audit of every store holds, and the merged trace
+conforms (every message lost was lost while its server was down) and is
+linearizable."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from click.testing import CliRunner
 
+from checker.cli import main
 from impl.cluster.audit import audit, snapshot
 from impl.cluster.client import ClusterClient
 from impl.cluster.layout import Layout
@@ -39,7 +43,7 @@ def workload(
 ) -> None:
     rng = random.Random(name)
     mine = {t for t in range(60) if initial_owner(t) == name}
-    with ClusterClient(layout, name) as client:
+    with ClusterClient(layout, name, trace=True) as client:
         while not stop.is_set():
             try:
                 if not mine or rng.random() < 0.1:
@@ -98,7 +102,11 @@ def test_acknowledged_pays_survive_kills_and_restarts(cluster: Layout) -> None:
     assert len(set((t, v) for t, v, _ in acked)) == len(acked)  # no version paid twice
 
     # a gettokens writes every latest value back to a quorum; then the whole audit holds
-    with ClusterClient(cluster, "c5") as c5:
+    with ClusterClient(cluster, "c5", trace=True) as c5:
         c5.gettokens("c5", timeout=15)
     assert audit(cluster) == []
     operator.close()
+
+    result = CliRunner().invoke(main, ["trace", str(cluster.root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "CONFORMS" in result.output and "verdict  OK: linearizable" in result.output
