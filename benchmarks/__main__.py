@@ -2,6 +2,7 @@
 
     python -m benchmarks                       # every token configuration, 1 and 2 workers
     python -m benchmarks S1 S3a --workers 2 --ray --json
+    python -m benchmarks S3m --symmetry         # classes, on 1 and 2 processes
     python -m benchmarks --protocol register RG1
 
 For each configuration and engine it prints states, transitions, wall
@@ -12,9 +13,12 @@ times the largest worker's (ru_maxrss of the children: an upper bound); for
 Ray, the driver's only (actors are Ray's processes: not measured). Bytes per
 state is the growth of that peak over the footprint before exploring (for a
 forked worker, over the pages it inherited), divided by the states. The
-machine's load average is printed with the table: on a shared machine, wall
-time measures the neighbours as much as the engine, and CPU seconds are the
-steadier figure.
+machine's load average is printed with every row (the 1-minute figure at
+its end): on a shared machine, wall time measures the neighbours as much as
+the engine, and CPU seconds are the steadier figure. `crit s` is what the
+wall time would be on idle cores: the coordinator's CPU plus, for each
+synchronous round of a level, the slowest worker's CPU in it; one process's
+CPU over it is the speed-up that N idle cores would give.
 """
 
 from __future__ import annotations
@@ -41,11 +45,13 @@ def _cpu(who: int) -> float:
     return r.ru_utime + r.ru_stime
 
 
-def measure_one(protocol: str, name: str, engine: str, workers: int) -> dict[str, Any]:
+def measure_one(
+    protocol: str, name: str, engine: str, workers: int, symmetry: bool = False
+) -> dict[str, Any]:
     """One run in this process; called in a fresh subprocess by `main`."""
     from checker.cli.registry import lookup
     from checker.explore import explore
-    from checker.parallel import explore_parallel
+    from checker.parallel import ForkPool, explore_parallel
 
     spec = lookup(protocol)
     model = spec.build(spec.standard(name).config)
@@ -57,10 +63,20 @@ def measure_one(protocol: str, name: str, engine: str, workers: int) -> dict[str
 
         result = explore_on_ray(model, workers=workers)
     elif workers > 1:
-        result = explore_parallel(model, workers=workers)
+        pools: list[ForkPool] = []
+
+        def pool(shards: Any, poll: Any) -> ForkPool:
+            pools.append(ForkPool(shards, poll))
+            return pools[-1]
+
+        result = explore_parallel(model, workers=workers, pool_factory=pool, symmetry=symmetry)
     else:
-        result = explore(model)
+        result = explore(model, symmetry=symmetry)
     seconds = time.perf_counter() - started
+    cpu = _cpu(resource.RUSAGE_SELF) - cpu
+    # The wall time on idle cores: the coordinator's CPU, plus per round the
+    # slowest worker's (the rounds are synchronous).
+    critical = cpu + (pools[0].critical if engine == "local" and workers > 1 else 0.0)
     peak = _kib(resource.RUSAGE_SELF)
     grown = peak - before
     if engine == "local" and workers > 1:
@@ -78,8 +94,11 @@ def measure_one(protocol: str, name: str, engine: str, workers: int) -> dict[str
         "states": s.states,
         "transitions": s.transitions,
         "seconds": round(seconds, 3),
-        "cpu_seconds": round(_cpu(resource.RUSAGE_SELF) - cpu, 3),
+        "cpu_seconds": round(cpu, 3),
         "worker_cpu_seconds": round(_cpu(resource.RUSAGE_CHILDREN), 3),
+        "critical_cpu_seconds": round(critical, 3),
+        "symmetry": symmetry,
+        "load_average": round(os.getloadavg()[0], 2),
         "states_per_second": round(s.states / seconds, 1) if seconds else 0.0,
         "peak_bytes": peak,
         "bytes_per_state": round(grown / max(s.states, 1), 1),
@@ -88,7 +107,8 @@ def measure_one(protocol: str, name: str, engine: str, workers: int) -> dict[str
 
 HEADER = (
     f"{'name':<5} {'engine':<8} {'states':>10} {'transitions':>12} {'seconds':>8}"
-    f" {'cpu s':>7} {'wcpu s':>7} {'states/s':>9} {'peak MB':>8} {'B/state':>8}  verdict"
+    f" {'cpu s':>7} {'wcpu s':>7} {'crit s':>7} {'states/s':>9} {'peak MB':>8} {'B/state':>8}"
+    f" {'load':>5}  verdict"
 )
 
 
@@ -98,8 +118,9 @@ def row(r: dict[str, Any]) -> str:
     return (
         f"{r['name']:<5} {engine:<8} {r['states']:>10,} {r['transitions']:>12,}"
         f" {r['seconds']:>8.1f} {r['cpu_seconds']:>7.1f} {r['worker_cpu_seconds']:>7.1f}"
+        f" {r['critical_cpu_seconds']:>7.1f}"
         f" {r['states_per_second']:>9,.0f} {r['peak_bytes'] / 2**20:>8.0f}"
-        f" {r['bytes_per_state']:>8.0f}  {r['verdict']}"
+        f" {r['bytes_per_state']:>8.0f} {r['load_average']:>5.1f}  {r['verdict']}"
     )
 
 
@@ -112,12 +133,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=2, help="N for the N-worker runs")
     parser.add_argument("--ray", action="store_true", help="also run on a local Ray")
     parser.add_argument("--no-single", action="store_true", help="skip the 1-process runs")
+    parser.add_argument("--symmetry", action="store_true",
+                        help="reduce by symmetry (not on Ray: its rows stay concrete)")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
-    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        protocol, name, engine, workers = args.one
-        print(json.dumps(measure_one(protocol, name, engine, int(workers))))
+        protocol, name, engine, workers, symmetry = args.one
+        print(json.dumps(measure_one(protocol, name, engine, int(workers), symmetry == "1")))
         return 0
     from checker.cli.registry import lookup
 
@@ -146,7 +169,7 @@ def main(argv: list[str]) -> int:
         for engine, workers in runs:
             out = subprocess.run(
                 [sys.executable, "-m", "benchmarks", "--one", args.protocol, name, engine,
-                 str(workers)],
+                 str(workers), "1" if args.symmetry and engine == "local" else "0"],
                 capture_output=True, text=True, check=True,
                 cwd=Path(__file__).resolve().parents[1],
             )

@@ -50,6 +50,7 @@ from checker.coverage import declared_kinds, kind_function, summarize
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness, has_symmetry
+from checker.nogc import without_cyclic_gc
 from checker.por import PARTIAL_ORDER, AmpleSets, has_por
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
@@ -62,6 +63,7 @@ _POLL_EVERY = 1024
 _PROGRESS_PERIOD = 0.5
 
 
+@without_cyclic_gc
 def explore(
     model: Model[Any, Any],
     *,

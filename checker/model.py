@@ -84,7 +84,10 @@ def has_symmetry(model: object) -> bool:
     to successors, and keep every property, `is_fair` and `is_quiescent`.
     The engine then visits one state per class (`explore(symmetry=True)`).
     A model may also offer `canonical_hash(state)`, equal to
-    `hash(canonical(state))` but cheaper (no winner built twice)."""
+    `hash(canonical(state))` but cheaper (no winner built twice), and
+    `canonical_by(key)`: the pair (canonical, canonical_hash) with `key` in
+    place of `hash`, for engines whose processes must agree on the
+    representative (Ray's: `hash` differs between interpreters)."""
     return callable(getattr(model, "canonical", None))
 
 

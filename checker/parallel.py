@@ -23,6 +23,7 @@ and compare fingerprints.
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import multiprocessing
 import signal
@@ -32,17 +33,19 @@ import traceback
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import chain, count, repeat
 from multiprocessing.connection import Connection, wait
+from operator import and_, rshift
 from typing import Any, cast
 
 from checker.coverage import declared_kinds, summarize
 from checker.errors import NondeterministicModel
-from checker.explore import _bound_reached, _check_bound, _fill, explore
+from checker.explore import _bound_reached, _check_bound, _fill, _fingerprint, explore
 from checker.liveness import FairGraph, find_progress_violation
-from checker.model import PROGRESS, Model, has_liveness
+from checker.model import PROGRESS, Model, has_liveness, has_symmetry
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
-from checker.shard import Shard, Violation, route, split_key
+from checker.shard import ACTION_BITS, ACTION_MASK, Shard, Violation, route, split_key
 
 _POLL = 0.2  # seconds between looks at the clock while workers compute
 
@@ -62,7 +65,10 @@ class Interrupted(Exception):
 
 
 class ForkPool(Pool):
-    """One forked process per shard, a pipe each."""
+    """One forked process per shard, a pipe each. It keeps the CPU seconds
+    each call took in each worker: `cpu[method][k]`, and `critical`, the sum
+    over calls of the slowest worker's, which is the workers' share of the
+    wall time on idle cores (the benchmark prints it)."""
 
     def __init__(self, shards: list[Shard], poll: Callable[[], None]) -> None:
         context = multiprocessing.get_context("fork")
@@ -77,23 +83,31 @@ class ForkPool(Pool):
             theirs.close()
             self.conns.append(ours)
             self.procs.append(proc)
+        self.cpu: dict[str, list[float]] = {}
+        self.critical = 0.0
 
     def call(self, method: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
         for conn, a in zip(self.conns, args, strict=True):
             conn.send((method, a))
         answers: dict[int, Any] = {}
+        spent = self.cpu.setdefault(method, [0.0] * len(self.conns))
+        slowest = 0.0
         while len(answers) < len(self.conns):
             ready = wait([c for i, c in enumerate(self.conns) if i not in answers], _POLL)
             for got in ready:
                 sender = cast(Connection, got)
-                ok, value = sender.recv()
+                ok, value, cpu = sender.recv()
                 if not ok:
                     raise RuntimeError(f"a worker failed:\n{value}")
-                answers[self.conns.index(sender)] = value
+                k = self.conns.index(sender)
+                answers[k] = value
+                spent[k] += cpu
+                slowest = max(slowest, cpu)
             try:
                 self.poll()
             except Interrupted:
                 self.stop.set()  # the shards stop expanding; their answers still come
+        self.critical += slowest
         return [answers[i] for i in range(len(self.conns))]
 
     def close(self) -> None:
@@ -109,8 +123,13 @@ class ForkPool(Pool):
 
 def _serve(shard: Shard, conn: Connection, stop: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
+    # No cyclic collector in a worker (see checker.nogc); what the parent
+    # left is frozen, so nothing walks it.
+    gc.freeze()
+    gc.disable()
     shard.stop = stop.is_set
     while True:
+        started = time.process_time()  # waiting in recv costs no CPU
         try:
             message = conn.recv()
         except EOFError:
@@ -119,9 +138,11 @@ def _serve(shard: Shard, conn: Connection, stop: Any) -> None:
             return
         method, args = message
         try:
-            conn.send((True, getattr(shard, method)(*args)))
+            answer = getattr(shard, method)(*args)
         except Exception:
-            conn.send((False, traceback.format_exc()))
+            conn.send((False, traceback.format_exc(), 0.0))
+            continue
+        conn.send((True, answer, time.process_time() - started))
 
 
 def explore_parallel(
@@ -137,11 +158,21 @@ def explore_parallel(
     should_stop: Callable[[], bool] | None = None,
     pool_factory: Callable[[list[Shard], Callable[[], None]], Pool] | None = None,
     fingerprint: Callable[[Any], int] = hash,
+    symmetry: bool = False,
 ) -> CheckResult:
     """`checker.explore.explore` on `workers` processes; same arguments, same
     result. One worker, exact mode, or no fork: the one-process engine.
     `max_memory` bounds the coordinator's peak memory (a worker's is not
-    visible to it while the worker runs)."""
+    visible to it while the worker runs).
+
+    `symmetry`: as in `explore`, states are routed and deduplicated by the
+    fingerprint of their canonical form, and a shard keeps the concrete
+    state first reached (the smallest key wins), so the classes, ids,
+    counts and counterexamples are the one-process engine's. With a
+    `fingerprint` other than `hash`, the canonical form must itself be the
+    same in every process: the model's `canonical_by(fingerprint)` gives
+    it (a form chosen by `hash`, as the token model's `canonical`, is not
+    the same across interpreters)."""
     _check_bound("max_states", max_states)
     _check_bound("max_seconds", max_seconds)
     _check_bound("max_memory", max_memory)
@@ -153,13 +184,23 @@ def explore_parallel(
         on_progress=on_progress,
         exact=exact,
         should_stop=should_stop,
+        symmetry=symmetry,
     )
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or exact or (pool_factory is None and not forkable):
         return explore(model, **one_process)  # type: ignore[arg-type]
+    canonical: Callable[[Any], Any] | None = (
+        model.canonical if symmetry and has_symmetry(model) else None  # type: ignore[attr-defined]
+    )
+    if canonical is not None:
+        if fingerprint is hash:
+            fingerprint = _fingerprint(False, canonical, getattr(model, "canonical_hash", None))
+        else:
+            fingerprint = _fingerprint(False, *_canonical_by(model, fingerprint))
     coordinator = _Coordinator(
         model, workers, max_states, max_seconds, liveness, on_progress, should_stop, fingerprint
     )
+    coordinator.canonical = canonical
     coordinator.memory_cap = max_memory if max_memory is not None else sys.maxsize
     return coordinator.run(pool_factory or ForkPool, one_process)
 
@@ -198,6 +239,7 @@ class _Coordinator:
         self.last_report = self.started
         self.stopped_by: str | None = None
         self.memory_cap = sys.maxsize
+        self.canonical: Callable[[Any], Any] | None = None
         self.kinds: Counter[Any] = Counter()
         checked = [p.name for p in model.invariants] + [p.name for p in model.step_properties]
         checked += [p.name for p in model.sometimes]
@@ -225,7 +267,9 @@ class _Coordinator:
         stats = self._stats(states, transitions, depth)
         stats.frontier = 0
         coverage = summarize(self.kinds, declared_kinds(self.model))
-        return CheckResult(verdict, stats, checked=self.checked, coverage=coverage, **fields)
+        reductions = ("symmetry",) if self.canonical is not None else ()
+        return CheckResult(verdict, stats, checked=self.checked, coverage=coverage,
+                           reductions=reductions, **fields)
 
     def gather_kinds(self, pool: Pool, last_sid: int | None) -> None:
         """Action coverage as the one-process engine counts it: every state
@@ -292,29 +336,23 @@ class _Coordinator:
             accepted = pool.call("accept", [([batches[s][d] for s in range(n)],) for d in range(n)])
             for _, _, _, unmet_names in accepted:
                 met |= {p.name for p in self.model.sometimes} - set(unmet_names)
-            merged = sorted(
-                key * n + d for d, (keys, _, _, _) in enumerate(accepted) for key in keys
-            )
+            # Keys name distinct transitions, so they are unique across shards;
+            # everything per new state below runs in C (map, zip, sorted).
+            merged = sorted(chain.from_iterable(keys for keys, _, _, _ in accepted))
             base = len(self.parent)
-            event = self._first_event(step_violation, accepted, merged, n, base, expanded)
+            event = self._first_event(step_violation, accepted, merged, base, expanded)
             if event is not None:
                 self.gather_kinds(pool, self.event_sid)
                 return event()
-            ids: list[array[int]] = [array("q") for _ in range(n)]
-            flags: list[bytearray] = [acc[1] for acc in accepted]
-            taken = [0] * n
-            parent_append, via_append, q_append = (
-                self.parent.append, self.via.append, self.quiescent.append
-            )
-            for position, tagged in enumerate(merged):
-                key, owner = divmod(tagged, n)
-                ids[owner].append(base + position)
-                parent_sid, ai = split_key(key)
-                parent_append(parent_sid)
-                via_append(ai)
-                if self.liveness:
-                    q_append(flags[owner][taken[owner]])
-                taken[owner] += 1
+            position = dict(zip(merged, count(base)))
+            ids = [array("q", map(position.__getitem__, keys)) for keys, _, _, _ in accepted]
+            self.parent.extend(map(rshift, merged, repeat(ACTION_BITS)))
+            self.via.extend(map(and_, merged, repeat(ACTION_MASK)))
+            if self.liveness:
+                flag: dict[int, int] = {}
+                for keys, flags, _, _ in accepted:
+                    flag.update(zip(keys, flags, strict=True))
+                self.quiescent.extend(map(flag.__getitem__, merged))
             answers = pool.call("assign", [(ids[d],) for d in range(n)])
             if self.liveness:
                 answered = [([answers[d][s] for d in range(n)],) for s in range(n)]
@@ -336,7 +374,7 @@ class _Coordinator:
             self.fair_off.append(len(self.fair_dst))
             graph = FairGraph(self.parent, self.via, self.quiescent,
                               array("i", self.fair_off), self.fair_dst)
-            cex = find_progress_violation(self.model, graph)
+            cex = find_progress_violation(self.model, graph, self.canonical)
             if cex is not None:
                 return self.finish(Verdict.VIOLATED, states, self.transitions, self.level,
                                    counterexample=cex)
@@ -370,7 +408,6 @@ class _Coordinator:
         step: Violation,
         accepted: list[Any],
         merged: list[int],
-        n: int,
         base: int,
         expanded: list[Any],
     ) -> Callable[[], CheckResult] | None:
@@ -378,7 +415,7 @@ class _Coordinator:
         engine would meet it first (its result, once coverage is gathered
         up to `event_sid`), or None."""
         invariant = _first([violation for _, _, violation, _ in accepted])
-        new_keys = [tagged // n for tagged in merged]
+        new_keys = merged
         limit_key = None
         if base + len(merged) > self.limit:
             limit_key = new_keys[self.limit - base]
@@ -423,6 +460,19 @@ class _Coordinator:
             c for _, _, sids, counts, _ in expanded for s, c in zip(sids, counts, strict=True)
             if s < sid
         )
+
+
+def _canonical_by(
+    model: Model[Any, Any], key: Callable[[Any], int]
+) -> tuple[Callable[[Any], Any], Callable[[Any], int]]:
+    by = getattr(model, "canonical_by", None)
+    if not callable(by):
+        raise ValueError(
+            f"{model.name} offers no canonical_by(key): its canonical form may differ"
+            " between processes; explore it without symmetry, or on local workers"
+        )
+    found: tuple[Callable[[Any], Any], Callable[[Any], int]] = by(key)
+    return found
 
 
 def _first(violations: list[Violation]) -> Violation:

@@ -10,12 +10,16 @@ a local Ray (127.0.0.1, no dashboard, as many CPUs as workers, at least 2)
 and shuts it down after; with one it joins that cluster, whose nodes must
 have tokencheck installed (`pip install -e .` on each). Fingerprints are
 `checker.fingerprint.stable_fingerprint`: actors are separate interpreters.
+Under symmetry the representative of a class is the renaming with the
+smallest stable fingerprint (the model's `canonical_by`), not the smallest
+`hash`, for the same reason.
 The stop flag is looked at between rounds (a Ctrl-C or --max-seconds ends
 the run at the end of the round under way).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -42,6 +46,7 @@ def ray_missing() -> str | None:
 class _ShardActor:
     def __init__(self, shard: Shard) -> None:
         self.shard = shard
+        gc.disable()  # as in a forked worker (checker.parallel._serve): states have no cycles
 
     def call(self, method: str, *args: Any) -> Any:
         return getattr(self.shard, method)(*args)
@@ -97,7 +102,9 @@ def explore_on_ray(
     model: Model[Any, Any], *, workers: int, address: str | None = None, **bounds: Any
 ) -> CheckResult:
     """`explore_parallel` with Ray actors as the workers (at least 2: one
-    shard would be the one-process engine with extra steps)."""
+    shard would be the one-process engine with extra steps). With
+    `symmetry=True` the model must offer `canonical_by(key)`: the classes
+    are told apart by `stable_fingerprint`, in every actor alike."""
 
     def pool(shards: list[Shard], poll: Callable[[], None]) -> Pool:
         return RayPool(shards, poll, address)

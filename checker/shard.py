@@ -39,7 +39,7 @@ from checker.model import Model
 from checker.visited import FingerprintTable
 
 ACTION_BITS = 20  # action indexes below 2**20 per state
-_ACTION_MASK = (1 << ACTION_BITS) - 1
+ACTION_MASK = (1 << ACTION_BITS) - 1
 
 Candidates = tuple["array[int]", "array[int]"]  # fingerprints, keys
 # (key, property name, detail) of a violation, or None
@@ -111,12 +111,12 @@ class Shard:
     def _reset_level(self) -> None:
         self.out_fp = [array("q") for _ in range(self.shards)]
         self.out_key = [array("q") for _ in range(self.shards)]
-        self.kept: dict[int, Any] = {}  # fp -> state, for states a source may send
+        self.out_state: list[list[Any]] = [[] for _ in range(self.shards)]
         # per fair transition: owner << 32 | index there, or -1 - id when known
         self.fair_ref = array("q")
         self.fair_count = array("i")  # per expanded frontier state
         self.incoming: list[Candidates] = []
-        self.winners: dict[int, tuple[int, int]] = {}  # new fp -> (key, source)
+        self.winners: dict[int, int] = {}  # new fp -> key << 40 | source << 32 | position
         self.answers: list[array[int]] = []  # per source: id per candidate (-1: new)
         self.new: list[tuple[int, int, Any]] = []  # (key, fp, state), by key
 
@@ -131,14 +131,22 @@ class Shard:
         """Expand the frontier: candidates per owner, the first step-property
         violation (expansion stops there), the frontier's ids and enabled
         counts (for the transitions before a violation), and whether the
-        stop flag cut the level short."""
+        stop flag cut the level short.
+
+        A fingerprint is sent once a level: successors repeat (a level has
+        about five transitions a state), and the first candidate has the
+        smallest key this shard can offer. Its state is the first concrete
+        state reached, which under symmetry is the one the one-process
+        engine keeps."""
         model = self.model
         actions, next_state, fingerprint = model.actions, model.next_state, self.fingerprint
         step_checks = tuple((p.name, p.check) for p in model.step_properties)
         is_fair = model.is_fair if self.liveness else None
-        shards, out_fp, out_key, kept = self.shards, self.out_fp, self.out_key, self.kept
+        shards, out_fp, out_key, out_state = self.shards, self.out_fp, self.out_key, self.out_state
         fair_ref, fair_count = self.fair_ref, self.fair_count
         me, table_get = self.index, self.table.get
+        sent: dict[int, int] = {}  # fp -> owner << 32 | position, this level
+        sent_get = sent.get
         count_kinds, kind_of = self.kinds_level.update, kind_function(model)
         sids, counts = array("q"), array("i")
         violation: Violation = None
@@ -148,7 +156,7 @@ class Shard:
                 stopped = True
                 break
             enabled = actions(state)
-            if len(enabled) > _ACTION_MASK:
+            if len(enabled) > ACTION_MASK:
                 raise ValueError(f"{len(enabled)} actions enabled in one state: at most 2**20")
             sids.append(sid)
             counts.append(len(enabled))
@@ -165,20 +173,24 @@ class Shard:
                 if violation is not None:
                     break
                 fp = fingerprint(nxt)
-                owner = (fp ^ (fp >> 31)) % shards
-                if owner == me:
-                    known = table_get(fp)
-                    if known is not None:  # visited in an earlier level: no message
-                        if is_fair is not None and is_fair(state, action):
-                            fair_ref.append(-1 - known)
-                            fair_here += 1
-                        continue
-                kept[fp] = nxt  # any of equal states will do
+                ref = sent_get(fp)
+                if ref is None:
+                    owner = (fp ^ (fp >> 31)) % shards
+                    if owner == me:
+                        known = table_get(fp)
+                        if known is not None:  # visited in an earlier level: no message
+                            if is_fair is not None and is_fair(state, action):
+                                fair_ref.append(-1 - known)
+                                fair_here += 1
+                            continue
+                    fps = out_fp[owner]
+                    ref = sent[fp] = owner << 32 | len(fps)
+                    fps.append(fp)
+                    out_key[owner].append(base | ai)
+                    out_state[owner].append(nxt)
                 if is_fair is not None and is_fair(state, action):
-                    fair_ref.append(owner << 32 | len(out_fp[owner]))
+                    fair_ref.append(ref)
                     fair_here += 1
-                out_fp[owner].append(fp)
-                out_key[owner].append(base | ai)
             fair_count.append(fair_here)
             if violation is not None:
                 break
@@ -186,49 +198,65 @@ class Shard:
         return out, violation, sids, counts, stopped
 
     def resolve(self, incoming: list[Candidates]) -> list[array[int]]:
-        """From every source's candidates for this shard: the fingerprints
-        each source must send (the new states it reached first)."""
+        """From every source's candidates for this shard: the positions, in
+        each source's candidates, of the new states it must send (those it
+        reached first, by key)."""
         self.incoming = incoming
         get = self.table.get
         winners = self.winners
+        best = winners.get
         for source, (fps, keys) in enumerate(incoming):
             ids = array("q", [-1]) * len(fps)
-            for i, (fp, key) in enumerate(zip(fps, keys, strict=True)):
+            for i, fp in enumerate(fps):
                 known = get(fp)
                 if known is not None:
                     ids[i] = known
                     continue
-                best = winners.get(fp)
-                if best is None or key < best[0]:
-                    winners[fp] = (key, source)
+                tagged = keys[i] << 40 | source << 32 | i  # source < 2**8, i < 2**32
+                found = best(fp)
+                if found is None or tagged < found:
+                    winners[fp] = tagged
             self.answers.append(ids)
         requests = [array("q") for _ in incoming]
-        for fp, (_, source) in winners.items():
-            requests[source].append(fp)
+        for tagged in winners.values():
+            requests[(tagged >> 32) & 0xFF].append(tagged & 0xFFFFFFFF)
         return requests
 
     def send_states(self, requests: list[array[int]]) -> list[bytes]:
-        """The states each owner asked for, in its order, pickled (those this
-        shard owns stay here: `accept` takes them from `kept`)."""
-        kept = self.kept
-        return [
-            b"" if owner == self.index else dumps_states([kept[fp] for fp in fps])
-            for owner, fps in enumerate(requests)
-        ]
+        """The states each owner asked for (by position), in its order,
+        pickled (those this shard owns stay here: `accept` takes them)."""
+        batches = []
+        for owner, positions in enumerate(requests):
+            if owner == self.index:
+                batches.append(b"")
+                continue
+            states = self.out_state[owner]
+            batches.append(dumps_states([states[i] for i in positions]))
+            # The rest were visited already or reached first elsewhere: free
+            # them now, not at the end of the level.
+            self.out_state[owner] = []
+        return batches
 
     def accept(self, batches: list[bytes]) -> tuple[array[int], bytearray, Violation, list[str]]:
         """The new states arrive: check them. Returns their keys in order,
         their quiescence flags, the first invariant violation by key, and the
         sometimes properties met so far."""
-        states: dict[int, Any] = {}
-        for source, (fps, blob) in enumerate(zip(self._requested(), batches, strict=True)):
+        arrived: list[Any] = [
+            self.out_state[self.index] if source == self.index else pickle.loads(blob)
+            for source, blob in enumerate(batches)
+        ]
+        taken = [0] * len(batches)
+        new: list[tuple[int, int, Any]] = []
+        for fp, tagged in self.winners.items():
+            source = (tagged >> 32) & 0xFF
             if source == self.index:
-                kept = self.kept
-                states.update((fp, kept[fp]) for fp in fps)
+                state = arrived[source][tagged & 0xFFFFFFFF]
             else:
-                states.update(zip(fps, pickle.loads(blob), strict=True))
-        self.kept = {}
-        new = sorted((key, fp, states[fp]) for fp, (key, _) in self.winners.items())
+                state = arrived[source][taken[source]]
+                taken[source] += 1
+            new.append((tagged >> 40, fp, state))
+        self.out_state = []
+        new.sort(key=_first_item)
         self.new = new
         keys = array("q", [key for key, _, _ in new])
         quiescent = bytearray()
@@ -247,12 +275,6 @@ class Shard:
             if self.unmet:
                 self.unmet = [(n, c) for n, c in self.unmet if not c(state)]
         return keys, quiescent, violation, [n for n, _ in self.unmet]
-
-    def _requested(self) -> list[list[int]]:
-        by_source: list[list[int]] = [[] for _ in self.incoming]
-        for fp, (_, source) in self.winners.items():
-            by_source[source].append(fp)
-        return by_source
 
     def assign(self, ids: array[int]) -> list[array[int]]:
         """Record the global ids of the new states (aligned with `accept`'s
@@ -304,10 +326,14 @@ class Shard:
         return len(self.frontier)
 
 
+def _first_item(entry: tuple[int, int, Any]) -> int:
+    return entry[0]
+
+
 def _never() -> bool:
     return False
 
 
 def split_key(key: int) -> tuple[int, int]:
     """(parent id, action index) of a transition key."""
-    return key >> ACTION_BITS, key & _ACTION_MASK
+    return key >> ACTION_BITS, key & ACTION_MASK

@@ -28,7 +28,7 @@ from checker.cli.paths import writable_path
 from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
 from checker.cli.suite import suite_part, worst_exit_code
-from checker.cli.types import Finite
+from checker.cli.types import Finite, WorkerCount
 from checker.coverage import Coverage
 from checker.errors import ParameterError
 from checker.model import PROGRESS, Model, has_liveness, has_symmetry
@@ -293,10 +293,12 @@ def coverage_line(coverage: Coverage) -> str:
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1, max=64),
-    default=1,
+    type=WorkerCount(),
+    default="auto",
     show_default=True,
-    help="Processes (or Ray actors) sharing the search, each owning a shard of the states.",
+    help="Processes (or Ray actors) sharing the search, each owning a shard of the states."
+    " auto: one process if the run ends within a CPU second, else every core (it starts"
+    " again on them); 1 forces one process.",
 )
 @click.option(
     "--engine",
@@ -357,7 +359,7 @@ def model_command(
     max_memory: int | None,
     no_liveness: bool,
     exact: bool,
-    workers: int,
+    workers: int | None,
     engine: str,
     address: str | None,
     symmetry: bool,
@@ -379,11 +381,12 @@ def model_command(
     config = build_config(spec, base, parameters, mutant)
     built = spec.build(config)
     symmetric = symmetry and has_symmetry(built)
-    _check_engine_options(workers, engine, address, exact, symmetric)
-    if por and (workers > 1 or engine == "ray"):
+    stable = callable(getattr(built, "canonical_by", None))
+    _check_engine_options(workers, engine, address, exact, symmetric and not stable)
+    if por and ((workers is not None and workers > 1) or engine == "ray"):
         raise click.UsageError(
             "--por runs on one process (the cycle proviso needs the whole visited set);"
-            " drop --workers and --engine ray, or drop --por"
+            " drop --workers N (auto or 1 run it on one process) and --engine ray, or drop --por"
         )
     if por and not has_por(built):
         click.echo(
@@ -431,18 +434,19 @@ def model_command(
 
 
 def _check_engine_options(
-    workers: int, engine: str, address: str | None, exact: bool, symmetric: bool
+    workers: int | None, engine: str, address: str | None, exact: bool, unstable_symmetry: bool
 ) -> None:
-    partitioned = workers > 1 or engine == "ray"
+    partitioned = (workers is not None and workers > 1) or engine == "ray"
     if exact and partitioned:
         raise click.UsageError(
             "--exact runs on one process: shards route states by fingerprint;"
             " drop --exact or use --workers 1 --engine local"
         )
-    if symmetric and partitioned:
+    if unstable_symmetry and engine == "ray":
         raise click.UsageError(
-            "--workers and --engine ray explore concrete states, without symmetry"
-            " reduction; add --no-symmetry (counts are then of states, not classes)"
+            "--engine ray needs a canonical form that every process computes alike"
+            " (canonical_by), which this protocol does not offer;"
+            " add --no-symmetry (counts are then of states, not classes)"
         )
     if address is not None and engine != "ray":
         raise click.BadParameter(

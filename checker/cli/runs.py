@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from checker.auto import available_cores, explore_auto
 from checker.cli.interrupt import stop_requested
 from checker.explore import explore
 from checker.model import Model
@@ -61,15 +62,16 @@ def check_config(
     on_progress: Progress = None,
     should_stop: Callable[[], bool] | None = None,
     exact: bool = False,
-    workers: int = 1,
+    workers: int | None = 1,
     engine: str = "local",
     address: str | None = None,
     symmetry: bool = False,
     por: bool = False,
 ) -> tuple[Model[Any, Any], CheckResult]:
     """One configuration's run: on this process (workers 1), on `workers`
-    forked processes, or on Ray actors (`engine="ray"`, one per worker).
-    The partitioned engines explore concrete states: no symmetry reduction."""
+    forked processes (with symmetry, as one process), on one or every core
+    as `checker.auto` decides (workers None), or on Ray actors
+    (`engine="ray"`, one per worker, every core for None)."""
     model = protocol.build(config)
     bounds: dict[str, Any] = dict(
         max_states=max_states,
@@ -80,13 +82,20 @@ def check_config(
         should_stop=should_stop,
         exact=exact,
     )
-    if engine == "local" and workers <= 1:
-        return model, explore(model, symmetry=symmetry, por=por, **bounds)
+    if por and engine == "local":  # one process: the cycle proviso needs every id
+        return model, explore(model, symmetry=symmetry, por=True, **bounds)
     if engine == "ray":
         from checker.ray_engine import explore_on_ray
 
-        return model, explore_on_ray(model, workers=workers, address=address, **bounds)
-    return model, explore_parallel(model, workers=workers, **bounds)
+        count = workers if workers is not None else available_cores()
+        return model, explore_on_ray(
+            model, workers=count, address=address, symmetry=symmetry, **bounds
+        )
+    if workers is None:
+        return model, explore_auto(model, symmetry=symmetry, **bounds)
+    if workers <= 1:
+        return model, explore(model, symmetry=symmetry, **bounds)
+    return model, explore_parallel(model, workers=workers, symmetry=symmetry, **bounds)
 
 
 @dataclass(frozen=True, slots=True)

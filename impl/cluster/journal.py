@@ -17,6 +17,11 @@ leave: nothing leaves that a restarted manager would not know about.
   manager died between the commit and the write) are appended on restart.
 - `installed`: the last configuration installed, written to cluster.json
   after the commit (again on restart, if the manager died in between).
+- `intent`: a side effect on another process that a step is about to make,
+  committed on its own before it: `{"do": "join", "node", "epoch"}` before a
+  joiner's process is started, `{"do": "retire", "node", "epoch"}` before a
+  leaver's process is stopped (its store is deleted once the install of
+  `epoch` is committed). A restarted manager finishes it (impl/cluster/manager.py).
 
     >>> import tempfile, pathlib
     >>> j = Journal(pathlib.Path(tempfile.mkdtemp()) / "manager.sqlite")
@@ -59,9 +64,11 @@ class Journal:
         sent: list[dict[str, Any]],
         lines: list[str],
         installed: tuple[int, list[str]] | None,
+        done_intent: bool = False,
     ) -> None:
         """One step: the change as it is now, the messages it sends (as
-        `Message.to_json()`), its trace lines and the configuration it installed."""
+        `Message.to_json()`), its trace lines and the configuration it installed;
+        `done_intent`: the step finished the intent (a join's change is started)."""
         with self._lock:
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
@@ -82,8 +89,25 @@ class Journal:
                     "INSERT OR REPLACE INTO meta VALUES ('installed', ?)",
                     (json.dumps(list(installed)),),
                 )
+            if done_intent:
+                cur.execute("DELETE FROM meta WHERE key = 'intent'")
             cur.execute("COMMIT")
             self.commits += 1
+
+    def set_intent(self, intent: dict[str, Any] | None) -> None:
+        """Commit the side effect about to be made (None: it is done)."""
+        with self._lock:
+            if intent is None:
+                self._db.execute("DELETE FROM meta WHERE key = 'intent'")
+            else:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('intent', ?)", (json.dumps(intent),)
+                )
+            self.commits += 1
+
+    def intent(self) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self._meta("intent")
+        return found
 
     def _meta(self, key: str) -> Any:
         with self._lock:
@@ -117,3 +141,47 @@ class Journal:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def read_progress(path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(change, intent) from the journal of a manager that is not running, for
+    `check cluster status`; (None, None) without a journal. Opened read-write
+    without creating anything: a dead manager's WAL is replayed, as SQLite does."""
+    if not path.is_file():
+        return None, None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
+        try:
+            query = "SELECT key, value FROM meta WHERE key IN ('change', 'intent')"
+            rows = dict(db.execute(query).fetchall())
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None, None  # no tables yet (it died before its first step), or not SQLite
+    change, intent = (json.loads(rows[k]) if k in rows else None for k in ("change", "intent"))
+    return change, intent
+
+
+def describe(change: dict[str, Any] | None, intent: dict[str, Any] | None) -> str:
+    """One line for a change in progress, or "" when there is none.
+
+    >>> describe({"node": "c4", "joining": True, "to": {"epoch": 1, "servers": ["s1", "c4"]},
+    ...           "step": "sync-write", "acks": ["s1"]}, None)
+    'change in progress: c4 joins, epoch 1, sync-write (acked: s1)'
+    >>> describe(None, {"do": "join", "node": "c5", "epoch": 2})
+    'change in progress: starting c5 as a joiner at epoch 2'
+    """
+    if change is not None:
+        verb = "joins" if change["joining"] else "leaves"
+        answered = change.get("acks" if change["step"] == "sync-write" else "read_from") or []
+        said = "acked" if change["step"] == "sync-write" else "read from"
+        return (
+            f"change in progress: {change['node']} {verb}, epoch {change['to']['epoch']}, "
+            f"{change['step']} ({said}: {', '.join(answered) or 'none yet'})"
+        )
+    if intent is None:
+        return ""
+    node, epoch = intent["node"], intent["epoch"]
+    if intent["do"] == "join":
+        return f"change in progress: starting {node} as a joiner at epoch {epoch}"
+    return f"retiring {node} (epoch {epoch} installed): deleting its store"

@@ -117,6 +117,12 @@ def last_clock(path: Path) -> int:
     return max((int(e.get("lamport", 0)) for e in events), default=0)
 
 
+def last_event(path: Path) -> str | None:
+    """The name of the last event in a trace (None: no event yet)."""
+    _, events = read_events(path)
+    return str(events[-1]["event"]) if events else None
+
+
 def recover_lines(path: Path, lines: Iterable[str]) -> None:
     """Append to a trace the committed `lines` it lacks (by Lamport time): the
     process died after its commit and before it wrote them."""

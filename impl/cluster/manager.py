@@ -15,6 +15,12 @@ Nothing is lost when the manager dies: every step is committed to its journal
 (`check cluster restart manager`) resumes a change in progress by sending the
 messages of its current step again, with their ids. A server that was down
 during changes is caught up with the very SYNC_WRITEs those changes sent it.
+
+A step's side effects on other processes (a joiner's process started, a
+leaver's stopped) cannot join the step's commit: each is journaled as an
+intent in its own commit first, and a restarted manager finishes it
+(`ManagerProcess.reconcile`), so no process is orphaned or started twice and
+no store is deleted before the install that retires it is committed.
 """
 
 from __future__ import annotations
@@ -38,10 +44,17 @@ from impl.cluster import wire_pb2 as wire
 from impl.cluster.auth import Keys, ReplayGuard, load_keys
 from impl.cluster.codec import named, parse
 from impl.cluster.errors import BadFrame, ClusterError, Unauthenticated
-from impl.cluster.journal import Journal
-from impl.cluster.lamport import DeferredSink, LamportRecorder, last_clock, recover_lines
+from impl.cluster.journal import Journal, describe
+from impl.cluster.lamport import (
+    DeferredSink,
+    LamportRecorder,
+    append_event,
+    last_clock,
+    last_event,
+    recover_lines,
+)
 from impl.cluster.layout import MANAGER, Layout
-from impl.cluster.spawn import alive, kill, spawn, wait_ready
+from impl.cluster.spawn import alive, spawn, stop_all, wait_ready
 from impl.cluster.transport import RpcTransport, call
 from impl.cluster.wire_pb2_grpc import TokenNodeServicer, add_TokenNodeServicer_to_server
 from impl.tokens.actor import Env
@@ -54,7 +67,8 @@ from impl.tokens.operations import Handle
 TRANSFORM_TIMEOUT = 30.0
 MUTANT_ENV = "TOKENCHECK_CLUSTER_MUTANT"  # empty-catch-up: the catch-up before the journal
 EMPTY_CATCH_UP = "empty-catch-up"
-PAUSE_ENV = "TOKENCHECK_MANAGER_PAUSE"  # a test hook: sync-read, sync-write or install
+# a test hook: sync-read, sync-write, install, joiner-started or leaver-stopped
+PAUSE_ENV = "TOKENCHECK_MANAGER_PAUSE"
 PAUSE_SECONDS = 30.0
 # seconds a call to a server with no process is retried (tests shorten it: a SYNC_WRITE
 # to a killed server then waits for its catch-up sooner)
@@ -161,6 +175,8 @@ class ManagerProcess(TokenNodeServicer):
         remote: dict[str, Any] = {name: RemoteNode(self, name) for name in cluster.nodes}
         self.env.nodes = remote  # the Manager only calls become_joiner/become_client
         self._installing: Configuration | None = None
+        self._joining: str | None = None  # the step started this joiner's process
+        self._retiring: str | None = None  # the step stopped this leaver's process
         self._in_step = threading.local()
         self.manager = JournaledManager(self)
         self.transport = RpcTransport(
@@ -186,7 +202,22 @@ class ManagerProcess(TokenNodeServicer):
         recover_lines(self.layout.trace(MANAGER), [line for _, line in self.journal.lines()])
         installed = self.journal.installed()
         if installed is not None:
+            self._finish_retire()  # before cluster.json shows the install, as `_commit` does
             self._write_config(Configuration(installed[0], tuple(installed[1])))
+
+    def _finish_retire(self) -> None:
+        """The leaver of an installed change (a `retire` intent whose epoch is
+        installed): stopped, if anything of it runs, and its store deleted;
+        then the intent is done. Idempotent: a manager killed in the middle
+        does it again on restart."""
+        intent, installed = self.journal.intent(), self.journal.installed()
+        if intent is None or intent["do"] != "retire" or installed is None:
+            return
+        if installed[0] < int(intent["epoch"]):
+            return  # not installed yet: the resumed change's install retires it
+        stop_all(self.layout, str(intent["node"]))
+        self._delete_store(str(intent["node"]))
+        self.journal.set_intent(None)
 
     def _write_config(self, config: Configuration) -> None:
         cluster = self.layout.read()
@@ -218,6 +249,8 @@ class ManagerProcess(TokenNodeServicer):
 
     def _commit(self, lines: list[str], sends: list[tuple[Message, int]]) -> None:
         installing, self._installing = self._installing, None
+        joining, self._joining = self._joining, None
+        retiring, self._retiring = self._retiring, None
         if not lines and not sends and installing is None:
             return  # nothing happened (a refused transform): every change records a line
         change = self.manager.change
@@ -226,10 +259,13 @@ class ManagerProcess(TokenNodeServicer):
             [m.to_json() for m, _ in sends],
             [line.rstrip("\n") for line in lines],
             None if installing is None else (installing.epoch, list(installing.servers)),
+            done_intent=joining is not None and change is not None and change.node == joining,
         )
         self.sink.write_out(lines)
         if installing is not None:
             self._pause("install")  # committed, cluster.json not yet written
+            if retiring is not None:
+                self._finish_retire()  # only now: the install that retires it is committed
             self._write_config(installing)
         for msg, stamp in sends:
             self.transport.submit(msg, stamp)
@@ -243,16 +279,68 @@ class ManagerProcess(TokenNodeServicer):
         if self.pause_at != phase:
             return
         self.pause_at = ""  # once per process
-        (self.layout.root / "run" / "manager.paused").write_text(phase)
+        paused = self.layout.root / "run" / "manager.paused"
+        paused.with_suffix(".tmp").write_text(phase)
+        os.replace(paused.with_suffix(".tmp"), paused)  # a test sees it whole or not at all
         time.sleep(PAUSE_SECONDS)
 
+    def reconcile(self) -> bool:
+        """Finish the side effect the last process journaled as its intent and
+        may have made before it died (the step that made it was not committed).
+        Returns whether it started a change afresh.
+
+        - join x at e, no change of x committed: the join's change never
+          started (its `reconfig start` line and SYNC_READs are in the step that
+          was not committed), but x's process may run, without a store at e.
+          Start the change again: `start_joiner` stops any process of x and
+          starts one afresh without a store (so none is orphaned or doubled),
+          then the step sends the SYNC_READs. Safe: that process was sent
+          nothing and recorded nothing (a fresh joiner writes no trace line), so
+          in the model x is still an idle client and the change starts now
+          (ManagerStartTransform); x held no acknowledged pay; the guard, fault
+          bound included, is checked again. If it refuses now, x is stopped and
+          its store deleted: the change did not happen, as the operator saw it
+          refused.
+        - retire x at e+1: x's process was stopped (a `killed` line in its trace:
+          a down server, as for `check cluster kill`), its store kept. If e+1 is
+          installed, `_recover_files` deleted the store already. Else the change
+          resumes and its install retires x again (stopping nothing twice). Safe: the stop comes
+          after q(n') servers of e+1 acknowledged the merged store, so epoch e's
+          quorums serve no phase that can complete without moving to e+1, and no
+          acknowledged pay lives only in x's store; until the install is
+          committed the store is there for `restart x`.
+        """
+        intent = self.journal.intent()
+        if intent is None:
+            return False
+        node, epoch = str(intent["node"]), int(intent["epoch"])
+        if intent["do"] == "retire":
+            return False  # installed: finished by `_recover_files`; else the install will
+        change = self.manager.change
+        if change is not None and change.node == node:
+            self.journal.set_intent(None)  # the change is committed: the joiner is its own
+            return False
+        self.log.write(f"resuming the join of {node} at epoch {epoch}\n")
+        try:
+            self.start(node)
+        except ImplError as error:
+            self.log.write(f"join of {node} refused now ({error}): its process is stopped\n")
+            stop_all(self.layout, node)
+            self._delete_store(node)
+            self.journal.set_intent(None)
+            return False
+        return True
+
     def resume(self) -> None:
-        """A change the last process did not finish: send again (same ids) the
+        """A change the last process did not finish: first its intent
+        (`reconcile`), then send again (same ids) the
         messages of its current step that no server has answered. A server
         answers a message it already handled with the reply it sent then
         (impl/cluster/server.py), so the trace shows one delivery of each: the
         model's message in flight, delivered late. A new SYNC_READ would be a
         second, different message; resending the old one is the same step."""
+        if self.reconcile():
+            return  # a change started afresh: its messages are sent
         with self.manager.lock:
             c = self.manager.change
             if c is None:
@@ -271,15 +359,52 @@ class ManagerProcess(TokenNodeServicer):
     # -- nodes ---------------------------------------------------------------
 
     def start_joiner(self, name: str, epoch: int) -> None:
-        self.layout.db(name).unlink(missing_ok=True)
-        pid = spawn(self.layout, "impl.cluster.server", name, "--join", str(epoch))
-        wait_ready(self.layout, name, pid)
+        """Give joining client `name` a server process without a store at
+        `epoch`. The intent is committed first: killed from here to the step's
+        commit, a restarted manager finds any process of `name` (even one that
+        has not written its run file) and replaces it (`reconcile`)."""
+        self.journal.set_intent({"do": "join", "node": name, "epoch": epoch})
+        stop_all(self.layout, name)  # a joiner of a dead manager: stopped, never doubled
+        self._delete_store(name)
+        try:
+            pid = spawn(self.layout, "impl.cluster.server", name, "--join", str(epoch))
+            wait_ready(self.layout, name, pid)
+        except ClusterError as error:
+            stop_all(self.layout, name)
+            self._delete_store(name)
+            self.journal.set_intent(None)
+            raise Refused(f"{name} could not start as a joiner: {error}") from error
+        self._joining = name
+        self._pause("joiner-started")
 
     def retire(self, name: str) -> None:
+        """Stop leaving server `name` (in the install's step, before the install
+        is recorded: it handles nothing after it). Its store is deleted by the
+        step's commit, once the install is committed (`_commit`); the intent,
+        committed first, lets a restarted manager finish that (`reconcile`)."""
+        change = self.manager.change
+        epoch = self.env.board.get().epoch if change is None else change.new.epoch
         run = self.layout.read_run(name)
+        # `at_ns`: before the signal, as `check cluster kill`, so that the
+        # `killed` line comes before every consequence of the stop in time order
+        intent: dict[str, Any] = {
+            "do": "retire", "node": name, "epoch": epoch, "at_ns": time.monotonic_ns()
+        }  # fmt: skip
         if run is not None:
-            kill(run["pid"])
-        self.layout.run(name).unlink(missing_ok=True)
+            intent["pid"] = run["pid"]
+        earlier = self.journal.intent()
+        if earlier is not None and (earlier["do"], earlier["node"]) == ("retire", name):
+            intent = earlier  # a resumed install: the dead manager may have stopped it then
+        self.journal.set_intent(intent)
+        stop_all(self.layout, name)
+        trace = self.layout.trace(name)
+        if trace.exists() and last_event(trace) != "killed":  # once, even across a kill
+            pid = {"pid": intent["pid"]} if "pid" in intent else {}
+            append_event(trace, "killed", int(intent["at_ns"]), node=name, **pid)
+        self._retiring = name
+        self._pause("leaver-stopped")
+
+    def _delete_store(self, name: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             path = self.layout.db(name)
             path.with_name(path.name + suffix).unlink(missing_ok=True)
@@ -292,10 +417,14 @@ class ManagerProcess(TokenNodeServicer):
                 down.add(server)
         return down
 
-    def transform(self, node: str) -> dict[str, Any]:
+    def start(self, node: str) -> Handle:
+        """Start the change of `node` (Refused if the guard refuses it now)."""
         cluster = self.layout.read()
         self.env.faulty = frozenset(cluster.faulty) | self._down()
-        handle = self.manager.transform(node)
+        return self.manager.transform(node)
+
+    def transform(self, node: str) -> dict[str, Any]:
+        handle = self.start(node)
         answer = handle.wait(TRANSFORM_TIMEOUT)
         with self.manager.lock:
             pass  # the install's step is committed and cluster.json written
@@ -371,6 +500,7 @@ class ManagerProcess(TokenNodeServicer):
                 "pid": os.getpid(),
                 "servers": list(config.servers),
                 "change": self.manager.snapshot()["change"],
+                "progress": describe(self.manager.snapshot()["change"], self.journal.intent()),
             }
             return wire.Outcome(status="ok", json=json.dumps(state))
         if command.verb == "transform":

@@ -20,6 +20,7 @@ from typing import Any
 from impl.cluster import wire_pb2 as wire
 from impl.cluster.auth import Keys, generate_key, load_keys
 from impl.cluster.errors import BadData, ClusterError, Unanswered, Unreachable
+from impl.cluster.journal import describe, read_progress
 from impl.cluster.lamport import append_event
 from impl.cluster.layout import MANAGER, ClusterFile, Layout
 from impl.cluster.spawn import alive, kill, spawn, wait_ready
@@ -73,7 +74,8 @@ class Operator:
             if run is None or not alive(run["pid"]):
                 rows.append(Row(name, "manager" if name == MANAGER else "server", None,
                                 None if run is None else run["port"],
-                                None if run is None else run["pid"], "down"))  # fmt: skip
+                                None if run is None else run["pid"], "down",
+                                self._stalled() if name == MANAGER else ""))  # fmt: skip
                 continue
             outcome = self.control(name, "status", timeout=2.0)
             if outcome.status != "ok":
@@ -82,7 +84,7 @@ class Operator:
                 )
                 continue
             state: dict[str, Any] = json.loads(outcome.json)
-            detail = ""
+            detail = str(state.get("progress", ""))  # the manager's change in progress
             if state.get("role") == "server":
                 faulty = " faulty" if state.get("faulty") else ""
                 store = (
@@ -98,6 +100,14 @@ class Operator:
                 Row(name, state["role"], state["epoch"], run["port"], run["pid"], "ok", detail)
             )
         return rows
+
+    def _stalled(self) -> str:
+        """A change the dead manager was making, from its journal: the operator
+        should restart the manager, which resumes it."""
+        progress = describe(*read_progress(self.layout.db(MANAGER)))
+        if not progress:
+            return ""
+        return f"{progress}; `check cluster restart manager` resumes it"
 
     def store(self, name: str) -> dict[int, tuple[int, str]] | None:
         outcome = self.control(name, "status", timeout=3.0)

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from impl.cluster.errors import Unreachable
 from impl.cluster.layout import Layout
@@ -66,6 +67,46 @@ def wait_ready(layout: Layout, name: str, pid: int, timeout: float = READY_TIMEO
             raise Unreachable(f"{name} (pid {pid}) exited while starting; its log ends: {tail}")
         time.sleep(0.05)
     raise Unreachable(f"{name} (pid {pid}) did not start listening within {timeout:g}s")
+
+
+def processes_of(layout: Layout, name: str) -> list[int]:
+    """The pids of every live process started as node `name` of this cluster
+    (`--data DIR --name NAME` on its command line), found in /proc: a process
+    whose pid no file holds yet (the manager died after starting it, before it
+    wrote DIR/run/NAME.json) is found too. Linux only; elsewhere, none."""
+    root = layout.root.resolve()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            cwd = os.readlink(entry / "cwd")
+        except OSError:  # gone, or not ours
+            continue
+        if "--data" not in argv or "--name" not in argv[:-1]:
+            continue
+        data = argv[argv.index("--data") + 1] if argv.index("--data") + 1 < len(argv) else ""
+        if argv[argv.index("--name") + 1] == name and (Path(cwd) / data).resolve() == root:
+            pid = int(entry.name)
+            if pid != os.getpid() and alive(pid):
+                found.append(pid)
+    return found
+
+
+def stop_all(layout: Layout, name: str, timeout: float = 5.0) -> list[int]:
+    """SIGKILL every process of node `name` (the one in DIR/run/NAME.json and
+    any other found by `processes_of`), wait until they are gone, and remove
+    the run file. Idempotent: with none running, it does nothing."""
+    run = layout.read_run(name)
+    pids = set(processes_of(layout, name))
+    if run is not None and alive(run["pid"]):
+        pids.add(run["pid"])
+    for pid in pids:
+        kill(pid)
+    deadline = time.monotonic() + timeout
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    layout.run(name).unlink(missing_ok=True)
+    return sorted(pids)
 
 
 def kill(pid: int, sig: int = signal.SIGKILL) -> None:

@@ -76,14 +76,17 @@ def store_summary(cluster: Cluster) -> list[str]:
 
 def conservation(cluster: Cluster) -> list[str]:
     """Problems with conservation (empty if it holds): every current server with
-    a store holds every token once; copies of one version name one owner; a
-    majority of the current servers holds each token's latest version."""
+    a store holds every token once; copies of one version name one owner; each
+    token's latest version is on enough current servers that every read quorum
+    meets it (n - q(n) + 1). Not a majority: a pay acknowledged by q(n) servers
+    while one of them leaves ends on q(n) - 1 of the n - 1 left, which every
+    read quorum of n - 1 still meets (PROTOCOL.md section 3)."""
     problems: list[str] = []
     tokens = cluster.params.tokens
     servers = cluster.servers()
     # a joiner still waiting for its SYNC_WRITE has no store yet: it holds nothing
     stores = {s: store for s, store in cluster.stores().items() if store is not None}
-    need = quorum(len(servers))
+    need = len(servers) - quorum(len(servers)) + 1
     for s, store in stores.items():
         if sorted(store) != list(range(tokens)):
             problems.append(f"{s} holds tokens {sorted(set(range(tokens)) ^ set(store))} wrongly")
@@ -103,7 +106,8 @@ def conservation(cluster: Cluster) -> list[str]:
         if len(holders) < need:
             problems.append(
                 f"token {t}: latest version {top} on {len(holders)} servers "
-                f"({', '.join(holders)}), fewer than a majority {need} of {len(servers)}"
+                f"({', '.join(holders)}): a read quorum of {quorum(len(servers))} of "
+                f"{len(servers)} servers could miss it (it needs {need})"
             )
     return problems
 

@@ -14,7 +14,7 @@ delivery is not fair, and Progress never relies on it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from spec.tokens import client_steps, manager_steps, server_steps
@@ -101,6 +101,16 @@ class TokenModel:
         symmetry = canonical_form(self.params)
         if symmetry is not None:
             self.canonical, self.canonical_hash = symmetry
+
+    def canonical_by(
+        self, key: Callable[[Any], int]
+    ) -> tuple[Callable[[State], State], Callable[[State], int]]:
+        """`canonical` and `canonical_hash` ordered by `key` instead of
+        `hash` (see `checker.model.has_symmetry`)."""
+        found = canonical_form(self.params, key)
+        if found is None:
+            raise TypeError(f"{self.name} has no interchangeable nodes")
+        return found
 
     def initial_states(self) -> Sequence[State]:
         p = self.params

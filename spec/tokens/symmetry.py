@@ -86,19 +86,22 @@ def renamings(params: Params) -> list[Renaming]:
 
 
 def canonical_form(
-    params: Params,
+    params: Params, key: Callable[[Any], int] = hash
 ) -> tuple[Callable[[State], State], Callable[[State], int]] | None:
     """The canonical-representative function of this configuration and its
-    hash (`hash(canonical(s))`, without hashing the winner twice), or None
-    when no two nodes are interchangeable."""
+    hash (`key(canonical(s))`, without hashing the winner twice), or None
+    when no two nodes are interchangeable. `key` orders the renamings: the
+    representative is the one with the smallest key, so with a key that is
+    the same in every process (not `hash`: hash(None) is an address on
+    Python 3.11) every process picks the same one."""
     classes = interchangeable_classes(params)
     if not classes:
         return None
     group = renamings(params)
     if len(group) + 1 > _SORT_ABOVE:
-        sorter = _Sorter(params, classes)
+        sorter = _Sorter(params, classes, key)
         return sorter.canonical, sorter.canonical_hash
-    return _min_over_group(group)
+    return _min_over_group(group, key)
 
 
 # Sorting by signatures pays only for large groups: measured per state of S4
@@ -108,7 +111,7 @@ _SORT_ABOVE = 6
 
 
 def _min_over_group(
-    group: list[Renaming],
+    group: list[Renaming], key: Callable[[Any], int]
 ) -> tuple[Callable[[State], State], Callable[[State], int]]:
     """The renaming with the smallest hash, trying every one: for small groups."""
     # Per renaming, the renamed form of each node and message seen so far:
@@ -116,18 +119,18 @@ def _min_over_group(
     caches: list[tuple[dict[Any, Any], dict[Any, Any]]] = [({}, {}) for _ in group]
 
     def canonical(state: State) -> State:
-        best, best_hash = state, hash(state)
+        best, best_hash = state, key(state)
         for pi, (node_cache, message_cache) in zip(group, caches, strict=True):
             other = rename(state, pi, node_cache, message_cache)
-            h = hash(other)
+            h = key(other)
             if h < best_hash:
                 best, best_hash = other, h
         return best
 
     def canonical_hash(state: State) -> int:
-        best_hash = hash(state)
+        best_hash = key(state)
         for pi, (node_cache, message_cache) in zip(group, caches, strict=True):
-            h = hash(rename(state, pi, node_cache, message_cache))
+            h = key(rename(state, pi, node_cache, message_cache))
             if h < best_hash:
                 best_hash = h
         return best_hash
@@ -145,7 +148,10 @@ class _Sorter:
     started from. Only members with equal signatures are left to try in
     every order; the renaming with the smallest hash wins among those."""
 
-    def __init__(self, params: Params, classes: list[list[int]]) -> None:
+    def __init__(
+        self, params: Params, classes: list[list[int]], key: Callable[[Any], int] = hash
+    ) -> None:
+        self.key = key
         self.classes = classes
         self.nodes = params.nodes
         members = [x for c in classes for x in c]
@@ -163,14 +169,14 @@ class _Sorter:
 
     def _signatures(self, s: State) -> dict[int, int]:
         """Every member's signature, in one pass over the nodes and messages."""
-        views = self.views
+        views, key = self.views, self.key
         parts: dict[int, list[int]] = {x: [] for x in views}
         nodes = s.nodes
         for x, (view, node_cache, _) in views.items():
             node = nodes[x]
             seen = node_cache.get(node)
             if seen is None:
-                seen = node_cache[node] = hash(_rename_node(node, view))
+                seen = node_cache[node] = key(_rename_node(node, view))
             parts[x].append(~seen)
         for node in nodes:
             if type(node) is Client and node.answered:
@@ -178,7 +184,7 @@ class _Sorter:
                     if node.answered >> x & 1:
                         seen = node_cache.get(node)
                         if seen is None:
-                            seen = node_cache[node] = hash(_rename_node(node, view))
+                            seen = node_cache[node] = key(_rename_node(node, view))
                         parts[x].append(seen)
         for m in s.network:
             for x in (m[1], m[2]):
@@ -187,7 +193,7 @@ class _Sorter:
                     message_cache = entry[2]
                     seen = message_cache.get(m)
                     if seen is None:
-                        seen = message_cache[m] = hash(_rename_message(m, entry[0]))
+                        seen = message_cache[m] = key(_rename_message(m, entry[0]))
                     parts[x].append(seen)
         mgr = s.manager
         result = {}
@@ -198,7 +204,7 @@ class _Sorter:
                 if mgr is None
                 else (mgr.target == x, mgr.answered >> x & 1, x in mgr.servers, mgr.phase)
             )
-            result[x] = hash((tuple(found), s.started[x], x in s.servers, manager))
+            result[x] = key((tuple(found), s.started[x], x in s.servers, manager))
         return result
 
     def _candidates(self, s: State) -> list[Renaming]:
@@ -249,14 +255,14 @@ class _Sorter:
         best_hash = 0
         for pi in self._candidates(s):
             other = self._renamed(s, pi)
-            h = hash(other)
+            h = self.key(other)
             if best is None or h < best_hash:
                 best, best_hash = other, h
         assert best is not None
         return best
 
     def canonical_hash(self, s: State) -> int:
-        return min(hash(self._renamed(s, pi)) for pi in self._candidates(s))
+        return min(self.key(self._renamed(s, pi)) for pi in self._candidates(s))
 
 
 def rename(

@@ -20,9 +20,10 @@ from checker.cli import main
 from checker.explore import explore
 from checker.fingerprint import stable_fingerprint
 from checker.model import Sometimes
-from checker.parallel import explore_parallel
+from checker.parallel import ForkPool, explore_parallel
 from checker.result import CheckResult, Verdict
 from checker.shard import dumps_states, route
+from tests.checker.test_symmetry import Juggler, TwoCounters
 from tests.checker.tiny_models import (
     Counter,
     Edge,
@@ -79,6 +80,66 @@ def test_the_hand_counted_answers_hold_on_two_workers() -> None:
     assert cex is not None and cex.length == 4 and cex.detail == "x+y = 4"
     lasso = explore_parallel(Spinner(), workers=2).counterexample
     assert lasso is not None and lasso.loop_start == 1
+
+
+SYMMETRIC = {
+    "two counters": TwoCounters(),
+    "two counters, invariant at {0, 2}": TwoCounters(bad=True),
+    "juggler's fair cycle": Juggler(),
+}
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("name", list(SYMMETRIC))
+def test_n_workers_reduce_by_symmetry_as_one_process(name: str, workers: int) -> None:
+    model = SYMMETRIC[name]
+    one = explore(model, symmetry=True)
+    many = explore_parallel(model, workers=workers, symmetry=True)
+    assert _answer(many) == _answer(one)
+    assert many.reductions == one.reductions == ("symmetry",)
+
+
+def test_the_hand_counted_classes_hold_on_two_workers() -> None:
+    reduced = explore_parallel(TwoCounters(), workers=2, symmetry=True)
+    assert (reduced.stats.states, reduced.stats.transitions) == (6, 8)
+    # The first state reached of the class {1, 0} is (1, 0), by IncX: the
+    # path to the violation goes on from it, concretely.
+    cex = explore_parallel(TwoCounters(bad=True), workers=2, symmetry=True).counterexample
+    assert cex is not None and [s.state for s in cex.steps] == [(0, 0), (1, 0), (2, 0)]
+    lasso = explore_parallel(Juggler(), workers=2, symmetry=True).counterexample
+    assert lasso is not None and (lasso.length, lasso.loop_start) == (2, 0)
+
+
+def test_a_token_mutant_under_symmetry_gives_the_one_process_answer_on_two_workers() -> None:
+    from spec.tokens import PROTOCOL
+
+    params = PROTOCOL.mutated(PROTOCOL.standard("S1").config, PROTOCOL.mutant("wait-all"))
+    model = PROTOCOL.build(params)
+    one = explore(model, symmetry=True)
+    assert one.reductions == ("symmetry",) and one.counterexample is not None
+    assert _answer(explore_parallel(model, workers=2, symmetry=True)) == _answer(one)
+
+
+def test_symmetry_with_a_fingerprint_other_than_hash_needs_canonical_by() -> None:
+    with pytest.raises(ValueError, match="offers no canonical_by"):
+        explore_parallel(TwoCounters(), workers=2, symmetry=True, fingerprint=stable_fingerprint)
+
+
+def test_the_fork_pool_accounts_each_workers_cpu_and_the_critical_path() -> None:
+    pools: list[ForkPool] = []
+
+    def pool(shards: Any, poll: Any) -> ForkPool:
+        pools.append(ForkPool(shards, poll))
+        return pools[-1]
+
+    result = explore_parallel(Grid(30), workers=2, pool_factory=pool)
+    assert result.stats.states == 31 * 31
+    (used,) = pools
+    assert set(used.cpu) >= {"expand", "resolve", "send_states", "accept", "assign"}
+    spent = [sum(per_worker[k] for per_worker in used.cpu.values()) for k in range(2)]
+    assert all(s > 0 for s in spent)
+    # Each round waits for its slowest worker: no less than either, no more than both.
+    assert max(spent) <= used.critical + 1e-9 and used.critical <= sum(spent) + 1e-9
 
 
 def test_max_seconds_stops_an_endless_model_on_workers() -> None:
@@ -159,13 +220,26 @@ def test_check_model_workers_prints_the_one_process_figures() -> None:
     assert first == second
 
 
+def test_check_model_workers_reduces_s1_by_symmetry_as_one_process() -> None:
+    runner = CliRunner()
+    args = ["model", "--config", "S1", "--quiet", "--json"]
+    one = runner.invoke(main, args)
+    two = runner.invoke(main, [*args, "--workers", "2"])
+    assert one.exit_code == two.exit_code == 0
+    first, second = json.loads(one.output), json.loads(two.output)
+    for summary in (first, second):
+        del summary["stats"]["seconds"], summary["stats"]["states_per_second"]
+        del summary["stats"]["peak_memory_bytes"]
+    assert first["reductions"] == ["symmetry"] and first["stats"]["states"] == 11_103
+    assert first == second
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--workers", "2", "--exact"], "--exact runs on one process"),
         (["--address", "10.0.0.1:6379"], "is for --engine ray"),
         (["--workers", "0"], "--workers"),
-        (["--workers", "2"], "add --no-symmetry"),
     ],
 )
 def test_engine_options_that_cannot_work_are_usage_errors(args: list[str], message: str) -> None:
@@ -185,6 +259,22 @@ def test_token_runs_answer_as_one_process_on_two_workers(config: str, mutant: st
         params = PROTOCOL.mutated(params, PROTOCOL.mutant(mutant))
     model = PROTOCOL.build(params)
     assert _answer(explore_parallel(model, workers=2)) == _answer(explore(model))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("config", "mutant"), [("S3a", None), ("S3a", "sync-replace"),
+                                                 ("S1", "overwrite")])
+def test_token_runs_under_symmetry_answer_as_one_process_on_two_workers(
+    config: str, mutant: str | None
+) -> None:
+    from spec.tokens import PROTOCOL
+
+    params = PROTOCOL.standard(config).config
+    if mutant is not None:
+        params = PROTOCOL.mutated(params, PROTOCOL.mutant(mutant))
+    model = PROTOCOL.build(params)
+    one = explore(model, symmetry=True)
+    assert _answer(explore_parallel(model, workers=2, symmetry=True)) == _answer(one)
 
 
 def test_engine_ray_without_ray_installed_is_a_usage_error_naming_the_extra(

@@ -49,3 +49,21 @@ def test_ray_actors_answer_as_one_process(protocol: str, config: str, mutant: st
         params = spec.mutated(params, spec.mutant(mutant))
     model = spec.build(params)
     assert _answer(explore_on_ray(model, workers=2)) == _answer(explore(model))
+
+
+@pytest.mark.parametrize("mutant", [None, "wait-all"])
+def test_ray_actors_reduce_by_symmetry_as_one_process(mutant: str | None) -> None:
+    """Each actor orders a class's renamings by their stable fingerprint
+    (`canonical_by`), so the actors agree on the classes, which are the
+    one-process engine's (that one orders them by hash)."""
+    from checker.ray_engine import explore_on_ray
+    from spec.tokens import PROTOCOL
+
+    params = PROTOCOL.standard("S1").config
+    if mutant is not None:
+        params = PROTOCOL.mutated(params, PROTOCOL.mutant(mutant))
+    model = PROTOCOL.build(params)
+    one = explore(model, symmetry=True)
+    on_ray = explore_on_ray(model, workers=2, symmetry=True)
+    assert on_ray.reductions == one.reductions == ("symmetry",)
+    assert _answer(on_ray) == _answer(one)

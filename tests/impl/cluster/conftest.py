@@ -11,7 +11,7 @@ import pytest
 
 from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.operator import down, up
-from impl.cluster.spawn import kill
+from impl.cluster.spawn import kill, stop_all
 
 
 def stop_everything(layout: Layout) -> None:
@@ -22,6 +22,8 @@ def stop_everything(layout: Layout) -> None:
         run = layout.read_run(path.stem)
         if run is not None:
             kill(run["pid"], signal.SIGKILL)
+    for name in [MANAGER, *layout.read().nodes]:  # even one no run file names (a failed test)
+        stop_all(layout, name)
 
 
 def start(
