@@ -20,9 +20,10 @@ import threading
 from types import TracebackType
 
 from impl.cluster.auth import Keys, load_keys
+from impl.cluster.config_lock import ConfigLock, journal_installed
 from impl.cluster.errors import BadData
 from impl.cluster.lamport import LamportRecorder
-from impl.cluster.layout import Layout
+from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.transport import RpcTransport
 from impl.tokens.actor import Env
 from impl.tokens.client import submit
@@ -77,6 +78,10 @@ class ClusterClient:
             faulty=(),
         )  # fmt: skip
         self.board = Board(Configuration(epoch, tuple(servers)))
+        # a phase starts under the cluster's config lock, in the newest installed
+        # configuration (impl.cluster.config_lock)
+        self._config_lock = ConfigLock(layout.config_lock, on_acquire=self._refresh)
+        self.board.transition = self._config_lock
         self.env = Env(params, self.board, self.recorder)
         self.node = Node(name, self.env, "client")
         ops, clock = ([*text.split(), "0", "0"])[:2] if text else ("0", "0")
@@ -89,6 +94,12 @@ class ClusterClient:
         self._stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch, daemon=True, name=f"watch-{name}")
         self._watcher.start()
+
+    def _refresh(self) -> None:
+        """Under the config lock: install what the manager's journal has installed."""
+        newest = journal_installed(self.layout.db(MANAGER))
+        if newest is not None and newest[0] > self.board.get().epoch:
+            self.board.install(Configuration(newest[0], tuple(newest[1])))
 
     def _watch(self) -> None:
         """Install newer configurations as the manager writes them; restart phases."""
@@ -139,6 +150,7 @@ class ClusterClient:
         self.transport.stop()
         self.recorder.flush()
         self._lock_file.close()
+        self._config_lock.close()
 
     def __enter__(self) -> ClusterClient:
         return self

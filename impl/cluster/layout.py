@@ -75,6 +75,11 @@ class Layout:
     def config_path(self) -> Path:
         return self.root / "cluster.json"
 
+    @property
+    def config_lock(self) -> Path:
+        """The flock of `impl.cluster.config_lock`: installs and phase starts."""
+        return self.root / "run" / "config.lock"
+
     def key(self, name: str) -> Path:
         return self.root / "keys" / f"{name}.key"
 

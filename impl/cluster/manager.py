@@ -43,6 +43,7 @@ import grpc
 from impl.cluster import wire_pb2 as wire
 from impl.cluster.auth import Keys, ReplayGuard, load_keys
 from impl.cluster.codec import named, parse
+from impl.cluster.config_lock import ConfigLock
 from impl.cluster.errors import BadFrame, ClusterError, Unauthenticated
 from impl.cluster.journal import Journal, describe
 from impl.cluster.lamport import (
@@ -175,6 +176,8 @@ class ManagerProcess(TokenNodeServicer):
         remote: dict[str, Any] = {name: RemoteNode(self, name) for name in cluster.nodes}
         self.env.nodes = remote  # the Manager only calls become_joiner/become_client
         self._installing: Configuration | None = None
+        self.config_lock = ConfigLock(layout.config_lock)
+        self._holding_config = False
         self._joining: str | None = None  # the step started this joiner's process
         self._retiring: str | None = None  # the step stopped this leaver's process
         self._in_step = threading.local()
@@ -239,13 +242,26 @@ class ManagerProcess(TokenNodeServicer):
                 yield  # a step inside a step (receive within transform): one commit
                 return
             self._in_step.on = True
+            # A step of a change may install it: no client phase may start between
+            # the install's line and its commit (see impl.cluster.config_lock).
+            if self.manager.change is not None:
+                self.config_lock.__enter__()
+                self._holding_config = True
             self.sink.begin()
             self.transport.hold()
             try:
                 yield
             finally:
                 self._in_step.on = False
-                self._commit(self.sink.end(), self.transport.release())
+                try:
+                    self._commit(self.sink.end(), self.transport.release())
+                finally:
+                    self._release_config()
+
+    def _release_config(self) -> None:
+        if self._holding_config:
+            self._holding_config = False
+            self.config_lock.__exit__(None, None, None)
 
     def _commit(self, lines: list[str], sends: list[tuple[Message, int]]) -> None:
         installing, self._installing = self._installing, None
@@ -262,6 +278,7 @@ class ManagerProcess(TokenNodeServicer):
             done_intent=joining is not None and change is not None and change.node == joining,
         )
         self.sink.write_out(lines)
+        self._release_config()  # committed: clients read the install from the journal
         if installing is not None:
             self._pause("install")  # committed, cluster.json not yet written
             if retiring is not None:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 from dataclasses import dataclass
@@ -140,7 +141,7 @@ class Board:
         # Held by the manager from an install's quorum to its record, and by a
         # client from reading the board to recording its phase: a phase is
         # recorded wholly before or wholly after an install.
-        self.transition = threading.RLock()
+        self.transition: contextlib.AbstractContextManager[object] = threading.RLock()
 
     def get(self) -> Configuration:
         with self._lock:

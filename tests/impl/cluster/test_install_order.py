@@ -1,0 +1,102 @@
+"""An install and a client's phase start never interleave, across processes
+(impl.cluster.config_lock): a client that starts a phase after the install's
+step committed uses the new configuration, even while cluster.json still shows
+the old one (here: the manager paused by the test hook between its journal
+commit and cluster.json, then killed). Before the lock, such a phase started in
+the old epoch after the install's trace line: the servers of the new epoch
+discarded it, the pay waited for the manager's restart, and `check trace DIR`
+diverged ("pending.epoch: implementation 0, specification 1")."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import main
+from impl.cluster.client import ClusterClient
+from impl.cluster.config_lock import ConfigLock
+from impl.cluster.errors import ClusterError
+from impl.cluster.layout import MANAGER, Layout
+from impl.cluster.manager import PAUSE_ENV
+from impl.cluster.operator import Operator
+from impl.tokens.config import initial_owner
+from impl.tokens.operations import Ok
+from tests.impl.cluster.conftest import start, stop_everything
+
+
+@pytest.fixture()
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(PAUSE_ENV, "install")
+        layout = start(tmp_path_factory.mktemp("order"), servers=3)
+    try:
+        yield layout
+    finally:
+        stop_everything(layout)
+
+
+def test_a_pay_during_an_uncommitted_cluster_json_uses_the_installed_epoch(
+    cluster: Layout,
+) -> None:
+    operator = Operator(cluster)
+    paused = cluster.root / "run" / "manager.paused"
+    errors: list[ClusterError] = []
+
+    def transform() -> None:
+        try:
+            operator.transform("c4")
+        except ClusterError as error:  # the manager is killed while it pauses
+            errors.append(error)
+
+    threading.Thread(target=transform, daemon=True).start()
+    deadline = time.monotonic() + 20
+    while not paused.exists():
+        assert time.monotonic() < deadline, "the manager never paused at the install"
+        time.sleep(0.05)
+    assert cluster.read().current[0] == 0  # committed in the journal, not in cluster.json
+    token = next(t for t in range(60) if initial_owner(t) == "c1")
+    with ClusterClient(cluster, "c1", trace=True) as client:
+        answer = client.pay(token, "c2", timeout=10)  # the manager is still paused
+        assert client.board.get().epoch == 1
+    assert answer == Ok(2)
+    operator.kill(MANAGER)
+    paused.unlink()
+    operator.restart(MANAGER)
+    deadline = time.monotonic() + 20
+    while cluster.read().current[0] != 1:
+        assert time.monotonic() < deadline, "epoch 1 never reached cluster.json"
+        time.sleep(0.05)
+    operator.close()
+    result = CliRunner().invoke(main, ["trace", str(cluster.root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "CONFORMS to the specification" in result.output
+
+
+def test_the_config_lock_is_reentrant_and_excludes_another_holder(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "run" / "config.lock"
+    calls: list[int] = []
+    first = ConfigLock(path, on_acquire=lambda: calls.append(1))
+    second = ConfigLock(path)  # another open file: flock excludes it as another process
+    got: list[float] = []
+
+    def take() -> None:
+        with second:
+            got.append(time.monotonic())
+
+    with first, first:  # reentrant: the flock is taken once
+        waiter = threading.Thread(target=take)
+        waiter.start()
+        time.sleep(0.3)
+        assert got == []  # still waiting for the flock
+        released = time.monotonic()
+    waiter.join(timeout=5)
+    assert len(got) == 1 and got[0] >= released
+    assert calls == [1]
+    first.close()
+    second.close()
