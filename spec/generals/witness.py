@@ -26,7 +26,7 @@ from spec.generals.state import NONE, Decide, OralState, Send
 class Replayed:
     steps: int
     decisions: dict[int, int]  # every loyal lieutenant's decision in the model
-    violated: str | None  # the first of the model's invariants the final state breaks
+    violated: str | None  # the witness's property if broken, else the first invariant broken
     detail: str | None
 
 
@@ -58,7 +58,10 @@ def replay_witness(w: Witness) -> Replayed:
             state = model.next_state(state, Decide(g))
             steps += 1
     violated = detail = None
-    for prop in model.invariants:
+    # the witness's own property first: a loyal commander's lieutenants that
+    # disagree break IC1 as well as IC2, and z3 may pick either kind of run
+    claimed = [p for p in model.invariants if p.name == w.property]
+    for prop in claimed + [p for p in model.invariants if p.name != w.property]:
         detail = prop.check(state)
         if detail is not None:
             violated = prop.name
