@@ -117,7 +117,25 @@ class JournaledManager(Manager):
 
     def receive(self, msg: object) -> None:
         with self.process.step():
+            if isinstance(msg, Message):
+                self._stop_leaver_before_install(msg)
             super().receive(msg)
+
+    def _stop_leaver_before_install(self, msg: Message) -> None:
+        """A leave installs at the SYNC_ACK that makes q(n'): in the specification
+        that delivery, the install and the leaver becoming a client are one step,
+        which the threaded Manager makes atomic with the leaver's lock. Here the
+        leaver is another process, which could handle a WRITE between the
+        delivery's line and its stop: stop it first (until the install it is a
+        down server, as after `check cluster kill`). `retire` is idempotent, so
+        the install's own call finds it stopped."""
+        c = self.change
+        if c is None or c.joining or c.step != "sync-write" or msg.kind != "SYNC_ACK":
+            return
+        if msg.epoch != c.new.epoch or msg.src not in c.new.servers or msg.src in c.acks:
+            return
+        if len(c.acks) + 1 >= self.env.params.variant.quorum(len(c.new.servers)):
+            self.env.nodes[c.node].become_client()
 
     def transform(self, x: str) -> Handle:
         with self.process.step():

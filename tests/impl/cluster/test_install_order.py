@@ -100,3 +100,35 @@ def test_the_config_lock_is_reentrant_and_excludes_another_holder(tmp_path: obje
     assert calls == [1]
     first.close()
     second.close()
+
+
+def test_a_leaver_is_stopped_before_the_ack_that_installs_its_leave(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # In the specification the last SYNC_ACK, the install and the leaver becoming a
+    # client are one step: the leaver must handle nothing after that ack's line.
+    import json
+
+    layout = start(tmp_path_factory.mktemp("leave"), servers=4)
+    try:
+        operator = Operator(layout)
+        operator.transform("s1")
+        operator.close()
+        assert layout.read().current == (1, ["s2", "s3", "s4"])
+        events = [json.loads(line) for line in layout.trace(MANAGER).read_text().splitlines()]
+        quorum = next(
+            e
+            for e in events
+            if e.get("event") == "delivered"
+            and e.get("kind") == "SYNC_ACK"
+            and e.get("effect") == "quorum reached"
+        )
+        leaver = [json.loads(line) for line in layout.trace("s1").read_text().splitlines()]
+        killed = [e for e in leaver if e.get("event") == "killed"]
+        assert len(killed) == 1
+        assert killed[0]["mono_ns"] < quorum["mono_ns"]
+        assert all(e.get("mono_ns", 0) <= killed[0]["mono_ns"] for e in leaver)
+        result = CliRunner().invoke(main, ["trace", str(layout.root)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    finally:
+        stop_everything(layout)
