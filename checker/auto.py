@@ -31,6 +31,7 @@ from checker.explore import explore
 from checker.model import Model
 from checker.parallel import explore_parallel
 from checker.result import CheckResult, Verdict
+from checker.spill import SpillMode
 
 # Measured on the token protocol (README "Performance and scale"): runs
 # under a second are S1-sized (about 10,000 states); the partitioned engine
@@ -52,17 +53,19 @@ def explore_auto(
     cores: int | None = None,
     probe_seconds: float = PROBE_SECONDS,
     on_choice: Callable[[int], None] | None = None,
+    spill: SpillMode = "never",
     **options: Any,
 ) -> CheckResult:
     """`explore(model, **options)` in one process if it ends within
     `probe_seconds` of CPU time, else `explore_parallel` on `cores` workers (default:
     every available core); `on_choice` is told the number of workers
-    chosen. The result's seconds include the probe."""
+    chosen. The result's seconds include the probe. `spill` is the one
+    process's (the partitioned engine keeps its links in memory)."""
     workers = cores if cores is not None else available_cores()
     if workers < 2 or options.get("exact"):
         if on_choice is not None:
             on_choice(1)
-        return explore(model, **options)
+        return explore(model, spill=spill, **options)
     started = time.perf_counter()
     cpu_started = time.process_time()
     user_stop: Callable[[], bool] | None = options.get("should_stop")
@@ -77,7 +80,7 @@ def explore_auto(
             return True
         return False
 
-    result = explore(model, **{**options, "should_stop": stop})
+    result = explore(model, spill=spill, **{**options, "should_stop": stop})
     if not (probe_over and result.verdict is Verdict.INCOMPLETE and result.bound == "interrupted"):
         if on_choice is not None:
             on_choice(1)

@@ -54,6 +54,7 @@ from checker.nogc import without_cyclic_gc
 from checker.por import PARTIAL_ORDER, AmpleSets, has_por
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
+from checker.spill import ParentLinks, SpillMode
 from checker.visited import FingerprintTable
 
 # How often (in successors generated, not states expanded: one state may
@@ -76,6 +77,7 @@ def explore(
     should_stop: Callable[[], bool] | None = None,
     symmetry: bool = False,
     por: bool = False,
+    spill: SpillMode = "never",
 ) -> CheckResult:
     """Explore every reachable state of `model` breadth-first and check its
     properties.
@@ -108,6 +110,11 @@ def explore(
       verdicts). Progress is then not checked (not in `checked`), and a
       counterexample is a shortest one of the reduced graph, maybe longer
       than the full graph's.
+    - `spill`: when the parent links (parent id, action index: 8 bytes a
+      state) of completed levels move to a temporary file (`checker.spill`):
+      "never", "always" (every level) or "auto" (memory running short). The
+      file is removed when the run ends, also on an exception; the results
+      are the same.
 
     The order of checks: a step property is checked on each transition, then
     the invariants on the state it reaches if that state is new. A violation
@@ -118,6 +125,39 @@ def explore(
     _check_bound("max_states", max_states)
     _check_bound("max_seconds", max_seconds)
     _check_bound("max_memory", max_memory)
+    links = ParentLinks(spill, max_memory)
+    try:
+        return _explore(
+            model,
+            links,
+            max_states=max_states,
+            max_seconds=max_seconds,
+            max_memory=max_memory,
+            liveness=liveness,
+            on_progress=on_progress,
+            exact=exact,
+            should_stop=should_stop,
+            symmetry=symmetry,
+            por=por,
+        )
+    finally:
+        links.close()  # the spill files go, whatever ended the run
+
+
+def _explore(
+    model: Model[Any, Any],
+    links: ParentLinks,
+    *,
+    max_states: int | None,
+    max_seconds: float | None,
+    max_memory: int | None,
+    liveness: bool,
+    on_progress: Callable[[Stats], None] | None,
+    exact: bool,
+    should_stop: Callable[[], bool] | None,
+    symmetry: bool,
+    por: bool,
+) -> CheckResult:
     # Progress is opt-in: a model without fairness has no is_fair.
     liveness = liveness and has_liveness(model)
     canonical: Callable[[Any], Any] | None = (
@@ -139,8 +179,8 @@ def explore(
 
     # Exact mode keys a dict by whole states; else the compact fingerprint table.
     seen: dict[Any, int] | FingerprintTable = {} if exact else FingerprintTable()
-    parent = array("i")  # parent id per state id; -1 for an initial state
-    via = array("i")  # action index from the parent (initial-state index for roots)
+    parent = links.parent  # parent id per state id; -1 for an initial state
+    via = links.via  # action index from the parent (initial-state index for roots)
     quiescent = bytearray()  # per id, when liveness is on
     fair_off = array("i")  # per expanded id: start of its fair edges in fair_dst
     fair_dst = array("i")  # destination ids of fair edges, grouped by source id
@@ -307,6 +347,7 @@ def explore(
                     dst_append(nid)
             transitions += len(enabled)
         first_id += len(frontier)
+        links.level_done()  # maybe move the links so far to disk
         frontier = next_frontier
         if frontier:
             level += 1

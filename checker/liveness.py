@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain, compress, repeat
 from operator import sub
@@ -51,8 +51,8 @@ class FairGraph:
     `quiescent[i]` is 1 for a quiescent state; the fair edges leaving state i
     go to `fair_dst[fair_off[i]:fair_off[i + 1]]` (len(fair_off) == n + 1)."""
 
-    parent: array[int]
-    via: array[int]
+    parent: Sequence[int]  # an array, or a checker.spill.SpillArray
+    via: Sequence[int]
     quiescent: bytearray
     fair_off: array[int]
     fair_dst: array[int]

@@ -35,9 +35,9 @@ import contextlib
 import os
 import tempfile
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, overload
 
 SpillMode = Literal["never", "auto", "always"]
 SPILL_MODES: tuple[SpillMode, ...] = ("never", "auto", "always")
@@ -51,7 +51,7 @@ LOW_AVAILABLE_SHARE = 0.2
 _ITEM = array("i").itemsize
 
 
-class SpillArray:
+class SpillArray(Sequence[int]):
     """An append-only int32 array whose prefix may live in a temporary file;
     see the module docstring."""
 
@@ -69,7 +69,13 @@ class SpillArray:
     def __len__(self) -> int:
         return self._on_disk + len(self._tail)
 
-    def __getitem__(self, index: int) -> int:
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
             index += len(self)
         if index >= self._on_disk:

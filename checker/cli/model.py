@@ -37,6 +37,7 @@ from checker.progress import ProgressLine
 from checker.protocol import Parameter, ProtocolSpec, UnknownNameError
 from checker.report import format_counterexample
 from checker.result import CheckResult, Verdict
+from checker.spill import SPILL_MODES, SpillMode
 from checker.trace_file import (
     counterexample_records,
     write_counterexample,
@@ -327,6 +328,16 @@ def coverage_line(coverage: Coverage) -> str:
     " Progress is not checked, and a counterexample may be longer than a shortest one"
     " (off by default, so counterexamples are shortest).",
 )
+@click.option(
+    "--spill",
+    type=click.Choice(SPILL_MODES),
+    default="auto",
+    show_default=True,
+    help="When the parent links of completed levels (8 bytes a state) move to a temporary"
+    " file: auto when resident memory passes 70% of --max-memory (without it, when the"
+    " machine's available memory is below 20%), always every level (one process), never."
+    " Same results; the file is removed when the run ends.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.option(
     "--trace-out",
@@ -364,6 +375,7 @@ def model_command(
     address: str | None,
     symmetry: bool,
     por: bool,
+    spill: SpillMode,
     as_json: bool,
     trace_out: str | None,
     html_out: str | None,
@@ -388,6 +400,13 @@ def model_command(
             "--por runs on one process (the cycle proviso needs the whole visited set);"
             " drop --workers N (auto or 1 run it on one process) and --engine ray, or drop --por"
         )
+    if spill == "always" and ((workers is not None and workers > 1) or engine == "ray"):
+        raise click.UsageError(
+            "--spill always runs on one process (the shards keep their links in memory);"
+            " drop --workers N and --engine ray, or use --spill auto"
+        )
+    if spill == "always":
+        workers = 1  # --workers auto would move a long run to the shards
     if por and not has_por(built):
         click.echo(
             f"warning: --por: the {spec.name} model offers no ample sets; every state is"
@@ -418,6 +437,7 @@ def model_command(
             address=address,
             symmetry=symmetry,
             por=por,
+            spill=spill,
         )
     if as_json:
         click.echo(json.dumps(result_summary(spec, config, model, result), indent=2))

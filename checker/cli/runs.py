@@ -22,6 +22,7 @@ from checker.parallel import explore_parallel
 from checker.progress import ProgressLine
 from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
 from checker.result import CheckResult, Stats, Verdict
+from checker.spill import SpillMode
 
 Progress = Callable[[Stats], None] | None
 
@@ -67,11 +68,13 @@ def check_config(
     address: str | None = None,
     symmetry: bool = False,
     por: bool = False,
+    spill: SpillMode = "never",
 ) -> tuple[Model[Any, Any], CheckResult]:
     """One configuration's run: on this process (workers 1), on `workers`
     forked processes (with symmetry, as one process), on one or every core
     as `checker.auto` decides (workers None), or on Ray actors
-    (`engine="ray"`, one per worker, every core for None)."""
+    (`engine="ray"`, one per worker, every core for None). `spill` applies
+    to the one-process engine only (`checker.spill`)."""
     model = protocol.build(config)
     bounds: dict[str, Any] = dict(
         max_states=max_states,
@@ -83,7 +86,7 @@ def check_config(
         exact=exact,
     )
     if por and engine == "local":  # one process: the cycle proviso needs every id
-        return model, explore(model, symmetry=symmetry, por=True, **bounds)
+        return model, explore(model, symmetry=symmetry, por=True, spill=spill, **bounds)
     if engine == "ray":
         from checker.ray_engine import explore_on_ray
 
@@ -92,9 +95,9 @@ def check_config(
             model, workers=count, address=address, symmetry=symmetry, **bounds
         )
     if workers is None:
-        return model, explore_auto(model, symmetry=symmetry, **bounds)
+        return model, explore_auto(model, symmetry=symmetry, spill=spill, **bounds)
     if workers <= 1:
-        return model, explore(model, symmetry=symmetry, **bounds)
+        return model, explore(model, symmetry=symmetry, spill=spill, **bounds)
     return model, explore_parallel(model, workers=workers, symmetry=symmetry, **bounds)
 
 
