@@ -1,0 +1,226 @@
+"""Parent links spilled to disk by level (`checker.spill`): the array reads
+back what was appended, the engine gives the same counts, verdicts and
+counterexamples with `spill="always"` as without, and the temporary file is
+gone after a run, a violation and an exception."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import main
+from checker.explore import explore
+from checker.result import CheckResult, Verdict
+from checker.spill import ParentLinks, SpillArray, SpillRule
+from tests.checker.tiny_models import Counter, Grid, ResetCounter, Spinner, stuck_model
+
+
+@pytest.fixture
+def spill_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The system temp dir, for this test: an empty directory of its own."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    yield tmp_path
+
+
+class Watched:
+    """`model`, noting the spill files in `directory` whenever a state of
+    depth `at` (a Counter or Grid coordinate sum) is expanded; raising there
+    when `fail` is set."""
+
+    def __init__(self, model: Any, directory: Path, at: int, fail: bool = False) -> None:
+        self.model, self.directory, self.at, self.fail = model, directory, at, fail
+        self.seen: list[str] = []
+        self.name = model.name
+        self.invariants = model.invariants
+        self.step_properties = model.step_properties
+        self.sometimes = model.sometimes
+
+    def initial_states(self) -> Any:
+        return self.model.initial_states()
+
+    def actions(self, s: Any) -> Any:
+        if (sum(s) if isinstance(s, tuple) else s) == self.at:
+            self.seen = sorted(os.listdir(self.directory))
+            if self.fail:
+                raise RuntimeError("the model broke")
+        return self.model.actions(s)
+
+    def next_state(self, s: Any, a: Any) -> Any:
+        return self.model.next_state(s, a)
+
+    def is_fair(self, s: Any, a: Any) -> bool:
+        return bool(self.model.is_fair(s, a))
+
+    def is_quiescent(self, s: Any) -> bool:
+        return bool(self.model.is_quiescent(s))
+
+    def describe_action(self, a: Any) -> str:
+        return str(self.model.describe_action(a))
+
+    def describe_state(self, s: Any) -> Any:
+        return self.model.describe_state(s)
+
+
+def same(a: CheckResult, b: CheckResult) -> None:
+    assert (a.verdict, a.stats.states, a.stats.transitions, a.stats.depth) == (
+        b.verdict,
+        b.stats.states,
+        b.stats.transitions,
+        b.stats.depth,
+    )
+    assert a.counterexample == b.counterexample
+
+
+# The array
+
+
+def test_the_array_reads_back_every_entry_across_spills(spill_dir: Path) -> None:
+    values = [(i * 7919) % 100_003 - 50_000 for i in range(1000)]
+    with SpillArray() as links:
+        for i, v in enumerate(values):
+            links.append(v)
+            if i in (0, 9, 10, 500, 998):  # levels of uneven sizes
+                links.spill()
+        assert (len(links), links.on_disk, links.in_memory) == (1000, 999, 1)
+        assert links.path is not None and Path(links.path).parent == spill_dir
+        assert Path(links.path).stat().st_size == 4 * 999
+        assert [links[i] for i in range(1000)] == values
+        assert links[-1] == values[-1] and links[-1000] == values[0]
+        assert links[995:] == values[995:]
+        with pytest.raises(IndexError):
+            links[1000]
+        with pytest.raises(IndexError):
+            links[-1001]
+    assert os.listdir(spill_dir) == []
+
+
+def test_nothing_is_written_until_something_is_spilled(spill_dir: Path) -> None:
+    links = SpillArray()
+    links.spill()  # empty: no file
+    links.append(3)
+    assert links.path is None and os.listdir(spill_dir) == []
+    links.spill()
+    links.spill()  # nothing new: the file keeps one entry
+    assert links.on_disk == 1 and links[0] == 3
+    links.close()
+    links.close()
+    assert os.listdir(spill_dir) == []
+
+
+def test_the_rule_spills_auto_at_70_percent_of_max_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert SpillRule("always").now() and not SpillRule("never").now()
+    assert SpillRule("auto", max_memory=1).now()  # this process is past 0.7 bytes
+    assert not SpillRule("auto", max_memory=10**15).now()
+    monkeypatch.setattr("checker.spill.memory_is_low", lambda: True)
+    assert SpillRule("auto").now()
+    monkeypatch.setattr("checker.spill.memory_is_low", lambda: False)
+    assert not SpillRule("auto").now()
+    with pytest.raises(ValueError, match="sometimes"):
+        SpillRule("sometimes")  # type: ignore[arg-type]
+
+
+def test_links_spill_both_arrays_at_a_level_end(spill_dir: Path) -> None:
+    links = ParentLinks("always")
+    links.parent.append(-1)
+    links.via.append(0)
+    links.level_done()
+    assert (links.parent.on_disk, links.via.on_disk) == (1, 1)
+    assert len(os.listdir(spill_dir)) == 2
+    links.close()
+    assert os.listdir(spill_dir) == []
+
+
+# The engine
+
+
+def test_a_grid_counts_the_same_and_its_links_were_on_disk(spill_dir: Path) -> None:
+    model = Watched(Grid(3), spill_dir, at=4)
+    result = explore(model, spill="always")
+    assert result.verdict is Verdict.VERIFIED
+    assert (result.stats.states, result.stats.transitions, result.stats.depth) == (16, 24, 6)
+    assert len(model.seen) == 2 and all(n.startswith("tokencheck-spill-") for n in model.seen)
+    assert os.listdir(spill_dir) == []
+    same(result, explore(Grid(3)))
+
+
+def test_an_invariant_counterexample_is_rebuilt_from_the_spill(spill_dir: Path) -> None:
+    # x + y = 5 first at (4, 1): IncX four times (the first states of each
+    # level), then IncY; levels 0..4 are on disk when level 5 is reached.
+    model = Watched(Grid(4, forbidden_sum=5), spill_dir, at=4)
+    result = explore(model, spill="always")
+    ce = result.counterexample
+    assert result.verdict is Verdict.VIOLATED and ce is not None
+    assert [s.action for s in ce.steps[1:]] == ["IncX"] * 4 + ["IncY"]
+    assert ce.steps[-1].state == (4, 1)
+    assert len(model.seen) == 2 and os.listdir(spill_dir) == []
+    same(result, explore(Grid(4, forbidden_sum=5)))
+
+
+def test_a_step_property_counterexample_is_the_same(spill_dir: Path) -> None:
+    result = explore(ResetCounter(), spill="always")
+    ce = result.counterexample
+    assert ce is not None and [s.state for s in ce.steps] == [0, 1, 2, 0]
+    assert [s.action for s in ce.steps[1:]] == ["inc", "inc", "reset"]
+    same(result, explore(ResetCounter()))
+    assert os.listdir(spill_dir) == []
+
+
+def test_progress_reads_the_links_back_from_the_spill(spill_dir: Path) -> None:
+    lasso = explore(Spinner(), spill="always")
+    ce = lasso.counterexample
+    assert ce is not None and ce.loop_start == 1
+    assert [s.state for s in ce.steps] == [0, 1, 2, 1]
+    same(lasso, explore(Spinner()))
+    stuck = explore(stuck_model(), spill="always")
+    assert stuck.counterexample is not None
+    assert [s.state for s in stuck.counterexample.steps] == [0, 3]
+    same(stuck, explore(stuck_model()))
+    assert os.listdir(spill_dir) == []
+
+
+def test_the_file_is_removed_after_an_exception(spill_dir: Path) -> None:
+    model = Watched(Counter(limit=6), spill_dir, at=4, fail=True)
+    with pytest.raises(RuntimeError, match="the model broke"):
+        explore(model, spill="always")
+    assert len(model.seen) == 2  # the files existed when the model raised
+    assert os.listdir(spill_dir) == []
+
+
+def test_never_writes_no_file(spill_dir: Path) -> None:
+    model = Watched(Grid(3), spill_dir, at=5)
+    assert explore(model, spill="never").stats.states == 16
+    assert model.seen == []
+
+
+# The command
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_a_token_mutant_gives_the_same_counterexample_spilled(spill_dir: Path) -> None:
+    args = ("model", "--quiet", "--json", "--mutant", "no-owner-check", "--max-seconds", "60")
+    spilled = run(*args, "--spill", "always")
+    kept = run(*args, "--spill", "never")
+    assert spilled.exit_code == kept.exit_code == 1
+    a, b = json.loads(spilled.output), json.loads(kept.output)
+    assert (a["property"], a["length"]) == ("NoDoubleSpend", 10)
+    assert a["actions"] == b["actions"] and len(a["actions"]) == 10
+    assert a["stats"]["states"] == b["stats"]["states"]
+    assert a["stats"]["transitions"] == b["stats"]["transitions"]
+    assert os.listdir(spill_dir) == []
+
+
+def test_spill_always_with_workers_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["model", "--spill", "always", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "--spill always runs on one process" in result.output
+    assert "Traceback" not in result.output
