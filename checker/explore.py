@@ -22,9 +22,11 @@ it in the parent's `actions(state)` list. Full states live only in the
 current and next frontier. A counterexample is rebuilt by walking the parent
 links and replaying the action indexes from the initial state
 (`checker.replay`), which is why models must enumerate actions
-deterministically. Two distinct states sharing a fingerprint would make the
-second look visited; the chance of any such collision is about n**2 / 2**65
-for n states (1e-7 at 2 million), reported as `stats.collision_probability`.
+deterministically. The links of completed levels may move to a temporary
+file (`spill`, `checker.spill`): a rebuild reads only depth-many of them.
+Two distinct states sharing a fingerprint would make the second look
+visited; the chance of any such collision is about n**2 / 2**65 for n states
+(1e-7 at 2 million), reported as `stats.collision_probability`.
 `exact=True` keys the visited set by the states themselves instead: no
 collision risk, several times the memory. (CPython's hash(-1) == hash(-2):
 keep -1 out of states that also use -2, or use exact mode.)
