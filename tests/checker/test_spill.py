@@ -31,10 +31,12 @@ def spill_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 class Watched:
     """`model`, noting the spill files in `directory` whenever a state of
-    depth `at` (a Counter or Grid coordinate sum) is expanded; raising there
-    when `fail` is set."""
+    depth `at` (a Counter or Grid coordinate sum) is expanded; raising `fail`
+    there when it is set."""
 
-    def __init__(self, model: Any, directory: Path, at: int, fail: bool = False) -> None:
+    def __init__(
+        self, model: Any, directory: Path, at: int, fail: type[BaseException] | None = None
+    ) -> None:
         self.model, self.directory, self.at, self.fail = model, directory, at, fail
         self.seen: list[str] = []
         self.name = model.name
@@ -48,8 +50,8 @@ class Watched:
     def actions(self, s: Any) -> Any:
         if (sum(s) if isinstance(s, tuple) else s) == self.at:
             self.seen = sorted(os.listdir(self.directory))
-            if self.fail:
-                raise RuntimeError("the model broke")
+            if self.fail is not None:
+                raise self.fail("the model broke")
         return self.model.actions(s)
 
     def next_state(self, s: Any, a: Any) -> Any:
@@ -185,12 +187,28 @@ def test_progress_reads_the_links_back_from_the_spill(spill_dir: Path) -> None:
     assert os.listdir(spill_dir) == []
 
 
-def test_the_file_is_removed_after_an_exception(spill_dir: Path) -> None:
-    model = Watched(Counter(limit=6), spill_dir, at=4, fail=True)
-    with pytest.raises(RuntimeError, match="the model broke"):
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_the_file_is_removed_after_an_exception(
+    spill_dir: Path, error: type[BaseException]
+) -> None:
+    model = Watched(Counter(limit=6), spill_dir, at=4, fail=error)
+    with pytest.raises(error, match="the model broke"):
         explore(model, spill="always")
     assert len(model.seen) == 2  # the files existed when the model raised
     assert os.listdir(spill_dir) == []
+
+
+def test_auto_spills_once_resident_memory_passes_70_percent_of_max_memory(
+    spill_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cap = 10**12  # far above the real peak, so the max_memory bound never stops the run
+    for resident, spilled in ((int(0.69 * cap), []), (int(0.7 * cap), ["spill", "spill"])):
+        monkeypatch.setattr("checker.spill.resident_memory_bytes", lambda r=resident: r)
+        model = Watched(Grid(3), spill_dir, at=4)
+        result = explore(model, spill="auto", max_memory=cap)
+        assert result.stats.states == 16
+        assert [n.split("-")[1] for n in model.seen] == spilled
+        assert os.listdir(spill_dir) == []
 
 
 def test_never_writes_no_file(spill_dir: Path) -> None:
