@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
+import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -242,3 +246,30 @@ def test_spill_always_with_workers_is_a_usage_error() -> None:
     assert result.exit_code == 2
     assert "--spill always runs on one process" in result.output
     assert "Traceback" not in result.output
+
+
+def test_ctrl_c_in_check_model_removes_the_files(tmp_path: Path) -> None:
+    """A real Ctrl-C, once the run has spilled: exit 3 and no file left."""
+    args = ["model", "--config", "S3a", "--spill", "always", "--quiet", "--max-seconds", "60"]
+    process = subprocess.Popen(
+        [shutil.which("check") or "check", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not os.listdir(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(os.listdir(tmp_path)) == 2, "the run never spilled"
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 3, out
+    assert "INCOMPLETE: stopped by Ctrl-C" in out
+    assert os.listdir(tmp_path) == []
