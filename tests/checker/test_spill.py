@@ -228,14 +228,21 @@ def run(*args: str) -> Any:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_a_token_mutant_gives_the_same_counterexample_spilled(spill_dir: Path) -> None:
-    args = ("model", "--quiet", "--json", "--mutant", "no-owner-check", "--max-seconds", "60")
+@pytest.mark.parametrize(
+    ("mutant", "prop", "length"),
+    [("no-owner-check", "NoDoubleSpend", 10), ("wait-all", "Progress", 1)],
+)
+def test_a_token_mutant_gives_the_same_counterexample_spilled(
+    spill_dir: Path, mutant: str, prop: str, length: int
+) -> None:
+    args = ("model", "--quiet", "--json", "--mutant", mutant, "--max-seconds", "60")
     spilled = run(*args, "--spill", "always")
-    kept = run(*args, "--spill", "never")
+    kept = run(*args, "--spill", "never", "--workers", "1")
     assert spilled.exit_code == kept.exit_code == 1
     a, b = json.loads(spilled.output), json.loads(kept.output)
-    assert (a["property"], a["length"]) == ("NoDoubleSpend", 10)
-    assert a["actions"] == b["actions"] and len(a["actions"]) == 10
+    assert (a["property"], a["length"]) == (prop, length)
+    assert a["actions"] == b["actions"] and len(a["actions"]) == length
+    assert a["detail"] == b["detail"]
     assert a["stats"]["states"] == b["stats"]["states"]
     assert a["stats"]["transitions"] == b["stats"]["transitions"]
     assert os.listdir(spill_dir) == []
