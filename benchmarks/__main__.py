@@ -133,8 +133,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=2, help="N for the N-worker runs")
     parser.add_argument("--ray", action="store_true", help="also run on a local Ray")
     parser.add_argument("--no-single", action="store_true", help="skip the 1-process runs")
-    parser.add_argument("--symmetry", action="store_true",
-                        help="reduce by symmetry (not on Ray: its rows stay concrete)")
+    parser.add_argument(
+        "--symmetry",
+        action="store_true",
+        help="reduce by symmetry (not on Ray: its rows stay concrete)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -149,8 +152,11 @@ def main(argv: list[str]) -> int:
     names = args.names or known
     unknown = [n for n in names if n not in known]
     if unknown or args.workers < 2:
-        sys.exit(f"unknown configuration(s) {unknown} (known: {', '.join(known)})"
-                 if unknown else "--workers must be at least 2 (1 is always run)")
+        sys.exit(
+            f"unknown configuration(s) {unknown} (known: {', '.join(known)})"
+            if unknown
+            else "--workers must be at least 2 (1 is always run)"
+        )
     runs = [] if args.no_single else [("local", 1)]
     runs.append(("local", args.workers))
     if args.ray:
@@ -161,16 +167,29 @@ def main(argv: list[str]) -> int:
         "python": sys.version.split()[0],
     }
     if not args.json:
-        print(f"machine: {machine['cpus']} CPUs, load average {os.getloadavg()[0]:.1f},"
-              f" Python {machine['python']}")
+        print(
+            f"machine: {machine['cpus']} CPUs, load average {os.getloadavg()[0]:.1f},"
+            f" Python {machine['python']}"
+        )
         print(HEADER)
     rows = []
     for name in names:
         for engine, workers in runs:
             out = subprocess.run(
-                [sys.executable, "-m", "benchmarks", "--one", args.protocol, name, engine,
-                 str(workers), "1" if args.symmetry and engine == "local" else "0"],
-                capture_output=True, text=True, check=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks",
+                    "--one",
+                    args.protocol,
+                    name,
+                    engine,
+                    str(workers),
+                    "1" if args.symmetry and engine == "local" else "0",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
                 cwd=Path(__file__).resolve().parents[1],
             )
             r = json.loads(out.stdout.strip().splitlines()[-1])

@@ -262,14 +262,16 @@ class _Coordinator:
         _fill(self.stats, states, transitions, depth, self.started, False)
         return self.stats
 
-    def finish(self, verdict: Verdict, states: int, transitions: int, depth: int,
-               **fields: Any) -> CheckResult:
+    def finish(
+        self, verdict: Verdict, states: int, transitions: int, depth: int, **fields: Any
+    ) -> CheckResult:
         stats = self._stats(states, transitions, depth)
         stats.frontier = 0
         coverage = summarize(self.kinds, declared_kinds(self.model))
         reductions = ("symmetry",) if self.canonical is not None else ()
-        return CheckResult(verdict, stats, checked=self.checked, coverage=coverage,
-                           reductions=reductions, **fields)
+        return CheckResult(
+            verdict, stats, checked=self.checked, coverage=coverage, reductions=reductions, **fields
+        )
 
     def gather_kinds(self, pool: Pool, last_sid: int | None) -> None:
         """Action coverage as the one-process engine counts it: every state
@@ -310,8 +312,9 @@ class _Coordinator:
         except Interrupted:
             bound = self.stopped_by or "interrupted"
             self.gather_kinds(pool, None)
-            return self.finish(Verdict.INCOMPLETE, len(self.parent), self.transitions,
-                               self.level, bound=bound)
+            return self.finish(
+                Verdict.INCOMPLETE, len(self.parent), self.transitions, self.level, bound=bound
+            )
         finally:
             pool.close()
 
@@ -368,16 +371,19 @@ class _Coordinator:
         states = len(self.parent)
         if unmet:
             names = tuple(p.name for p in self.model.sometimes if p.name in unmet)
-            return self.finish(Verdict.VIOLATED, states, self.transitions, self.level,
-                               unmet_sometimes=names)
+            return self.finish(
+                Verdict.VIOLATED, states, self.transitions, self.level, unmet_sometimes=names
+            )
         if self.liveness:
             self.fair_off.append(len(self.fair_dst))
-            graph = FairGraph(self.parent, self.via, self.quiescent,
-                              array("i", self.fair_off), self.fair_dst)
+            graph = FairGraph(
+                self.parent, self.via, self.quiescent, array("i", self.fair_off), self.fair_dst
+            )
             cex = find_progress_violation(self.model, graph, self.canonical)
             if cex is not None:
-                return self.finish(Verdict.VIOLATED, states, self.transitions, self.level,
-                                   counterexample=cex)
+                return self.finish(
+                    Verdict.VIOLATED, states, self.transitions, self.level, counterexample=cex
+                )
         return self.finish(Verdict.VERIFIED, states, self.transitions, self.level)
 
     def _add_fair_edges(
@@ -436,8 +442,13 @@ class _Coordinator:
         transitions = self.transitions + self._enabled_before(sid, expanded) + ai + 1
         earlier = _count_below(new_keys, key)
         if kind == "limit":
-            return lambda: self.finish(Verdict.INCOMPLETE, self.limit, transitions,
-                                       self.level + 1, bound=f"max_states={self.max_states}")
+            return lambda: self.finish(
+                Verdict.INCOMPLETE,
+                self.limit,
+                transitions,
+                self.level + 1,
+                bound=f"max_states={self.max_states}",
+            )
         violation = step if kind == "step" else invariant
         assert violation is not None
         _, name, detail = violation
@@ -452,12 +463,15 @@ class _Coordinator:
                     "satisfies it; the model's actions or successors are not deterministic"
                 )
             earlier += 1
-        return lambda: self.finish(Verdict.VIOLATED, base + earlier, transitions,
-                                   self.level + 1, counterexample=cex)
+        return lambda: self.finish(
+            Verdict.VIOLATED, base + earlier, transitions, self.level + 1, counterexample=cex
+        )
 
     def _enabled_before(self, sid: int, expanded: list[Any]) -> int:
         return sum(
-            c for _, _, sids, counts, _ in expanded for s, c in zip(sids, counts, strict=True)
+            c
+            for _, _, sids, counts, _ in expanded
+            for s, c in zip(sids, counts, strict=True)
             if s < sid
         )
 

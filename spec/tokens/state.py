@@ -117,9 +117,7 @@ def evolve(s: State, nodes: tuple[Server | Client, ...], network: tuple[Message,
     return _tuple_new(State, (s[0], s[1], nodes, s[3], network, s[5], s[6], s[7]))
 
 
-def completed(
-    s: State, nodes: tuple[Server | Client, ...], linearized: tuple[int, ...]
-) -> State:
+def completed(s: State, nodes: tuple[Server | Client, ...], linearized: tuple[int, ...]) -> State:
     """`s` with new nodes and linearized: an operation's last step."""
     return _tuple_new(State, (s[0], s[1], nodes, s[3], s[4], linearized, s[6], s[7]))
 

@@ -18,8 +18,18 @@ from tests.checker.tiny_models import Counter, Grid
 
 def _answer(r: CheckResult) -> tuple[Any, ...]:
     s = r.stats
-    return (r.verdict, s.states, s.transitions, s.depth, r.counterexample, r.bound,
-            r.unmet_sometimes, r.checked, r.coverage, r.reductions)
+    return (
+        r.verdict,
+        s.states,
+        s.transitions,
+        s.depth,
+        r.counterexample,
+        r.bound,
+        r.unmet_sometimes,
+        r.checked,
+        r.coverage,
+        r.reductions,
+    )
 
 
 def test_a_run_that_ends_within_the_probe_stays_in_one_process() -> None:
@@ -40,8 +50,9 @@ def test_a_run_still_going_after_the_probe_starts_again_on_every_core() -> None:
 
 def test_symmetry_survives_the_switch() -> None:
     chosen: list[int] = []
-    result = explore_auto(TwoCounters(), cores=2, probe_seconds=0.0, symmetry=True,
-                          on_choice=chosen.append)
+    result = explore_auto(
+        TwoCounters(), cores=2, probe_seconds=0.0, symmetry=True, on_choice=chosen.append
+    )
     assert chosen == [2] and (result.stats.states, result.stats.transitions) == (6, 8)
     assert result.reductions == ("symmetry",)
 
@@ -55,15 +66,17 @@ def test_one_core_or_exact_never_forks() -> None:
 
 def test_the_users_stop_during_the_probe_is_an_interruption_not_a_switch() -> None:
     chosen: list[int] = []
-    result = explore_auto(Counter(10**12), cores=2, liveness=False,
-                          should_stop=lambda: True, on_choice=chosen.append)
+    result = explore_auto(
+        Counter(10**12), cores=2, liveness=False, should_stop=lambda: True, on_choice=chosen.append
+    )
     assert chosen == [1]
     assert result.verdict is Verdict.INCOMPLETE and result.bound == "interrupted"
 
 
 def test_max_seconds_counts_the_probe_and_is_reported_as_given() -> None:
-    result = explore_auto(Counter(10**12), cores=2, probe_seconds=0.05, liveness=False,
-                          max_seconds=0.6)
+    result = explore_auto(
+        Counter(10**12), cores=2, probe_seconds=0.05, liveness=False, max_seconds=0.6
+    )
     assert result.verdict is Verdict.INCOMPLETE and result.bound == "max_seconds=0.6"
     assert 0.55 <= result.stats.seconds < 3.0
 

@@ -39,8 +39,17 @@ from tests.checker.tiny_models import (
 
 def _answer(r: CheckResult) -> tuple[Any, ...]:
     s = r.stats
-    return (r.verdict, s.states, s.transitions, s.depth, r.counterexample, r.bound,
-            r.unmet_sometimes, r.checked, r.coverage)
+    return (
+        r.verdict,
+        s.states,
+        s.transitions,
+        s.depth,
+        r.counterexample,
+        r.bound,
+        r.unmet_sometimes,
+        r.checked,
+        r.coverage,
+    )
 
 
 MODELS = {
@@ -189,8 +198,9 @@ def test_stable_fingerprints_agree_across_interpreters_with_other_hash_seeds() -
     found = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                             env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+        )
         found.add(int(out.stdout))
     assert found == {stable_fingerprint(state)}
     assert stable_fingerprint((1, None)) != stable_fingerprint((1, 0))
@@ -210,8 +220,16 @@ def test_a_token_mutant_gives_the_same_counterexample_on_two_workers() -> None:
 
 def test_check_model_workers_prints_the_one_process_figures() -> None:
     runner = CliRunner()
-    args = ["model", "--config", "S3a", "--mutant", "sync-replace", "--quiet", "--json",
-            "--no-symmetry"]
+    args = [
+        "model",
+        "--config",
+        "S3a",
+        "--mutant",
+        "sync-replace",
+        "--quiet",
+        "--json",
+        "--no-symmetry",
+    ]
     one = runner.invoke(main, args)
     two = runner.invoke(main, [*args, "--workers", "2"])
     assert one.exit_code == two.exit_code == 1
@@ -249,8 +267,9 @@ def test_engine_options_that_cannot_work_are_usage_errors(args: list[str], messa
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("config", "mutant"), [("S1", None), ("S1", "wait-all"),
-                                                 ("W3", "no-write-back")])
+@pytest.mark.parametrize(
+    ("config", "mutant"), [("S1", None), ("S1", "wait-all"), ("W3", "no-write-back")]
+)
 def test_token_runs_answer_as_one_process_on_two_workers(config: str, mutant: str | None) -> None:
     from spec.tokens import PROTOCOL
 
@@ -262,8 +281,9 @@ def test_token_runs_answer_as_one_process_on_two_workers(config: str, mutant: st
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("config", "mutant"), [("S3a", None), ("S3a", "sync-replace"),
-                                                 ("S1", "overwrite")])
+@pytest.mark.parametrize(
+    ("config", "mutant"), [("S3a", None), ("S3a", "sync-replace"), ("S1", "overwrite")]
+)
 def test_token_runs_under_symmetry_answer_as_one_process_on_two_workers(
     config: str, mutant: str | None
 ) -> None:
@@ -290,10 +310,11 @@ def test_the_benchmark_prints_one_row_per_engine_with_the_pinned_counts() -> Non
     root = __import__("pathlib").Path(__file__).parents[2]
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--protocol", "generals", "G3", "--json"],
-        capture_output=True, text=True, check=True, cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
     )
     runs = json.loads(out.stdout)["runs"]
     assert [(r["engine"], r["workers"]) for r in runs] == [("local", 1), ("local", 2)]
-    assert {(r["states"], r["transitions"], r["verdict"]) for r in runs} == {
-        (101, 136, "violated")
-    }
+    assert {(r["states"], r["transitions"], r["verdict"]) for r in runs} == {(101, 136, "violated")}

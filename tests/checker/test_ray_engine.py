@@ -18,16 +18,29 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module", autouse=True)
 def local_ray() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
-             log_to_driver=False, logging_level="ERROR")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        log_to_driver=False,
+        logging_level="ERROR",
+    )
     yield
     ray.shutdown()
 
 
 def _answer(r: CheckResult) -> tuple[Any, ...]:
     s = r.stats
-    return (r.verdict, s.states, s.transitions, s.depth, r.counterexample, r.bound,
-            r.unmet_sometimes, r.coverage)
+    return (
+        r.verdict,
+        s.states,
+        s.transitions,
+        s.depth,
+        r.counterexample,
+        r.bound,
+        r.unmet_sometimes,
+        r.coverage,
+    )
 
 
 @pytest.mark.parametrize(
