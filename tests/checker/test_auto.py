@@ -4,39 +4,23 @@ core for one that does not, with the one-process engine's answer either way."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from click.testing import CliRunner
 
 from checker.auto import explore_auto
 from checker.cli import main
 from checker.explore import explore
-from checker.result import CheckResult, Verdict
+from checker.result import Verdict
+from tests.checker.answers import answer
 from tests.checker.test_symmetry import TwoCounters
 from tests.checker.tiny_models import Counter, Grid
-
-
-def _answer(r: CheckResult) -> tuple[Any, ...]:
-    s = r.stats
-    return (
-        r.verdict,
-        s.states,
-        s.transitions,
-        s.depth,
-        r.counterexample,
-        r.bound,
-        r.unmet_sometimes,
-        r.checked,
-        r.coverage,
-        r.reductions,
-    )
 
 
 def test_a_run_that_ends_within_the_probe_stays_in_one_process() -> None:
     chosen: list[int] = []
     result = explore_auto(Grid(6), cores=2, on_choice=chosen.append)
     assert chosen == [1]
-    assert _answer(result) == _answer(explore(Grid(6)))
+    assert answer(result) == answer(explore(Grid(6)))
 
 
 def test_a_run_still_going_after_the_probe_starts_again_on_every_core() -> None:
@@ -44,7 +28,7 @@ def test_a_run_still_going_after_the_probe_starts_again_on_every_core() -> None:
     model = Grid(5, forbidden_sum=6)
     result = explore_auto(model, cores=2, probe_seconds=0.0, on_choice=chosen.append)
     assert chosen == [2]
-    assert _answer(result) == _answer(explore(model))
+    assert answer(result) == answer(explore(model))
     assert result.counterexample is not None and result.counterexample.length == 6
 
 

@@ -21,8 +21,9 @@ from checker.explore import explore
 from checker.fingerprint import stable_fingerprint
 from checker.model import Sometimes
 from checker.parallel import ForkPool, explore_parallel
-from checker.result import CheckResult, Verdict
+from checker.result import Verdict
 from checker.shard import dumps_states, route
+from tests.checker.answers import answer
 from tests.checker.test_symmetry import Juggler, TwoCounters
 from tests.checker.tiny_models import (
     Counter,
@@ -35,22 +36,6 @@ from tests.checker.tiny_models import (
     TwoClocks,
     stuck_model,
 )
-
-
-def _answer(r: CheckResult) -> tuple[Any, ...]:
-    s = r.stats
-    return (
-        r.verdict,
-        s.states,
-        s.transitions,
-        s.depth,
-        r.counterexample,
-        r.bound,
-        r.unmet_sometimes,
-        r.checked,
-        r.coverage,
-    )
-
 
 MODELS = {
     "grid": (Grid(6), {}),
@@ -79,7 +64,7 @@ def test_n_workers_answer_as_one_process(name: str, workers: int) -> None:
     model, bounds = MODELS[name]
     one = explore(model, **bounds)
     many = explore_parallel(model, workers=workers, **bounds)
-    assert _answer(many) == _answer(one)
+    assert answer(many) == answer(one)
 
 
 def test_the_hand_counted_answers_hold_on_two_workers() -> None:
@@ -104,7 +89,7 @@ def test_n_workers_reduce_by_symmetry_as_one_process(name: str, workers: int) ->
     model = SYMMETRIC[name]
     one = explore(model, symmetry=True)
     many = explore_parallel(model, workers=workers, symmetry=True)
-    assert _answer(many) == _answer(one)
+    assert answer(many) == answer(one)
     assert many.reductions == one.reductions == ("symmetry",)
 
 
@@ -126,7 +111,7 @@ def test_a_token_mutant_under_symmetry_gives_the_one_process_answer_on_two_worke
     model = PROTOCOL.build(params)
     one = explore(model, symmetry=True)
     assert one.reductions == ("symmetry",) and one.counterexample is not None
-    assert _answer(explore_parallel(model, workers=2, symmetry=True)) == _answer(one)
+    assert answer(explore_parallel(model, workers=2, symmetry=True)) == answer(one)
 
 
 def test_symmetry_with_a_fingerprint_other_than_hash_needs_canonical_by() -> None:
@@ -215,7 +200,7 @@ def test_a_token_mutant_gives_the_same_counterexample_on_two_workers() -> None:
     from spec.tokens import PROTOCOL
 
     model = PROTOCOL.build(PROTOCOL.mutant_params(PROTOCOL.mutant("sync-replace")))
-    assert _answer(explore_parallel(model, workers=2)) == _answer(explore(model))
+    assert answer(explore_parallel(model, workers=2)) == answer(explore(model))
 
 
 def test_check_model_workers_prints_the_one_process_figures() -> None:
@@ -277,7 +262,7 @@ def test_token_runs_answer_as_one_process_on_two_workers(config: str, mutant: st
     if mutant is not None:
         params = PROTOCOL.mutated(params, PROTOCOL.mutant(mutant))
     model = PROTOCOL.build(params)
-    assert _answer(explore_parallel(model, workers=2)) == _answer(explore(model))
+    assert answer(explore_parallel(model, workers=2)) == answer(explore(model))
 
 
 @pytest.mark.slow
@@ -294,7 +279,7 @@ def test_token_runs_under_symmetry_answer_as_one_process_on_two_workers(
         params = PROTOCOL.mutated(params, PROTOCOL.mutant(mutant))
     model = PROTOCOL.build(params)
     one = explore(model, symmetry=True)
-    assert _answer(explore_parallel(model, workers=2, symmetry=True)) == _answer(one)
+    assert answer(explore_parallel(model, workers=2, symmetry=True)) == answer(one)
 
 
 def test_engine_ray_without_ray_installed_is_a_usage_error_naming_the_extra(

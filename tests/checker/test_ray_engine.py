@@ -4,12 +4,11 @@ of 2 CPUs (127.0.0.1, no dashboard), started once for the module."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from checker.explore import explore
-from checker.result import CheckResult
+from tests.checker.answers import answer
 
 ray = pytest.importorskip("ray", reason="ray is not installed: pip install -e '.[ray]'")
 
@@ -27,20 +26,6 @@ def local_ray() -> Iterator[None]:
     )
     yield
     ray.shutdown()
-
-
-def _answer(r: CheckResult) -> tuple[Any, ...]:
-    s = r.stats
-    return (
-        r.verdict,
-        s.states,
-        s.transitions,
-        s.depth,
-        r.counterexample,
-        r.bound,
-        r.unmet_sometimes,
-        r.coverage,
-    )
 
 
 @pytest.mark.parametrize(
@@ -61,7 +46,7 @@ def test_ray_actors_answer_as_one_process(protocol: str, config: str, mutant: st
     if mutant is not None:
         params = spec.mutated(params, spec.mutant(mutant))
     model = spec.build(params)
-    assert _answer(explore_on_ray(model, workers=2)) == _answer(explore(model))
+    assert answer(explore_on_ray(model, workers=2)) == answer(explore(model))
 
 
 @pytest.mark.parametrize("mutant", [None, "wait-all"])
@@ -79,4 +64,4 @@ def test_ray_actors_reduce_by_symmetry_as_one_process(mutant: str | None) -> Non
     one = explore(model, symmetry=True)
     on_ray = explore_on_ray(model, workers=2, symmetry=True)
     assert on_ray.reductions == one.reductions == ("symmetry",)
-    assert _answer(on_ray) == _answer(one)
+    assert answer(on_ray) == answer(one)
