@@ -40,14 +40,22 @@ class State:
     servers: tuple[str, ...]
 
 
+def open_durable(path: Path) -> sqlite3.Connection:
+    """A SQLite database whose every commit is on disk when it returns (WAL,
+    synchronous FULL), shared by the process's threads, with a `meta` table of
+    JSON values by key: a server's store and the manager's journal."""
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+    return db
+
+
 class DurableStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self._db = open_durable(path)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS store "
             "(token INTEGER PRIMARY KEY, version INTEGER NOT NULL, owner TEXT NOT NULL)"
