@@ -180,6 +180,7 @@ class ManagerProcess(TokenNodeServicer):
         self.mutant = os.environ.get(MUTANT_ENV, "")
         self.pause_at = os.environ.get(PAUSE_ENV, "")
         restarted = layout.trace(MANAGER).exists()
+        self.restarted = restarted
         self._recover_files()
         cluster = layout.read()
         self.sink = DeferredSink(open(layout.trace(MANAGER), "a", buffering=1))  # noqa: SIM115
@@ -391,6 +392,23 @@ class ManagerProcess(TokenNodeServicer):
             if stored is not None:
                 self.transport.retransmit(message_from_json(stored))
 
+    def catch_up_servers(self) -> None:
+        """After a restart. An install needs only q(n') acknowledgements, so the
+        last process may have died while a SYNC_WRITE of an installed change was
+        still on its way to another server: nothing would send it again, and that
+        server would stay in its old epoch for good, holding every newer message.
+        In the model the message is still in flight: send it again, with its id,
+        to every current server that is behind (`catch_up`). One that does not
+        answer (down) is caught up on its own restart."""
+        for name in self.env.board.get().servers:
+            try:
+                entered = self.catch_up(name)
+            except (ImplError, ClusterError, grpc.RpcError, ConnectionError) as error:
+                self.log.write(f"catch-up of {name} after the restart: {error}\n")
+            else:
+                if entered:
+                    self.log.write(f"caught up {name} after the restart: epochs {entered}\n")
+
     # -- nodes ---------------------------------------------------------------
 
     def start_joiner(self, name: str, epoch: int) -> None:
@@ -562,6 +580,8 @@ def serve(layout: Layout) -> None:
     server.start()
     layout.write_run(MANAGER, os.getpid(), port)
     process.resume()
+    if process.restarted:
+        threading.Thread(target=process.catch_up_servers, daemon=True, name="catch-up").start()
     signal.signal(signal.SIGTERM, lambda *_: process.stop_event.set())
     process.stop_event.wait()
     server.stop(grace=0.5).wait()

@@ -177,7 +177,8 @@ class Operator:
             outcome = self.control(MANAGER, "catchup", name, timeout=30.0)
             if outcome.status != "ok":
                 raise ClusterError(
-                    f"restart {name}: it runs, but could not catch up: {outcome.detail}"
+                    f"restart {name}: it runs, but could not catch up: {outcome.detail}; "
+                    f"if the manager is down, `check cluster restart manager` catches it up"
                 )
         return pid, port
 
