@@ -368,9 +368,11 @@ class TokenFollower:
             was, new = cast(Client, before.nodes[dst]), cast(Client, after.nodes[dst])
             done = new.phase != was.phase or new.epoch != was.epoch
             needed, answered = was.needed, was.answered
-            if done and was.phase == PHASE_READ and new.epoch == was.epoch:
+            if done and was.phase == PHASE_READ and new.phase != PHASE_READ:
                 # what the whole read found: with fast-read the write-back (and
-                # so the client's state) holds only the tokens the replies disputed
+                # so the client's state) holds only the tokens the replies disputed.
+                # The next phase may be in a newer epoch (an install came before
+                # the read's last reply): the read is complete all the same.
                 self.read_values[dst] = (m[4], merge_values(was.values, m[7]))
             if done and new.phase == IDLE:
                 self.answers[dst] = self._answer(dst, was)
