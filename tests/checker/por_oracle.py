@@ -62,3 +62,12 @@ def verdicts(model: Any, por: bool, view: Callable[[Any], Any] = lambda s: None)
                     following.append(nxt)
         frontier = following
     return Verdicts(len(seen), frozenset(broken), frozenset(met), frozenset(views))
+
+
+def assert_same_verdicts(model: Any, view: Callable[[Any], Any], label: object) -> None:
+    """The reduced graph breaks and meets the same properties as the full one,
+    reaches the same views, and is no larger."""
+    full, reduced = verdicts(model, False, view), verdicts(model, True, view)
+    assert (reduced.broken, reduced.met) == (full.broken, full.met), label
+    assert reduced.views == full.views, label
+    assert reduced.states <= full.states
