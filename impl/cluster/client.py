@@ -20,8 +20,9 @@ import threading
 from types import TracebackType
 
 from impl.cluster.auth import Keys, load_keys
-from impl.cluster.config_lock import ConfigLock, journal_installed
+from impl.cluster.config_lock import ConfigLock
 from impl.cluster.errors import BadData
+from impl.cluster.journal import read_installed
 from impl.cluster.lamport import LamportRecorder
 from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.transport import RpcTransport
@@ -97,7 +98,7 @@ class ClusterClient:
 
     def _refresh(self) -> None:
         """Under the config lock: install what the manager's journal has installed."""
-        newest = journal_installed(self.layout.db(MANAGER))
+        newest = read_installed(self.layout.db(MANAGER))
         if newest is not None and newest[0] > self.board.get().epoch:
             self.board.install(Configuration(newest[0], tuple(newest[1])))
 

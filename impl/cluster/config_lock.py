@@ -14,8 +14,6 @@ otherwise let a phase start in the old epoch after the install's line)."""
 from __future__ import annotations
 
 import fcntl
-import json
-import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -69,25 +67,3 @@ class ConfigLock:
         if self._file is not None:
             self._file.close()
             self._file = None
-
-
-def journal_installed(path: Path) -> tuple[int, list[str]] | None:
-    """The newest configuration a manager's journal has installed, or None (no
-    journal yet, nothing installed, or unreadable: cluster.json then speaks)."""
-    if not path.is_file():
-        return None
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
-        try:
-            row = db.execute("SELECT value FROM meta WHERE key = 'installed'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return None
-    if row is None:
-        return None
-    try:
-        epoch, servers = json.loads(row[0])
-        return int(epoch), [str(s) for s in servers]
-    except (ValueError, TypeError):
-        return None

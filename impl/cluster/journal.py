@@ -142,23 +142,41 @@ class Journal:
             self._db.close()
 
 
-def read_progress(path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(change, intent) from the journal of a manager that is not running, for
-    `check cluster status`; (None, None) without a journal. Opened read-write
-    without creating anything: a dead manager's WAL is replayed, as SQLite does."""
+def _read_meta(path: Path, keys: tuple[str, ...]) -> dict[str, Any]:
+    """Those `meta` values of a journal that another process keeps (decoded),
+    or {} without a journal. Opened read-write without creating anything: a
+    dead manager's WAL is replayed, as SQLite does."""
     if not path.is_file():
-        return None, None
+        return {}
     try:
-        db = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
+        db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=5.0)
         try:
-            query = "SELECT key, value FROM meta WHERE key IN ('change', 'intent')"
-            rows = dict(db.execute(query).fetchall())
+            marks = ", ".join("?" * len(keys))
+            query = f"SELECT key, value FROM meta WHERE key IN ({marks})"
+            rows = dict(db.execute(query, keys).fetchall())
         finally:
             db.close()
-    except sqlite3.Error:
-        return None, None  # no tables yet (it died before its first step), or not SQLite
-    change, intent = (json.loads(rows[k]) if k in rows else None for k in ("change", "intent"))
-    return change, intent
+        return {k: json.loads(v) for k, v in rows.items()}
+    except (sqlite3.Error, ValueError):
+        return {}  # no tables yet (it died before its first step), or not a journal
+
+
+def read_progress(path: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(change, intent) from the journal of a manager that is not running, for
+    `check cluster status`; (None, None) without a journal."""
+    found = _read_meta(path, ("change", "intent"))
+    return found.get("change"), found.get("intent")
+
+
+def read_installed(path: Path) -> tuple[int, list[str]] | None:
+    """The newest configuration a manager's journal has installed, for a
+    client starting a phase (impl/cluster/config_lock.py); None when there is
+    none yet or the journal cannot be read (cluster.json then speaks)."""
+    installed = _read_meta(path, ("installed",)).get("installed")
+    try:
+        return None if installed is None else (int(installed[0]), [str(s) for s in installed[1]])
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def describe(change: dict[str, Any] | None, intent: dict[str, Any] | None) -> str:
