@@ -91,6 +91,25 @@ def _retry_seconds(log: Any) -> float:
     return seconds
 
 
+class _HandlesNothing:
+    """A leaver's `lock`, which the Manager takes from the SYNC_ACK that makes
+    q(n') to the install: in the specification that delivery, the install and
+    the leaver becoming a client are one step, so the leaver must handle
+    nothing from then on. A thread lock does that in one process; another
+    process is stopped (`retire`, idempotent: the install's `become_client`
+    finds it stopped). Until the install it is a down server, as after
+    `check cluster kill`."""
+
+    def __init__(self, node: RemoteNode) -> None:
+        self.node = node
+
+    def __enter__(self) -> None:
+        self.node.owner.retire(self.node.name)
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
 class RemoteNode:
     """What the Manager of impl/tokens asks of a node, for a node in another process."""
 
@@ -98,7 +117,7 @@ class RemoteNode:
         self.owner = owner
         self.name = name
         self.server = None  # read only by the threaded network's loss rule
-        self.lock = threading.RLock()  # the Manager holds a leaver's lock while it installs
+        self.lock = _HandlesNothing(self)  # the Manager holds a leaver's lock while it installs
 
     def become_joiner(self, epoch: int) -> None:
         self.owner.start_joiner(self.name, epoch)
@@ -117,25 +136,7 @@ class JournaledManager(Manager):
 
     def receive(self, msg: object) -> None:
         with self.process.step():
-            if isinstance(msg, Message):
-                self._stop_leaver_before_install(msg)
             super().receive(msg)
-
-    def _stop_leaver_before_install(self, msg: Message) -> None:
-        """A leave installs at the SYNC_ACK that makes q(n'): in the specification
-        that delivery, the install and the leaver becoming a client are one step,
-        which the threaded Manager makes atomic with the leaver's lock. Here the
-        leaver is another process, which could handle a WRITE between the
-        delivery's line and its stop: stop it first (until the install it is a
-        down server, as after `check cluster kill`). `retire` is idempotent, so
-        the install's own call finds it stopped."""
-        c = self.change
-        if c is None or c.joining or c.step != "sync-write" or msg.kind != "SYNC_ACK":
-            return
-        if msg.epoch != c.new.epoch or msg.src not in c.new.servers or msg.src in c.acks:
-            return
-        if len(c.acks) + 1 >= self.env.params.variant.quorum(len(c.new.servers)):
-            self.env.nodes[c.node].become_client()
 
     def transform(self, x: str) -> Handle:
         with self.process.step():
