@@ -42,7 +42,12 @@ _WEIGHTS = (0.01, 0.1, 1.0, 1.0, 10.0)
 # "delay" (swarm, and some actions held back for a while; see _Delays), or
 # "restart" (delay, and half the walks resume from a state an earlier walk
 # reached for the first time, so a rare prefix is reused instead of redrawn).
-POLICIES = ("swarm", "delay", "restart", "hold")
+# "hold" (swarm, and one action held back for a long while; see _HoldOne), or
+# "pct" (random priorities and a few demotions; see _Priorities), or
+# "swarm-pct" (pct with the priorities skewed by swarm weights per kind).
+POLICIES = ("swarm", "delay", "restart", "hold", "pct", "swarm-pct")
+# The pct policy: the bug depths a walk draws from when none is given.
+_BUG_DEPTHS = (1, 2, 3, 4, 5)
 # The restart policy keeps at most this many states to resume from.
 _POOL = 4096
 # ... and resumes a walk from one with this chance.
@@ -94,6 +99,7 @@ def simulate(
     max_seconds: float | None = None,
     should_stop: Callable[[], bool] | None = None,
     policy: str = "swarm",
+    bug_depth: int | None = None,
 ) -> SimulationResult:
     """`runs` random walks of at most `depth` steps each; stop at the first
     violation and return it shortened. See the module docstring."""
@@ -104,6 +110,10 @@ def simulate(
         raise BadBound(f"max_seconds={max_seconds!r} is not allowed: expected a number >= 0")
     if policy not in POLICIES:
         raise BadBound(f"policy={policy!r} is not allowed: expected one of {', '.join(POLICIES)}")
+    if bug_depth is not None and (
+        isinstance(bug_depth, bool) or not isinstance(bug_depth, int) or bug_depth < 1
+    ):
+        raise BadBound(f"bug_depth={bug_depth!r} is not allowed: expected an integer >= 1")
     started = time.perf_counter()
     deadline = started + max_seconds if max_seconds is not None else math.inf
     rng = random.Random(seed)
@@ -121,6 +131,7 @@ def simulate(
     # States to resume from (restart policy): (state, initial index, path).
     pool: list[tuple[Any, int, tuple[int, ...]]] = []
     keep_pool = policy == "restart"
+    longest = 0  # the longest walk so far: where pct draws its change points
 
     for _ in range(runs):
         if time.perf_counter() >= deadline:
@@ -132,7 +143,13 @@ def simulate(
         cov.walks += 1
         weights: dict[str, float] = {}
         delays: _Delays | _HoldOne | None = None
-        if policy == "hold":
+        pct: _Priorities | None = None
+        if policy in ("pct", "swarm-pct"):
+            d = bug_depth if bug_depth is not None else _BUG_DEPTHS[rng.randrange(len(_BUG_DEPTHS))]
+            pct = _Priorities(
+                rng, d, min(depth, longest or depth), weights if policy == "swarm-pct" else None
+            )
+        elif policy == "hold":
             delays = _HoldOne(rng, depth)
         elif policy != "swarm":
             delays = _Delays(rng)
@@ -158,7 +175,9 @@ def simulate(
                 break
             kinds = list(map(action_kind, enabled))
             enabled_kinds.update(kinds)
-            if delays is None:
+            if pct is not None:
+                ai = pct.choose(enabled, kinds, step)
+            elif delays is None:
                 ai = _choose(rng, kinds, weights)
             else:
                 ready = delays.ready(enabled, step)
@@ -185,6 +204,7 @@ def simulate(
                         pool[rng.randrange(_POOL)] = entry
             state = nxt
         cov.deepest = max(cov.deepest, len(indexes))
+        longest = max(longest, len(indexes))
         if found is not None or bound is not None:
             break
 
@@ -269,6 +289,68 @@ class _HoldOne:
             return list(range(len(enabled)))
         found = [i for i, a in enumerate(enabled) if a != self.held]
         return found or list(range(len(enabled)))
+
+
+class _Priorities:
+    """The pct policy of one walk: probabilistic concurrency testing
+    (Burckhardt et al., ASPLOS 2010), in the form for message passing
+    (Ozkan et al., OOPSLA 2018). Every action gets a random priority when it
+    is first enabled in the walk, and the walk always takes the enabled
+    action of highest priority; at `bug_depth - 1` change points, steps drawn
+    uniformly below `steps`, the action about to be taken is demoted below
+    every other (later change points lower still) and the next is taken.
+
+    A delivery with a low priority waits while everything above it happens,
+    however long that takes: the late messages that stale-message bugs need.
+    A bug that needs `d - 1` particular actions postponed past the others is
+    found by a walk with chance about 1 / (n * k^(d-1)) (n actions, k steps):
+    a walk draws one ordering of the actions, not one per step. Actions are
+    compared by equality and keep their priority for the whole walk, as a
+    thread does in PCT: an action enabled again (the same value) is ranked
+    where it was, and a demoted one stays demoted.
+
+    swarm-pct mixes in swarm testing: the priority is u ** (1 / w) for u
+    uniform and w the walk's weight for the action's kind (the keys of
+    Efraimidis and Spirakis' weighted sampling), so a kind weighted low tends
+    to rank low: its actions wait for the others, walk after walk."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        bug_depth: int,
+        steps: int,
+        weights: dict[str, float] | None = None,
+    ) -> None:
+        self.rng = rng
+        self.weights = weights
+        self.priority: dict[Any, float] = {}
+        self.changes = sorted(rng.randrange(max(steps, 1)) for _ in range(bug_depth - 1))
+        self.demoted = 0
+
+    def choose(self, enabled: Any, kinds: list[str], step: int) -> int:
+        """The index of the enabled action to take at this step."""
+        priority, rng, weights = self.priority, self.rng, self.weights
+        ranked = []
+        for action, kind in zip(enabled, kinds, strict=True):
+            p = priority.get(action)
+            if p is None:
+                p = rng.random()
+                if weights is not None:
+                    w = weights.get(kind)
+                    if w is None:
+                        w = weights[kind] = _WEIGHTS[rng.randrange(len(_WEIGHTS))]
+                    p **= 1.0 / w
+                priority[action] = p
+            ranked.append(p)
+        best = max(range(len(ranked)), key=ranked.__getitem__)
+        changes = self.changes
+        while changes and changes[0] == step:
+            changes.pop(0)
+            if len(enabled) > 1:
+                self.demoted += 1
+                priority[enabled[best]] = ranked[best] = -float(self.demoted)
+                best = max(range(len(ranked)), key=ranked.__getitem__)
+        return best
 
 
 def _check_state(

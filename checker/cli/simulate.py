@@ -85,7 +85,15 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
     " (swarm, and newly enabled actions sometimes held back for a few steps, so"
     " messages arrive late, after other steps), restart (delay, and half the walks"
     " resume from a state an earlier walk reached), or hold (swarm, and one action"
-    " per walk held back for up to --depth steps).",
+    " per walk held back for up to --depth steps), or pct (probabilistic concurrency"
+    " testing: random priorities per action, the highest taken, and --bug-depth - 1"
+    " demotions per walk).",
+)
+@click.option(
+    "--bug-depth",
+    type=click.IntRange(min=1),
+    help="pct only: the bug depth d, so d - 1 demotions per walk"
+    " [default: each walk draws d from 1 to 5].",
 )
 @click.option(
     "--trace-out",
@@ -104,6 +112,7 @@ def simulate_command(
     seed: int,
     max_seconds: float | None,
     policy: str,
+    bug_depth: int | None,
     trace_out: str | None,
     **parameters: Any,
 ) -> None:
@@ -111,6 +120,11 @@ def simulate_command(
     checked at every step; a violation is printed shortened (loops and
     unneeded steps removed, then replayed). Exit 0 no violation found
     (nothing proven), 1 violated, 2 bad usage, 3 stopped early."""
+    if bug_depth is not None and policy != "pct":
+        raise click.BadParameter(
+            f"--bug-depth {bug_depth} needs --policy pct (the policy is {policy})",
+            param_hint="'--bug-depth'",
+        )
     spec: ProtocolSpec = ctx.meta["protocol"]
     config = build_config(spec, base, parameters, mutant)
     model = spec.build(config)
@@ -123,6 +137,7 @@ def simulate_command(
             max_seconds=max_seconds,
             should_stop=stop,
             policy=policy,
+            bug_depth=bug_depth,
         )
     print_simulation(model, sim, seed)
     click.echo(f"time     {sim.result.stats.seconds:.1f} s", err=True)

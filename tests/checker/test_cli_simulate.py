@@ -73,10 +73,21 @@ def test_a_time_bound_before_all_walks_exits_3() -> None:
 
 
 def test_each_policy_prints_the_same_bytes_for_the_same_seed_and_a_bad_one_exits_2() -> None:
-    for policy in ("delay", "restart", "hold"):
+    for policy in ("delay", "restart", "hold", "pct", "swarm-pct"):
         args = ("--policy", policy, "--runs", "60", "--depth", "40", "--seed", "3")
         first, second = run(*args), run(*args)
         assert first.exit_code == second.exit_code == 0, first.output
         assert first.stdout == second.stdout
     bad = run("--policy", "bfs")
     assert bad.exit_code == 2 and "--policy" in bad.output
+
+
+def test_bug_depth_goes_with_pct_and_the_same_seed_prints_the_same_bytes() -> None:
+    args = ("--policy", "pct", "--bug-depth", "3", "--runs", "60", "--depth", "40", "--seed", "3")
+    first, second = run(*args), run(*args)
+    assert first.exit_code == second.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    alone = run("--bug-depth", "3")
+    assert alone.exit_code == 2
+    assert "--bug-depth 3 needs --policy pct (the policy is swarm)" in alone.output
+    assert run("--policy", "pct", "--bug-depth", "0").exit_code == 2

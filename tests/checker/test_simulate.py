@@ -258,3 +258,91 @@ def test_each_policy_gives_the_same_walks_for_the_same_seed(policy: str) -> None
 def test_an_unknown_policy_is_refused() -> None:
     with pytest.raises(BadBound, match="policy='bfs'"):
         simulate(Counter(), runs=1, depth=1, policy="bfs")
+
+
+class Window:
+    """A clock `Tick` (t up to k) and one message `Deliver`, both enabled
+    from the start and each one action (the same value every step). The
+    invariant NotAtJ fails when the message arrives at t = j, 0 < j < k: the
+    bug needs Deliver held back past exactly j ticks, then taken.
+
+    Under pct every walk is k + 1 steps (k ticks and the delivery) unless it
+    breaks NotAtJ. With bug depth 1 (no change point) the higher of the two
+    priorities goes first and keeps going: Deliver at t = 0 or t = k, never
+    at j. With bug depth 2 one change point c is drawn uniformly in 0..k: the
+    walk breaks NotAtJ exactly when Tick has the higher priority (chance 1/2)
+    and c = j (chance 1/(k+1)), where Tick, about to be taken, is demoted
+    and Deliver goes: 1 / (2 (k+1)), PCT's bound 1/(n k^(d-1)) with n = 2."""
+
+    name = "window"
+    sometimes = ()
+    step_properties: tuple[StepProperty, ...] = ()
+
+    def __init__(self, k: int, j: int) -> None:
+        self.k = k
+        self.invariants = (
+            Invariant("NotAtJ", lambda s: f"delivered at t = {j}" if s[1] == j else None),
+        )
+
+    def initial_states(self) -> tuple[tuple[int, int], ...]:
+        return ((0, -1),)  # (t, the time of the delivery or -1)
+
+    def actions(self, s: tuple[int, int]) -> tuple[str, ...]:
+        return (("Tick",) if s[0] < self.k else ()) + (("Deliver",) if s[1] < 0 else ())
+
+    def next_state(self, s: tuple[int, int], a: str) -> tuple[int, int]:
+        return (s[0] + 1, s[1]) if a == "Tick" else (s[0], s[0])
+
+    def describe_action(self, a: str) -> str:
+        return a
+
+    def describe_state(self, s: tuple[int, int]) -> Mapping[str, Any]:
+        return {"t": s[0], "delivered at": s[1]}
+
+
+def _window_walks_that_break(bug_depth: int, walks: int) -> list[int]:
+    """Seeds of single pct walks of Window(9, 4) that break NotAtJ."""
+    found = []
+    for seed in range(walks):
+        sim = simulate(Window(9, 4), runs=1, depth=10, seed=seed, policy="pct", bug_depth=bug_depth)
+        if sim.result.verdict is Verdict.VIOLATED:
+            found.append(seed)
+        else:
+            assert sim.coverage.steps == 10  # k ticks and the delivery
+    return found
+
+
+def test_pct_without_a_change_point_never_delivers_inside_the_window() -> None:
+    assert _window_walks_that_break(1, 400) == []
+
+
+def test_pct_with_one_change_point_finds_the_window_at_the_computed_rate() -> None:
+    # 1/20 of 2,000 walks: 100 expected, standard deviation 9.7.
+    found = _window_walks_that_break(2, 2000)
+    assert 70 <= len(found) <= 130, len(found)
+    sim = simulate(Window(9, 4), runs=1, depth=10, seed=found[0], policy="pct", bug_depth=2)
+    ce = sim.result.counterexample
+    assert ce is not None and [s.action for s in ce.steps[1:]] == ["Tick"] * 4 + ["Deliver"]
+
+
+def test_pct_draws_the_bug_depth_per_walk_when_none_is_given() -> None:
+    # Depths 1 to 5 drawn: some walks have a change point, so the window is hit.
+    sim = simulate(Window(9, 4), runs=500, depth=10, seed=1, policy="pct")
+    assert sim.result.verdict is Verdict.VIOLATED
+
+
+def test_a_demoted_action_goes_below_every_other_and_later_ones_lower_still() -> None:
+    from checker.simulate import _Priorities
+
+    pct = _Priorities(random.Random(3), bug_depth=3, steps=10)
+    pct.priority = {"a": 0.9, "b": 0.5, "c": 0.1}
+    pct.changes = [2, 2, 5]  # two change points at step 2, one at 5
+    kinds = ["x", "x", "x"]
+    assert pct.choose(["a", "b", "c"], kinds, 0) == 0  # the highest
+    assert pct.choose(["a", "b", "c"], kinds, 2) == 2  # a, then b demoted
+    assert pct.priority == {"a": -1.0, "b": -2.0, "c": 0.1}
+    assert pct.choose(["a", "b"], kinds[:2], 3) == 0  # demoted first, so above b
+    assert pct.choose(["b"], kinds[:1], 5) == 0  # alone: taken, not demoted
+    assert pct.priority["b"] == -2.0 and pct.changes == []
+    pct.choose(["d", "a"], kinds[:2], 6)
+    assert 0.0 <= pct.priority["d"] < 1.0  # drawn when first enabled
