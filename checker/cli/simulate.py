@@ -84,15 +84,16 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
     help="How a walk picks: swarm (random weights per kind of action), delay"
     " (swarm, and newly enabled actions sometimes held back for a few steps, so"
     " messages arrive late, after other steps), restart (delay, and half the walks"
-    " resume from a state an earlier walk reached), or hold (swarm, and one action"
-    " per walk held back for up to --depth steps), or pct (probabilistic concurrency"
-    " testing: random priorities per action, the highest taken, and --bug-depth - 1"
-    " demotions per walk).",
+    " resume from a state an earlier walk reached), hold (swarm, and one action"
+    " per walk held back for up to --depth steps), pct (probabilistic concurrency"
+    " testing: a random priority per action, the highest enabled one taken, and"
+    " --bug-depth - 1 demotions per walk), or swarm-pct (pct, priorities skewed"
+    " by swarm weights per kind).",
 )
 @click.option(
     "--bug-depth",
     type=click.IntRange(min=1),
-    help="pct only: the bug depth d, so d - 1 demotions per walk"
+    help="pct and swarm-pct only: the bug depth d, so d - 1 demotions per walk"
     " [default: each walk draws d from 1 to 5].",
 )
 @click.option(
@@ -120,9 +121,9 @@ def simulate_command(
     checked at every step; a violation is printed shortened (loops and
     unneeded steps removed, then replayed). Exit 0 no violation found
     (nothing proven), 1 violated, 2 bad usage, 3 stopped early."""
-    if bug_depth is not None and policy != "pct":
+    if bug_depth is not None and policy not in ("pct", "swarm-pct"):
         raise click.BadParameter(
-            f"--bug-depth {bug_depth} needs --policy pct (the policy is {policy})",
+            f"--bug-depth {bug_depth} needs --policy pct or swarm-pct (the policy is {policy})",
             param_hint="'--bug-depth'",
         )
     spec: ProtocolSpec = ctx.meta["protocol"]

@@ -89,5 +89,5 @@ def test_bug_depth_goes_with_pct_and_the_same_seed_prints_the_same_bytes() -> No
     assert first.stdout == second.stdout
     alone = run("--bug-depth", "3")
     assert alone.exit_code == 2
-    assert "--bug-depth 3 needs --policy pct (the policy is swarm)" in alone.output
+    assert "--bug-depth 3 needs --policy pct or swarm-pct (the policy is swarm)" in alone.output
     assert run("--policy", "pct", "--bug-depth", "0").exit_code == 2
