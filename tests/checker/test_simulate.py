@@ -131,7 +131,9 @@ def test_a_time_bound_stops_the_walks_as_incomplete() -> None:
     assert sim.result.bound == "max_seconds=0"
 
 
-@pytest.mark.parametrize("bad", [{"runs": -1}, {"depth": 1.5}, {"max_seconds": -2}])
+@pytest.mark.parametrize(
+    "bad", [{"runs": -1}, {"depth": 1.5}, {"max_seconds": -2}, {"bug_depth": 0}]
+)
 def test_bad_bounds_are_refused(bad: dict[str, Any]) -> None:
     kwargs: dict[str, Any] = {"runs": 1, "depth": 1, **bad}
     with pytest.raises(BadBound):
@@ -248,7 +250,7 @@ def test_the_held_action_is_offered_only_when_released_or_alone() -> None:
         assert hold.ready(["a", "b"], hold.until) == [0, 1]  # released
 
 
-@pytest.mark.parametrize("policy", ["swarm", "delay", "restart", "hold"])
+@pytest.mark.parametrize("policy", ["swarm", "delay", "restart", "hold", "pct", "swarm-pct"])
 def test_each_policy_gives_the_same_walks_for_the_same_seed(policy: str) -> None:
     a = simulate(Grid(6), runs=30, depth=8, seed=7, policy=policy).coverage
     b = simulate(Grid(6), runs=30, depth=8, seed=7, policy=policy).coverage
@@ -346,3 +348,12 @@ def test_a_demoted_action_goes_below_every_other_and_later_ones_lower_still() ->
     assert pct.priority["b"] == -2.0 and pct.changes == []
     pct.choose(["d", "a"], kinds[:2], 6)
     assert 0.0 <= pct.priority["d"] < 1.0  # drawn when first enabled
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_swarm_pct_finds_the_late_delivery(seed: int) -> None:
+    # A walk whose swarm weight for Deliver is below Tick's ranks Deliver
+    # low: it waits for the clock, past t = 5.
+    sim = simulate(Late(), runs=200, depth=20, seed=seed, policy="swarm-pct")
+    ce = sim.result.counterexample
+    assert ce is not None and [s.action for s in ce.steps[1:]] == ["Tick"] * 5 + ["Deliver"]
