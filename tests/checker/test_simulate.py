@@ -357,3 +357,21 @@ def test_swarm_pct_finds_the_late_delivery(seed: int) -> None:
     sim = simulate(Late(), runs=200, depth=20, seed=seed, policy="swarm-pct")
     ce = sim.result.counterexample
     assert ce is not None and [s.action for s in ce.steps[1:]] == ["Tick"] * 5 + ["Deliver"]
+
+
+def test_pct_gives_actions_of_one_kind_first_enabled_together_one_priority() -> None:
+    from checker.simulate import _Priorities
+
+    pct = _Priorities(random.Random(5), bug_depth=1, steps=10)
+    pct.choose(["join c1", "join c2", "deliver"], ["Join", "Join", "Deliver"], 0)
+    p = pct.priority
+    assert p["join c1"] == p["join c2"] != p["deliver"]
+    pct.choose(["join c3", "deliver"], ["Join", "Deliver"], 1)  # a later Join: its own draw
+    assert p["join c3"] != p["join c1"]
+    # Tied, the two joins are taken in either order, depending on the seed.
+    firsts = set()
+    for seed in range(20):
+        pct = _Priorities(random.Random(seed), bug_depth=1, steps=10)
+        pct.priority = {"join c1": 0.5, "join c2": 0.5, "deliver": 0.1}
+        firsts.add(pct.choose(["join c1", "join c2", "deliver"], ["Join", "Join", "Deliver"], 0))
+    assert firsts == {0, 1}
