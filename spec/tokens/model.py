@@ -39,6 +39,7 @@ from spec.tokens.actions import (
 from spec.tokens.config import Config
 from spec.tokens.enabled import enabled_actions
 from spec.tokens.params import Params, compile_params
+from spec.tokens.por import token_ample, token_is_visible
 from spec.tokens.properties import make_properties
 from spec.tokens.state import (
     GETTOKENS,
@@ -177,6 +178,13 @@ class TokenModel:
         return state.manager is None and all(
             type(n) is not Client or n.phase == IDLE for n in state.nodes
         )
+
+    def ample(self, state: State, enabled: Sequence[Action]) -> list[int] | None:
+        """Partial-order reduction (`--por`): see spec/tokens/por.py."""
+        return token_ample(self.params, state, enabled)
+
+    def is_visible(self, state: State, action: Action) -> bool:
+        return token_is_visible(self.params, state, action)
 
     def describe_action(self, action: Action) -> str:
         return describe(action, self.params.names)
