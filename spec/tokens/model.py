@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spec.tokens import client_steps, manager_steps, server_steps
+from spec.tokens import client_steps, manager_steps, por, server_steps
 from spec.tokens.actions import (
     RECEIVER_VERBS,
     Action,
@@ -39,7 +39,6 @@ from spec.tokens.actions import (
 from spec.tokens.config import Config
 from spec.tokens.enabled import enabled_actions
 from spec.tokens.params import Params, compile_params
-from spec.tokens.por import token_ample, token_is_visible
 from spec.tokens.properties import make_properties
 from spec.tokens.state import (
     GETTOKENS,
@@ -181,10 +180,10 @@ class TokenModel:
 
     def ample(self, state: State, enabled: Sequence[Action]) -> list[int] | None:
         """Partial-order reduction (`--por`): see spec/tokens/por.py."""
-        return token_ample(self.params, state, enabled)
+        return por.token_ample(self.params, state, enabled)
 
     def is_visible(self, state: State, action: Action) -> bool:
-        return token_is_visible(self.params, state, action)
+        return por.token_is_visible(self.params, state, action)
 
     def describe_action(self, action: Action) -> str:
         return describe(action, self.params.names)

@@ -15,7 +15,7 @@ others arrive, or drop a copy the merge loses.
     >>> from spec.tokens.config import Config
     >>> from spec.tokens.model import TokenModel
     >>> explore(TokenModel(Config(servers=3, clients=2, tokens=1, ops=1)), por=True).stats.states
-    15367
+    15969
 
 C1 here uses one relation besides commuting, *absorption*: b disables a
 but b(a(s)) = b(s). A READ (or SYNC_READ) and its reply are removed when
