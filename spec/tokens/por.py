@@ -109,11 +109,13 @@ def token_ample(params: Params, s: State, enabled: Sequence[Any]) -> list[int] |
         m = action.message
         kind, client, server = m[0], m[1], m[2]
         if kind == READ:
-            if writers <= {client} and not targeted.get(server) and _reads_copies(s, m):
-                return [i]
+            allowed = writers <= {client} and not targeted.get(server) and _reads_copies(s, m)
         elif kind == WRITE:
-            if not writers and targeted[server] == 1 and _duplicate_write(params, s, m):
-                return [i]
+            allowed = not writers and targeted[server] == 1 and _duplicate_write(params, s, m)
+        else:
+            continue
+        if allowed:
+            return [i]
     return None
 
 
