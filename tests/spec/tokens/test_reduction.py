@@ -62,6 +62,7 @@ def test_every_standard_configuration_and_mutant_keeps_its_safety_verdict(name: 
     reduced = explore(TokenModel(_config(name)), por=True)
     assert (reduced.stats.states, reduced.stats.transitions) == (states, transitions)
     assert "Progress" not in reduced.checked
+    assert reduced.por is not None and reduced.por.refused_visible == 0  # rules offer no visible
     cex = reduced.counterexample
     if name in MUTANTS and MUTANTS[name].caught_by != ("Progress",):
         assert reduced.verdict is Verdict.VIOLATED
@@ -70,7 +71,8 @@ def test_every_standard_configuration_and_mutant_keeps_its_safety_verdict(name: 
     else:
         assert reduced.verdict is Verdict.VERIFIED and prop is None
     if name in STANDARD_CONFIGS:
-        assert states < STANDARD_CONFIGS[name].states
+        full = STANDARD_CONFIGS[name].states
+        assert full is not None and states < full
 
 
 def _view(s: State) -> Any:
@@ -169,3 +171,52 @@ def test_a_write_that_changes_a_store_declared_invisible_loses_views(
     assert verdicts(model, True, _view).views == full.views
     monkeypatch.setattr(por, "_duplicate_write", lambda params, s, m: True)
     assert len(full.views - verdicts(model, True, _view).views) == 56
+
+
+def _after(model: TokenModel, *names: str) -> tuple[State, list[Any]]:
+    """The state after the actions described as `names`, in order, and the
+    actions enabled there."""
+    s = model.initial_states()[0]
+    for name in names:
+        s = next(
+            model.next_state(s, a) for a in model.actions(s) if model.describe_action(a) == name
+        )
+    return s, list(model.actions(s))
+
+
+def test_a_read_is_ample_only_when_no_other_client_may_still_write() -> None:
+    alone = TokenModel(Config(servers=3, clients=2, tokens=1, ops=1, workload="c1: pay(0,c2)"))
+    s, enabled = _after(alone, "ClientStartPay c1: pay(0, c2)")
+    picks = alone.ample(s, enabled)
+    assert picks is not None
+    assert [alone.describe_action(enabled[i]) for i in picks] == [
+        "ServerReceiveRead: READ c1->s1 [c1#1 read e0] tokens 0"
+    ]
+    assert not alone.is_visible(s, enabled[picks[0]])
+    # c2 may still pay: it would read, then WRITE to s1 before c1's READ
+    both = TokenModel(
+        Config(servers=3, clients=2, tokens=1, ops=1, workload="c1: pay(0,c2); c2: pay(0,c1)")
+    )
+    s, enabled = _after(both, "ClientStartPay c1: pay(0, c2)")
+    assert both.ample(s, enabled) is None
+
+
+def test_replies_acks_and_store_changing_writes_are_visible() -> None:
+    model = TokenModel(Config(servers=3, clients=2, tokens=1, ops=1, workload="c1: pay(0,c2)"))
+    s, enabled = _after(
+        model,
+        "ClientStartPay c1: pay(0, c2)",
+        "ServerReceiveRead: READ c1->s1 [c1#1 read e0] tokens 0",
+        "ServerReceiveRead: READ c1->s2 [c1#1 read e0] tokens 0",
+        "ClientReceiveReadReply: READ_REPLY s1->c1 [c1#1 read e0] t0=v1/c1",
+        "ClientReceiveReadReply: READ_REPLY s2->c1 [c1#1 read e0] t0=v1/c1",
+    )
+    kinds = {model.action_kind(a): model.is_visible(s, a) for a in enabled}
+    assert kinds == {"ServerReceiveWrite": True}  # v2 is new to every store
+    s, enabled = _after(
+        model,
+        "ClientStartPay c1: pay(0, c2)",
+        "ServerReceiveRead: READ c1->s1 [c1#1 read e0] tokens 0",
+    )
+    reply = next(a for a in enabled if model.action_kind(a) == "ClientReceiveReadReply")
+    assert model.is_visible(s, reply)
