@@ -149,7 +149,8 @@ def _same_verdicts(config: Config) -> None:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_random_small_configurations_break_and_meet_the_same_properties(seed: int) -> None:
-    _same_verdicts(random.Random(seed).choice(SMALL))
+    # the scenarios without a change: a few thousand states each
+    _same_verdicts(random.Random(seed).choice([c for c in SMALL if c.reconfigs == 0]))
 
 
 @pytest.mark.slow
