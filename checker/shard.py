@@ -53,7 +53,7 @@ ACTION_BITS = 20  # action indexes below 2**20 per state
 ACTION_MASK = (1 << ACTION_BITS) - 1
 # A shard whose share of a level's new states is this much above the mean
 # gives the surplus away (`balance`); below it, nothing moves.
-BALANCE_TOLERANCE = 0.05
+BALANCE_TOLERANCE = 0.02
 
 Candidates = tuple["array[int]", "array[int]"]  # fingerprints, keys
 # (key, property name, detail) of a violation, or None
@@ -294,7 +294,7 @@ class Shard:
                 if found is None or tagged < found:
                     winners[fp] = tagged
             self.answers.append(ids)
-        ordered = sorted(zip(winners.values(), winners.keys()))
+        ordered = sorted(zip(winners.values(), winners.keys(), strict=True))
         self.new_fps = [fp for _, fp in ordered]
         positions = [array("q") for _ in incoming]
         for tagged, _ in ordered:
@@ -333,9 +333,9 @@ class Shard:
             if self.unmet:
                 self.unmet = [(n, c) for n, c in self.unmet if not c(state)]
         batches = []
-        for chosen in plan_moves(len(won), moves):
-            self.gone.update(chosen)
-            batches.append(dumps_states([won[p][1] for p in chosen]) if chosen else b"")
+        for leaving in plan_moves(len(won), moves):
+            self.gone.update(leaving)
+            batches.append(dumps_states([won[p][1] for p in leaving]) if leaving else b"")
         keys_won = array("q", [key for key, _ in won])
         return keys_won, quiescent, violation, [n for n, _ in self.unmet], batches
 
