@@ -5,9 +5,9 @@
 
 Each worker process holds one `checker.shard.Shard`: its part of the visited
 set and of the frontier. A level is a few rounds of messages through this
-coordinator (see `checker.shard` for the rounds); only fingerprints and keys
-travel for every transition, a state travels once, to its owner, when it is
-new there. The coordinator numbers each level's new states by key, which is
+coordinator (see `checker.shard` for the rounds); only fingerprints, keys
+and ids travel, and the few states moved to keep the shards' frontiers even.
+The coordinator numbers each level's new states by key, which is
 the one-process engine's order, and keeps the parent and action index per
 id: counts, verdicts and counterexamples are those of `checker.explore`
 (tests compare them). Progress is checked afterwards on the fair graph the
