@@ -33,7 +33,7 @@ import traceback
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import chain, count, repeat
+from itertools import accumulate, chain, count, repeat
 from multiprocessing.connection import Connection, wait
 from operator import and_, rshift
 from typing import Any, cast
@@ -439,24 +439,20 @@ class _Coordinator:
         self, first_id: int, frontier: int, expanded: list[Any], dsts: list[Any]
     ) -> None:
         """Append the level's fair edges in id order (each shard sent its own
-        states' edges in its own id order)."""
-        count = [0] * frontier
-        owner = [0] * frontier
-        start = [0] * frontier
-        for s, (_, _, sids, _, _) in enumerate(expanded):
-            fair_counts = dsts[s][0]
-            pos = 0
-            for sid, c in zip(sids, fair_counts, strict=True):
-                i = sid - first_id
-                count[i], owner[i], start[i] = c, s, pos
-                pos += c
-        off_append, dst = self.fair_off.append, self.fair_dst
-        for i in range(frontier):
-            off_append(len(dst))
-            c = count[i]
-            if c:
-                p = start[i]
-                dst.extend(dsts[owner[i]][1][p : p + c])
+        states' edges in its own id order). Per state, everything runs in C
+        (dicts keyed by id, map, accumulate, chain)."""
+        how_many: dict[int, int] = {}
+        edges: dict[int, array[int]] = {}
+        for (_, _, sids, _, _), (fair_counts, dst) in zip(expanded, dsts, strict=True):
+            how_many.update(zip(sids, fair_counts, strict=True))
+            starts = list(accumulate(fair_counts, initial=0))
+            edges.update(
+                zip(sids, map(dst.__getitem__, map(slice, starts, starts[1:])), strict=True)
+            )
+        ids = range(first_id, first_id + frontier)
+        offsets = list(accumulate(map(how_many.__getitem__, ids), initial=len(self.fair_dst)))
+        self.fair_off.extend(offsets[:-1])
+        self.fair_dst.extend(chain.from_iterable(map(edges.__getitem__, ids)))
 
     def _first_event(
         self,
