@@ -323,7 +323,7 @@ def coverage_line(coverage: Coverage) -> str:
     "--por/--no-por",
     default=False,
     show_default=True,
-    help="Partial-order reduction: where the protocol offers ample sets (generals, smr),"
+    help="Partial-order reduction: where the protocol offers ample sets (generals, smr, tokens),"
     " expand only those; invariants, step and sometimes properties keep their verdicts,"
     " Progress is not checked, and a counterexample may be longer than a shortest one"
     " (off by default, so counterexamples are shortest).",
