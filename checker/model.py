@@ -91,6 +91,15 @@ def has_symmetry(model: object) -> bool:
     return callable(getattr(model, "canonical", None))
 
 
+def has_step_check(model: object) -> bool:
+    """A model may offer `check_step(state, action, after)`: all of its
+    `step_properties` at once, returning the (name, detail) of the first
+    one violated, in their order, or None. It must give exactly what
+    checking them one by one gives; it is cheaper when most steps concern
+    none of them (one call a transition instead of one per property)."""
+    return callable(getattr(model, "check_step", None))
+
+
 class Model(Protocol[S, A]):
     """What the checker needs of a model. See the module docstring."""
 
