@@ -13,6 +13,7 @@ import click
 
 from checker.cli.interrupt import first_interrupt_stops
 from checker.cli.suite import PARTS, worst_exit_code
+from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
 
 
 @click.group(invoke_without_command=True)
@@ -29,12 +30,12 @@ def main(ctx: click.Context, jobs: int | None) -> None:
     the standard suite: every protocol's configurations and mutants."""
     if ctx.invoked_subcommand is not None:
         return
-    from checker.cli.runs import default_jobs
+    from checker.cli.runs import default_jobs, start_suite_runs
 
     jobs = jobs or default_jobs()
     started = time.perf_counter()
     codes = []
-    with first_interrupt_stops() as stop:
+    with first_interrupt_stops() as stop, start_suite_runs(*suite_runs(), jobs):
         for part in PARTS:
             if stop():
                 click.echo(f"== {part.name}: skipped (interrupted by Ctrl-C)")
@@ -48,6 +49,19 @@ def main(ctx: click.Context, jobs: int | None) -> None:
     seconds = time.perf_counter() - started
     click.echo(f"standard suite: {verdict} ({len(codes)} parts, {seconds:.0f} s, {jobs} jobs)")
     sys.exit(code)
+
+
+def suite_runs() -> tuple[
+    list[tuple[ProtocolSpec, StandardConfig]], list[tuple[ProtocolSpec, MutantSpec]]
+]:
+    """Every protocol's standard configurations and mutants: the model runs
+    of the suite's first two parts."""
+    from checker.cli.registry import all_protocols
+
+    protocols = list(all_protocols().values())
+    standards = [(p, s) for p in protocols for s in p.standards]
+    mutants = [(p, m) for p in protocols for m in p.mutants]
+    return standards, mutants
 
 
 # Subcommands register themselves with `main.add_command` in their modules;

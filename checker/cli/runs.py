@@ -9,7 +9,8 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -179,7 +180,7 @@ def run_standards(
     """Each (protocol, standard configuration) run, in order, computed on
     `jobs` processes; `line` shows what is under way meanwhile."""
     names = [(p.name, n) for p, n in jobs_list]
-    results = _map(_standard_result, names, jobs, line)
+    results = _map(_standard_result, names, jobs, line, "standard")
     for (protocol, name), result in zip(jobs_list, results, strict=True):
         standard = protocol.standard(name)
         yield StandardRun(protocol, standard, protocol.build(standard.config), result)
@@ -194,8 +195,10 @@ def run_mutants(
     """Each (protocol, mutant) catalog run, in order, computed on `jobs`
     processes, each bounded by `max_seconds` if given."""
     work = partial(_mutant_result, max_seconds=max_seconds)
+    kind = "mutant" if max_seconds is None else "mutant bounded"  # the suite's runs are unbounded
     names = [(p.name, n) for p, n in jobs_list]
-    for (protocol, name), result in zip(jobs_list, _map(work, names, jobs, line), strict=True):
+    results = _map(work, names, jobs, line, kind)
+    for (protocol, name), result in zip(jobs_list, results, strict=True):
         mutant = protocol.mutant(name)
         yield MutantRun(protocol, mutant, protocol.build(protocol.mutant_params(mutant)), result)
 
@@ -205,36 +208,119 @@ def _map(
     names: list[tuple[str, str]],
     jobs: int,
     line: ProgressLine | None,
+    kind: str,
 ) -> Iterator[CheckResult]:
+    started = _started_runs
+    if started is not None and all((kind, *name) in started.futures for name in names):
+        futures = [started.futures[(kind, *name)] for name in names]
+        yield from _collect(futures, names, started.stop, line)
+        return
     if jobs <= 1 or len(names) <= 1:
         for name in names:
             yield work(name, line)
         return
-    # fork: the workers inherit the loaded modules; results come back in order.
     context = multiprocessing.get_context("fork")
     stop = context.Event()
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(stop,)
-    ) as pool:
+    with _pool(jobs, stop) as pool:
         futures = [pool.submit(work, name, None) for name in names]
-        started = time.perf_counter()
-        for name, future in zip(names, futures, strict=True):
-            while True:
-                try:
-                    result = future.result(timeout=0.5)
-                    break
-                except TimeoutError:
-                    if stop_requested():
-                        stop.set()  # the runs under way and the queued ones end INCOMPLETE
-                    if line is not None:
-                        done = sum(f.done() for f in futures)
-                        elapsed = time.perf_counter() - started
-                        text = (
-                            f"waiting for {name[0]} {name[1]}:"
-                            f" {done}/{len(names)} runs done, {elapsed:.0f} s"
-                        )
-                        line.show(text, elapsed)
-            yield result
+        yield from _collect(futures, names, stop, line)
+
+
+def _pool(jobs: int, stop: Any) -> ProcessPoolExecutor:
+    # fork: the workers inherit the loaded modules; results come back in order.
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(stop,)
+    )
+
+
+def _collect(
+    futures: list[Future[CheckResult]],
+    names: list[tuple[str, str]],
+    stop: Any,
+    line: ProgressLine | None,
+) -> Iterator[CheckResult]:
+    started = time.perf_counter()
+    for name, future in zip(names, futures, strict=True):
+        while True:
+            try:
+                result = future.result(timeout=0.5)
+                break
+            except TimeoutError:
+                if stop_requested():
+                    stop.set()  # the runs under way and the queued ones end INCOMPLETE
+                if line is not None:
+                    done = sum(f.done() for f in futures)
+                    elapsed = time.perf_counter() - started
+                    text = (
+                        f"waiting for {name[0]} {name[1]}:"
+                        f" {done}/{len(names)} runs done, {elapsed:.0f} s"
+                    )
+                    line.show(text, elapsed)
+        yield result
+
+
+@dataclass(frozen=True, slots=True)
+class _StartedRuns:
+    stop: Any
+    futures: dict[tuple[str, str, str], Future[CheckResult]]
+
+
+# The standard suite's runs, all started at once (see `start_suite_runs`).
+_started_runs: _StartedRuns | None = None
+
+
+@contextmanager
+def start_suite_runs(
+    standards: list[tuple[ProtocolSpec, StandardConfig]],
+    mutants: list[tuple[ProtocolSpec, MutantSpec]],
+    jobs: int,
+) -> Iterator[None]:
+    """Start every standard configuration and mutant run of the suite on one
+    pool of `jobs` processes, the costliest first (longest processing time
+    first), so that while the longest run (R2) takes one core the others run
+    the rest, mutants included, instead of waiting for the next part. The
+    parts still print in their order: `run_standards` and `run_mutants` take
+    these results. The cost estimate is the pinned transition count of the
+    configuration a run explores (a mutant's config: an upper bound)."""
+    global _started_runs
+    if jobs <= 1 or not (standards or mutants):
+        yield
+        return
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()
+    pool = _pool(jobs, stop)
+    futures: dict[tuple[str, str, str], Future[CheckResult]] = {}
+    for kind, protocol, name in suite_order(standards, mutants):
+        work = _standard_result if kind == "standard" else _mutant_result
+        futures[(kind, protocol.name, name)] = pool.submit(work, (protocol.name, name), None)
+    _started_runs = _StartedRuns(stop, futures)
+    try:
+        yield
+    finally:
+        _started_runs = None
+        if any(not f.done() for f in futures.values()):
+            stop.set()  # a part ended early (Ctrl-C, an error): end what still runs
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def suite_order(
+    standards: list[tuple[ProtocolSpec, StandardConfig]],
+    mutants: list[tuple[ProtocolSpec, MutantSpec]],
+) -> list[tuple[str, ProtocolSpec, str]]:
+    """The runs ("standard" or "mutant", protocol, name), costliest first;
+    equal costs keep the catalog order."""
+    planned: list[tuple[int, str, ProtocolSpec, str]] = []
+    for protocol, standard in standards:
+        planned.append((_cost(standard), "standard", protocol, standard.name))
+    for protocol, mutant in mutants:
+        planned.append((_cost(protocol.standard(mutant.config)), "mutant", protocol, mutant.name))
+    planned.sort(key=lambda p: -p[0])
+    return [(kind, protocol, name) for _, kind, protocol, name in planned]
+
+
+def _cost(standard: StandardConfig) -> int:
+    return standard.transitions or standard.states or 0
 
 
 def default_jobs() -> int:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
 import pytest
 from click.testing import CliRunner
 
-from checker.cli import main
+from checker.cli import main, runs, suite_runs
 from checker.cli import suite as suite_module
+from checker.cli.registry import lookup
+from checker.cli.runs import run_mutants, run_standards, start_suite_runs, suite_order
 from checker.cli.suite import PARTS, SuitePart, worst_exit_code
 
 
@@ -48,6 +53,7 @@ def test_check_runs_every_part_and_exits_with_the_worst_code(
     seen_jobs: list[int] = []
     monkeypatch.setattr(suite_module, "PARTS", _fake_parts(codes, seen_jobs))
     monkeypatch.setattr("checker.cli.PARTS", suite_module.PARTS)
+    monkeypatch.setattr("checker.cli.suite_runs", lambda: ([], []))  # no real model runs
     result = CliRunner().invoke(main, ["--jobs", "2"])
     assert result.exit_code == exit_code, result.output
     for code in codes:
@@ -60,7 +66,12 @@ def test_a_part_without_a_jobs_argument_is_still_called() -> None:
     calls: list[str] = []
     before = len(PARTS)
     try:
-        suite_module.suite_part("no-arg part")(lambda: calls.append("ran") or 0)
+
+        def no_arg_part() -> int:
+            calls.append("ran")
+            return 0
+
+        suite_module.suite_part("no-arg part")(no_arg_part)
         assert PARTS[-1].run(4) == 0
         assert calls == ["ran"]
     finally:
@@ -71,3 +82,35 @@ def test_check_rejects_zero_jobs_as_bad_usage() -> None:
     result = CliRunner().invoke(main, ["--jobs", "0"])
     assert result.exit_code == 2
     assert "--jobs" in result.output
+
+
+def test_the_suite_starts_its_costliest_runs_first() -> None:
+    standards, mutants = suite_runs()
+    order = suite_order(standards, mutants)
+    assert order[0][0::2] == ("standard", "R2")  # the longest run (pinned transitions)
+    assert {name for _, _, name in order[1:3]} == {"no-epoch-check", "no-state-transfer"}
+    assert len(order) == len(standards) + len(mutants)
+    assert len({(kind, p.name, name) for kind, p, name in order}) == len(order)
+
+
+def test_started_suite_runs_are_the_ones_each_part_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    generals = lookup("generals")
+    standards = [(generals, s) for s in generals.standards]
+    mutants = [(generals, m) for m in generals.mutants]
+    pools: list[int] = []
+    make_pool = runs._pool
+
+    def counted_pool(jobs: int, stop: Any) -> ProcessPoolExecutor:
+        pools.append(jobs)
+        return make_pool(jobs, stop)
+
+    monkeypatch.setattr(runs, "_pool", counted_pool)
+    alone = [r.result for r in run_standards([(generals, s.name) for s in generals.standards], 1)]
+    with start_suite_runs(standards, mutants, 2):
+        got = [r.result for r in run_standards([(generals, s.name) for s in generals.standards], 2)]
+        caught = [r.status for r in run_mutants([(generals, m.name) for m in generals.mutants], 2)]
+    assert pools == [2]  # one pool for both parts: the parts took the started runs
+    assert [(r.verdict, r.stats.states, r.stats.transitions) for r in got] == [
+        (r.verdict, r.stats.states, r.stats.transitions) for r in alone
+    ]
+    assert caught == ["caught"] * len(generals.mutants)
