@@ -89,7 +89,7 @@ def test_the_engine_finds_the_same_counterexample_with_and_without_check_step(
 ) -> None:
     model = TokenModel(mutant_config(mutant))
     fast = explore(model)
-    slow = explore(WithoutStepCheck(model))  # type: ignore[arg-type]
+    slow = explore(WithoutStepCheck(model))
     assert not has_step_check(WithoutStepCheck(model))
     assert fast.counterexample is not None and slow.counterexample is not None
     assert fast.counterexample.property_name == slow.counterexample.property_name == "StoreMonotone"
