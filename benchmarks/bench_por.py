@@ -1,6 +1,6 @@
 """Partial-order reduction's figures: states, transitions, CPU time and the
 counterexample length, without and with `--por`, for the protocols that
-offer ample sets (generals, smr): their standard configurations, mutants
+offer ample sets (generals, smr, tokens): their standard configurations, mutants
 and a few larger configurations.
 
     python3 benchmarks/bench_por.py                     # everything
@@ -15,6 +15,7 @@ wall time on a shared machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,9 @@ from spec.generals import PROTOCOL as GENERALS
 from spec.generals.params import GeneralsParams
 from spec.smr import PROTOCOL as SMR
 from spec.smr.params import SmrParams
+from spec.tokens import PROTOCOL as TOKENS
+from spec.tokens.config import Config as TokenConfig
+from spec.tokens.standard import S3A
 
 LARGER: dict[str, list[tuple[str, Any]]] = {
     "generals": [
@@ -39,6 +43,10 @@ LARGER: dict[str, list[tuple[str, Any]]] = {
         ("t=2 K=3 req=1", SmrParams(replicas=2, clients=3, requests=1)),
         ("t=2 K=2 req=2 rc=0", SmrParams(replicas=2, clients=2, requests=2, replica_crashes=0)),
         ("t=3 K=2 req=1 rc=0", SmrParams(replicas=3, clients=2, requests=1, replica_crashes=0)),
+    ],
+    "tokens": [
+        ("S4 (servers=4 faulty=1)", TokenConfig(servers=4, faulty=1)),
+        ("S3a reconfigs=2 no-epoch", dataclasses.replace(S3A, reconfigs=2, epoch_check=False)),
     ],
 }
 
@@ -54,14 +62,14 @@ def configurations(protocol: Any) -> list[tuple[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--protocol", choices=["generals", "smr"], action="append")
+    parser.add_argument("--protocol", choices=["generals", "smr", "tokens"], action="append")
     parser.add_argument("--max-seconds", type=float, default=120.0)
     args = parser.parse_args()
     print(
         f"{'protocol':<9} {'config':<26} {'por':<4} {'verdict':<11} {'property':<12}"
         f" {'length':>6} {'states':>10} {'transitions':>11} {'cpu':>8}"
     )
-    for protocol in (GENERALS, SMR):
+    for protocol in (GENERALS, SMR, TOKENS):
         if args.protocol and protocol.name not in args.protocol:
             continue
         for name, config in configurations(protocol):

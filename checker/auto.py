@@ -59,8 +59,8 @@ def explore_auto(
     """`explore(model, **options)` in one process if it ends within
     `probe_seconds` of CPU time, else `explore_parallel` on `cores` workers (default:
     every available core); `on_choice` is told the number of workers
-    chosen. The result's seconds include the probe. `spill` is the one
-    process's (the partitioned engine keeps its links in memory)."""
+    chosen. The result's seconds include the probe. `spill` applies to
+    both engines (the partitioned one spills its coordinator's links)."""
     workers = cores if cores is not None else available_cores()
     if workers < 2 or options.get("exact"):
         if on_choice is not None:
@@ -91,7 +91,7 @@ def explore_auto(
     rest = dict(options)
     if rest.get("max_seconds") is not None:
         rest["max_seconds"] = max(rest["max_seconds"] - spent, 0.0)
-    result = explore_parallel(model, workers=workers, **rest)
+    result = explore_parallel(model, workers=workers, spill=spill, **rest)
     result.stats.seconds += spent
     if result.bound is not None and result.bound.startswith("max_seconds="):
         # Name the user's bound, not what was left of it after the probe.

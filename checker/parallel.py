@@ -5,9 +5,9 @@
 
 Each worker process holds one `checker.shard.Shard`: its part of the visited
 set and of the frontier. A level is a few rounds of messages through this
-coordinator (see `checker.shard` for the rounds); only fingerprints and keys
-travel for every transition, a state travels once, to its owner, when it is
-new there. The coordinator numbers each level's new states by key, which is
+coordinator (see `checker.shard` for the rounds); only fingerprints, keys
+and ids travel, and the few states moved to keep the shards' frontiers even.
+The coordinator numbers each level's new states by key, which is
 the one-process engine's order, and keeps the parent and action index per
 id: counts, verdicts and counterexamples are those of `checker.explore`
 (tests compare them). Progress is checked afterwards on the fair graph the
@@ -33,7 +33,7 @@ import traceback
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import chain, count, repeat
+from itertools import accumulate, chain, count, repeat
 from multiprocessing.connection import Connection, wait
 from operator import and_, rshift
 from typing import Any, cast
@@ -45,7 +45,18 @@ from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness, has_symmetry
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
-from checker.shard import ACTION_BITS, ACTION_MASK, Shard, Violation, route, split_key
+from checker.shard import (
+    ACTION_BITS,
+    ACTION_MASK,
+    BALANCE_TOLERANCE,
+    Shard,
+    Violation,
+    balance,
+    plan_moves,
+    route,
+    split_key,
+)
+from checker.spill import ParentLinks, SpillMode
 
 _POLL = 0.2  # seconds between looks at the clock while workers compute
 
@@ -159,11 +170,13 @@ def explore_parallel(
     pool_factory: Callable[[list[Shard], Callable[[], None]], Pool] | None = None,
     fingerprint: Callable[[Any], int] = hash,
     symmetry: bool = False,
+    spill: SpillMode = "never",
 ) -> CheckResult:
     """`checker.explore.explore` on `workers` processes; same arguments, same
     result. One worker, exact mode, or no fork: the one-process engine.
     `max_memory` bounds the coordinator's peak memory (a worker's is not
-    visible to it while the worker runs).
+    visible to it while the worker runs). `spill`: as in `explore`; the
+    parent links live with the coordinator, and spill from there.
 
     `symmetry`: as in `explore`, states are routed and deduplicated by the
     fingerprint of their canonical form, and a shard keeps the concrete
@@ -185,6 +198,7 @@ def explore_parallel(
         exact=exact,
         should_stop=should_stop,
         symmetry=symmetry,
+        spill=spill,
     )
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or exact or (pool_factory is None and not forkable):
@@ -198,7 +212,15 @@ def explore_parallel(
         else:
             fingerprint = _fingerprint(False, *_canonical_by(model, fingerprint))
     coordinator = _Coordinator(
-        model, workers, max_states, max_seconds, liveness, on_progress, should_stop, fingerprint
+        model,
+        workers,
+        max_states,
+        max_seconds,
+        liveness,
+        on_progress,
+        should_stop,
+        fingerprint,
+        ParentLinks(spill, max_memory),
     )
     coordinator.canonical = canonical
     coordinator.memory_cap = max_memory if max_memory is not None else sys.maxsize
@@ -216,6 +238,7 @@ class _Coordinator:
         on_progress: Callable[[Stats], None] | None,
         should_stop: Callable[[], bool] | None,
         fingerprint: Callable[[Any], int],
+        links: ParentLinks,
     ) -> None:
         self.model = model
         self.workers = workers
@@ -229,8 +252,9 @@ class _Coordinator:
         self.started = time.perf_counter()
         self.deadline = self.started + max_seconds if max_seconds is not None else math.inf
         self.stats = Stats()
-        self.parent = array("i")
-        self.via = array("i")
+        self.links = links  # parent id and action index per id, maybe spilled by level
+        self.parent = self.links.parent
+        self.via = self.links.via
         self.quiescent = bytearray()
         self.fair_off = array("q")
         self.fair_dst = array("i")
@@ -316,7 +340,10 @@ class _Coordinator:
                 Verdict.INCOMPLETE, len(self.parent), self.transitions, self.level, bound=bound
             )
         finally:
-            pool.close()
+            try:
+                pool.close()
+            finally:
+                self.links.close()  # the spill files go, whatever ended the run
 
     def _levels(self, pool: Pool, frontier: int, shards: list[Shard]) -> CheckResult:
         n = self.workers
@@ -325,47 +352,69 @@ class _Coordinator:
         # Sometimes properties met by the initial states (the shards' seeds).
         for shard in shards:
             met |= {p.name for p in self.model.sometimes} - {name for name, _ in shard.unmet}
-        while frontier:
+        step = pool.call("expand", [()] * n)
+        # Per source, each owner's ids for the candidates it sent the level
+        # before: its fair edges are resolved one level late, in `resolve`.
+        answers: list[list[Any]] = [[] for _ in range(n)]
+        pending: tuple[int, int, list[Any]] | None = None  # that level: first id, size, expanded
+        while True:
             self.poll()
-            expanded = pool.call("expand", [()] * n)
+            expanded = step
             if any(stopped for *_, stopped in expanded):
                 raise Interrupted
             level_transitions = sum(sum(counts) for _, _, _, counts, _ in expanded)
             step_violation = _first([v for _, v, _, _, _ in expanded])
             incoming = [[expanded[s][0][d] for s in range(n)] for d in range(n)]
-            requests = pool.call("resolve", [(incoming[d],) for d in range(n)])
-            asked = [([requests[d][s] for d in range(n)],) for s in range(n)]
-            batches = pool.call("send_states", asked)
-            accepted = pool.call("accept", [([batches[s][d] for s in range(n)],) for d in range(n)])
-            for _, _, _, unmet_names in accepted:
+            resolved = pool.call("resolve", [(incoming[d], answers[d]) for d in range(n)])
+            if pending is not None and self.liveness:
+                self._add_fair_edges(*pending, [fair for _, _, fair in resolved])
+            won = [sum(len(resolved[d][0][s]) for d in range(n)) for s in range(n)]
+            moves = balance(won, BALANCE_TOLERANCE)
+            accepted = pool.call(
+                "accept", [([resolved[d][0][s] for d in range(n)], moves[s]) for s in range(n)]
+            )
+            for _, _, _, unmet_names, _ in accepted:
                 met |= {p.name for p in self.model.sometimes} - set(unmet_names)
             # Keys name distinct transitions, so they are unique across shards;
             # everything per new state below runs in C (map, zip, sorted).
-            merged = sorted(chain.from_iterable(keys for keys, _, _, _ in accepted))
+            merged = sorted(chain.from_iterable(keys for keys, *_ in accepted))
             base = len(self.parent)
             event = self._first_event(step_violation, accepted, merged, base, expanded)
             if event is not None:
                 self.gather_kinds(pool, self.event_sid)
                 return event()
             position = dict(zip(merged, count(base)))
-            ids = [array("q", map(position.__getitem__, keys)) for keys, _, _, _ in accepted]
+            source_ids = [array("q", map(position.__getitem__, a[0])) for a in accepted]
+            owner_ids = [array("q", map(position.__getitem__, r[1])) for r in resolved]
+            moved: list[list[tuple[array[int], bytes]]] = [[] for _ in range(n)]
+            for s, (_, _, _, _, batches) in enumerate(accepted):
+                ids = source_ids[s]
+                for d, chosen in enumerate(plan_moves(len(ids), moves[s])):
+                    moved[d].append((array("q", [ids[p] for p in chosen]), batches[d]))
             self.parent.extend(map(rshift, merged, repeat(ACTION_BITS)))
             self.via.extend(map(and_, merged, repeat(ACTION_MASK)))
             if self.liveness:
                 flag: dict[int, int] = {}
-                for keys, flags, _, _ in accepted:
+                for keys, flags, *_ in accepted:
                     flag.update(zip(keys, flags, strict=True))
                 self.quiescent.extend(map(flag.__getitem__, merged))
-            answers = pool.call("assign", [(ids[d],) for d in range(n)])
-            if self.liveness:
-                answered = [([answers[d][s] for d in range(n)],) for s in range(n)]
-                dsts = pool.call("fair_edges", answered)
-                self._add_fair_edges(first_id, frontier, expanded, dsts)
             self.transitions += level_transitions
+            pending = (first_id, frontier, expanded)
             first_id += frontier
-            frontier = sum(pool.call("advance", [()] * n))
-            if frontier:
-                self.level += 1
+            frontier = len(merged)
+            self.links.level_done()  # maybe move the links so far to disk
+            settle = [(owner_ids[d], source_ids[d], moved[d]) for d in range(n)]
+            if not frontier:
+                break
+            self.level += 1
+            stepped = pool.call("next_level", settle)
+            step = [expansion for _, expansion in stepped]
+            if self.liveness:
+                answers = [[stepped[o][0][s] for o in range(n)] for s in range(n)]
+        if self.liveness:
+            settled = pool.call("settle", settle)
+            fair = pool.call("fair_edges", [([settled[o][s] for o in range(n)],) for s in range(n)])
+            self._add_fair_edges(*pending, fair)
         self.gather_kinds(pool, None)
         unmet = {p.name for p in self.model.sometimes} - met
         states = len(self.parent)
@@ -390,24 +439,20 @@ class _Coordinator:
         self, first_id: int, frontier: int, expanded: list[Any], dsts: list[Any]
     ) -> None:
         """Append the level's fair edges in id order (each shard sent its own
-        states' edges in its own id order)."""
-        count = [0] * frontier
-        owner = [0] * frontier
-        start = [0] * frontier
-        for s, (_, _, sids, _, _) in enumerate(expanded):
-            fair_counts = dsts[s][0]
-            pos = 0
-            for sid, c in zip(sids, fair_counts, strict=True):
-                i = sid - first_id
-                count[i], owner[i], start[i] = c, s, pos
-                pos += c
-        off_append, dst = self.fair_off.append, self.fair_dst
-        for i in range(frontier):
-            off_append(len(dst))
-            c = count[i]
-            if c:
-                p = start[i]
-                dst.extend(dsts[owner[i]][1][p : p + c])
+        states' edges in its own id order). Per state, everything runs in C
+        (dicts keyed by id, map, accumulate, chain)."""
+        how_many: dict[int, int] = {}
+        edges: dict[int, array[int]] = {}
+        for (_, _, sids, _, _), (fair_counts, dst) in zip(expanded, dsts, strict=True):
+            how_many.update(zip(sids, fair_counts, strict=True))
+            starts = list(accumulate(fair_counts, initial=0))
+            edges.update(
+                zip(sids, map(dst.__getitem__, map(slice, starts, starts[1:])), strict=True)
+            )
+        ids = range(first_id, first_id + frontier)
+        offsets = list(accumulate(map(how_many.__getitem__, ids), initial=len(self.fair_dst)))
+        self.fair_off.extend(offsets[:-1])
+        self.fair_dst.extend(chain.from_iterable(map(edges.__getitem__, ids)))
 
     def _first_event(
         self,
@@ -420,7 +465,7 @@ class _Coordinator:
         """A violation or the state bound in this level, as the one-process
         engine would meet it first (its result, once coverage is gathered
         up to `event_sid`), or None."""
-        invariant = _first([violation for _, _, violation, _ in accepted])
+        invariant = _first([violation for _, _, violation, _, _ in accepted])
         new_keys = merged
         limit_key = None
         if base + len(merged) > self.limit:

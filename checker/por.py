@@ -17,7 +17,11 @@ Grumberg and Peled, *Model Checking*, ch. 10):
 - C1 (the model's obligation, argued next to each rule): on every path of
   the full graph from the state, no action outside the ample set that
   depends on an ample action is taken before some ample action is.
-  Independent means: neither disables the other and they commute.
+  Independent means: neither disables the other and they commute. A
+  model may also count b as independent of an ample a when b *absorbs* a:
+  b disables a for good but b(a(s)) = b(s) (say, a message that b's
+  cleanup deletes whether or not a delivered it first); a path through b
+  from s is then a path from a(s) of the same length, equal to it from b on.
 - C2 (engine): no ample action is visible. `is_visible(s, a)` must be True
   when `a` may change the part of the state that some invariant, step
   property or sometimes property reads, in `s` or in any state where it is
@@ -45,8 +49,8 @@ full graph reaches a violation by a path p. If t is fully expanded, the
 first step of p is explored and the rest of p is one step shorter. Else,
 by C1, either p contains an ample action a (the first one), which commutes
 to the front (a path of length |p| - 1 from a(t)), or p has none, and any
-ample a commutes with all of p (a path of length |p| from a(t)); since a is
-invisible (C2), the states along the moved path agree with the old ones on
+ample a commutes with (or is absorbed by) all of p (a path of length |p|
+from a(t)); since a is invisible (C2), the states along the moved path agree with the old ones on
 everything a property reads, so the violation is still at its end. The
 length never grows, and it shrinks at each fully expanded state; by C3 a
 walk that never shrinks it would go round a cycle of ample-only steps,

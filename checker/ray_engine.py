@@ -5,10 +5,10 @@
 
 The coordinator is `checker.parallel`'s, unchanged: each round of a level is
 one method call per actor, its arguments and answers (fingerprint batches,
-pickled states) carried by Ray's object store. Without an address it starts
-a local Ray (127.0.0.1, no dashboard, as many CPUs as workers, at least 2)
-and shuts it down after; with one it joins that cluster, whose nodes must
-have tokencheck installed (`pip install -e .` on each). Fingerprints are
+ids, the few states moved) carried by Ray's object store. Without an
+address it starts a local Ray (127.0.0.1, no dashboard, as many CPUs as
+workers, at least 2) and shuts it down after; with one it joins that
+cluster, whose nodes must have tokencheck installed (`pip install -e .` on each). Fingerprints are
 `checker.fingerprint.stable_fingerprint`: actors are separate interpreters.
 Under symmetry the representative of a class is the renaming with the
 smallest stable fingerprint (the model's `canonical_by`), not the smallest

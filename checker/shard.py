@@ -10,24 +10,35 @@ in a level keeps the smallest key, and the coordinator (`checker.parallel`)
 numbers the level's new states by key: the same ids, parents and action
 indexes as `checker.explore`, hence the same counts and counterexamples.
 
-A level is five calls on every shard, in order (the coordinator moves the
-data between them):
+The owner only decides; the state stays with the shard that generated the
+winning successor (its *source*), which checks it and expands it in the next
+level: no state travels, only fingerprints, keys and ids, as arrays. States
+travel only to even out the shards' frontiers (a frontier's descendants are
+found by that shard first, so the shard holding the initial state would keep
+everything): the coordinator moves each level's surplus over
+`BALANCE_TOLERANCE`, spread over the source's key range.
 
-1. `expand()`: successors, step properties; candidates per owner.
-2. `resolve(candidates from every source)`: which are new, and which source
-   sends each new state (the one with the smallest key).
-3. `send_states(requests from every owner)`: those states, pickled.
-4. `accept(states from every source)`: invariants, quiescence, sometimes
-   properties of the new states; their keys, sorted.
-5. `assign(ids)`: the coordinator's global ids for them; the shard records
-   them and answers each source with the ids of the candidates it sent.
-6. `fair_edges(answers from every owner)` (liveness only): the fair edges of
-   the shard's frontier, with their destination ids.
+A level is three calls on every shard, in order (the coordinator moves the
+data between them and numbers the new states after the third):
+
+1. `next_level(owner ids, source ids, moved states)`: `settle` the previous
+   level (record the ids of the states this shard owns, take the states it
+   won or was sent as its frontier, answer each source with the id of every
+   candidate it sent), then `expand` the frontier: candidates per owner.
+2. `resolve(candidates from every source, answers from every owner)`: which
+   candidates are new, and which source won each (the smallest key); and,
+   from the answers, the previous level's fair edges with destination ids.
+3. `accept(won positions from every owner, how many to move to each shard)`:
+   invariants, quiescence, sometimes properties of the states this shard
+   won; their keys, and the states that move, pickled.
+
+The last level ends with `settle` and `fair_edges` (liveness only).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import pickle
 from array import array
 from collections import Counter
@@ -40,6 +51,9 @@ from checker.visited import FingerprintTable
 
 ACTION_BITS = 20  # action indexes below 2**20 per state
 ACTION_MASK = (1 << ACTION_BITS) - 1
+# A shard whose share of a level's new states is this much above the mean
+# gives the surplus away (`balance`); below it, nothing moves.
+BALANCE_TOLERANCE = 0.02
 
 Candidates = tuple["array[int]", "array[int]"]  # fingerprints, keys
 # (key, property name, detail) of a violation, or None
@@ -106,6 +120,9 @@ class Shard:
         self.stop: Callable[[], bool] = _never
         self.kinds_done: Counter[Any] = Counter()  # action coverage of finished levels
         self.kinds_level: Counter[Any] = Counter()
+        # The level before's fair transitions, resolved in the next `resolve`.
+        self.last_fair_ref = array("q")
+        self.last_fair_count = array("i")
         self._reset_level()
 
     def _reset_level(self) -> None:
@@ -115,10 +132,15 @@ class Shard:
         # per fair transition: owner << 32 | index there, or -1 - id when known
         self.fair_ref = array("q")
         self.fair_count = array("i")  # per expanded frontier state
+        # owner: the candidates from each source, and per source an id per
+        # candidate (-1: new in this level); the new fingerprints, by key
         self.incoming: list[Candidates] = []
-        self.winners: dict[int, int] = {}  # new fp -> key << 40 | source << 32 | position
-        self.answers: list[array[int]] = []  # per source: id per candidate (-1: new)
-        self.new: list[tuple[int, int, Any]] = []  # (key, fp, state), by key
+        self.answers: list[array[int]] = []
+        self.new_fps: list[int] = []
+        # source: the states this shard won, by key; the positions among them
+        # that move to another shard
+        self.won: list[tuple[int, Any]] = []
+        self.gone: set[int] = set()
 
     def seed(self, fp: int, sid: int, state: Any) -> None:
         """Take an initial state (the coordinator checked it)."""
@@ -126,6 +148,55 @@ class Shard:
         self.frontier.append((sid, state))
         if self.unmet:
             self.unmet = [(n, c) for n, c in self.unmet if not c(state)]
+
+    def next_level(
+        self, owner_ids: array[int], source_ids: array[int], moved: list[tuple[array[int], bytes]]
+    ) -> tuple[list[array[int]], tuple[Any, ...]]:
+        """`settle` the level before, then `expand` the new frontier (one
+        round trip for both)."""
+        answers = self.settle(owner_ids, source_ids, moved)
+        return answers, self.expand()
+
+    def settle(
+        self, owner_ids: array[int], source_ids: array[int], moved: list[tuple[array[int], bytes]]
+    ) -> list[array[int]]:
+        """The coordinator's ids for the level's new states: `owner_ids`
+        for those this shard owns (in `resolve`'s key order), `source_ids`
+        for those it won (in `accept`'s key order), and the states other
+        shards moved here with their ids. Records them, makes the states
+        this shard holds its frontier, and answers each source with an id
+        per candidate it sent (liveness only: the fair edges need them)."""
+        table = self.table
+        for fp, sid in zip(self.new_fps, owner_ids, strict=True):
+            table[fp] = sid
+        answers: list[array[int]] = []
+        if self.liveness:
+            # Every candidate still unanswered reached a state new in this level.
+            new_id = dict(zip(self.new_fps, owner_ids, strict=True))
+            for (fps, _), answer in zip(self.incoming, self.answers, strict=True):
+                for i, known in enumerate(answer):
+                    if known < 0:
+                        answer[i] = new_id[fps[i]]
+            answers = self.answers
+        gone = self.gone
+        frontier = [
+            (sid, state)
+            for i, (sid, (_, state)) in enumerate(zip(source_ids, self.won, strict=True))
+            if i not in gone
+        ]
+        arrived = False
+        for ids, blob in moved:
+            if ids:
+                frontier.extend(zip(ids, pickle.loads(blob), strict=True))
+                arrived = True
+        if arrived:
+            frontier.sort(key=_first_item)
+        self.frontier = frontier
+        self.kinds_done += self.kinds_level
+        self.kinds_level = Counter()
+        self.last_fair_ref, self.last_fair_count = self.fair_ref, self.fair_count
+        self._reset_level()
+        return answers
 
     def expand(self) -> tuple[list[Candidates], Violation, array[int], array[int], bool]:
         """Expand the frontier: candidates per owner, the first step-property
@@ -197,13 +268,19 @@ class Shard:
         out = list(zip(out_fp, out_key, strict=True))
         return out, violation, sids, counts, stopped
 
-    def resolve(self, incoming: list[Candidates]) -> list[array[int]]:
-        """From every source's candidates for this shard: the positions, in
-        each source's candidates, of the new states it must send (those it
-        reached first, by key)."""
+    def resolve(
+        self, incoming: list[Candidates], answers: list[array[int]]
+    ) -> tuple[list[array[int]], array[int], tuple[array[int], array[int]] | None]:
+        """As owner, from every source's candidates for this shard: for each
+        source, the positions of the candidates it won (new states it reached
+        first, by key), in key order, and the keys of all new states here,
+        in order. As source, from every owner's `answers` (ids of the
+        candidates this shard sent the level before): that level's fair
+        edges (`fair_edges`), or None without them."""
+        fair = self.fair_edges(answers) if answers else None
         self.incoming = incoming
         get = self.table.get
-        winners = self.winners
+        winners: dict[int, int] = {}  # new fp -> key << 40 | source << 32 | position
         best = winners.get
         for source, (fps, keys) in enumerate(incoming):
             ids = array("q", [-1]) * len(fps)
@@ -217,53 +294,34 @@ class Shard:
                 if found is None or tagged < found:
                     winners[fp] = tagged
             self.answers.append(ids)
-        requests = [array("q") for _ in incoming]
-        for tagged in winners.values():
-            requests[(tagged >> 32) & 0xFF].append(tagged & 0xFFFFFFFF)
-        return requests
+        ordered = sorted(zip(winners.values(), winners.keys(), strict=True))
+        self.new_fps = [fp for _, fp in ordered]
+        positions = [array("q") for _ in incoming]
+        for tagged, _ in ordered:
+            positions[(tagged >> 32) & 0xFF].append(tagged & 0xFFFFFFFF)
+        keys = array("q", [tagged >> 40 for tagged, _ in ordered])
+        return positions, keys, fair
 
-    def send_states(self, requests: list[array[int]]) -> list[bytes]:
-        """The states each owner asked for (by position), in its order,
-        pickled (those this shard owns stay here: `accept` takes them)."""
-        batches = []
-        for owner, positions in enumerate(requests):
-            if owner == self.index:
-                batches.append(b"")
-                continue
-            states = self.out_state[owner]
-            batches.append(dumps_states([states[i] for i in positions]))
-            # The rest were visited already or reached first elsewhere: free
-            # them now, not at the end of the level.
-            self.out_state[owner] = []
-        return batches
-
-    def accept(self, batches: list[bytes]) -> tuple[array[int], bytearray, Violation, list[str]]:
-        """The new states arrive: check them. Returns their keys in order,
-        their quiescence flags, the first invariant violation by key, and the
-        sometimes properties met so far."""
-        arrived: list[Any] = [
-            self.out_state[self.index] if source == self.index else pickle.loads(blob)
-            for source, blob in enumerate(batches)
-        ]
-        taken = [0] * len(batches)
-        new: list[tuple[int, int, Any]] = []
-        for fp, tagged in self.winners.items():
-            source = (tagged >> 32) & 0xFF
-            if source == self.index:
-                state = arrived[source][tagged & 0xFFFFFFFF]
-            else:
-                state = arrived[source][taken[source]]
-                taken[source] += 1
-            new.append((tagged >> 40, fp, state))
-        self.out_state = []
-        new.sort(key=_first_item)
-        self.new = new
-        keys = array("q", [key for key, _, _ in new])
+    def accept(
+        self, positions: list[array[int]], moves: list[int]
+    ) -> tuple[array[int], bytearray, Violation, list[str], list[bytes]]:
+        """The states this shard won (`positions` among the candidates it
+        sent each owner): check them. Returns their keys in order, their
+        quiescence flags, the first invariant violation by key, the
+        sometimes properties not met so far, and for each shard the states
+        `moves` sends there (pickled; `plan_moves` says which)."""
+        won: list[tuple[int, Any]] = []
+        for owner, chosen in enumerate(positions):
+            keys, states = self.out_key[owner], self.out_state[owner]
+            won.extend([(keys[p], states[p]) for p in chosen])
+        self.out_state = []  # the losers and the visited go now, not at the level's end
+        won.sort(key=_first_item)
+        self.won = won
         quiescent = bytearray()
         violation: Violation = None
         inv_checks = tuple((p.name, p.check) for p in self.model.invariants)
         is_quiescent = self.model.is_quiescent if self.liveness else None
-        for key, _, state in new:
+        for key, state in won:
             if is_quiescent is not None:
                 quiescent.append(1 if is_quiescent(state) else 0)
             if violation is None:
@@ -274,34 +332,21 @@ class Shard:
                         break
             if self.unmet:
                 self.unmet = [(n, c) for n, c in self.unmet if not c(state)]
-        return keys, quiescent, violation, [n for n, _ in self.unmet]
-
-    def assign(self, ids: array[int]) -> list[array[int]]:
-        """Record the global ids of the new states (aligned with `accept`'s
-        keys); answer each source with an id per candidate it sent."""
-        table = self.table
-        frontier: list[tuple[int, Any]] = []
-        for sid, (_, fp, state) in zip(ids, self.new, strict=True):
-            table[fp] = sid
-            frontier.append((sid, state))
-        if self.liveness:
-            # Every candidate still unanswered reached a state new in this level.
-            new_id = {fp: sid for sid, (_, fp, _) in zip(ids, self.new, strict=True)}
-            for (fps, _), answer in zip(self.incoming, self.answers, strict=True):
-                for i, known in enumerate(answer):
-                    if known < 0:
-                        answer[i] = new_id[fps[i]]
-        answers = self.answers if self.liveness else []
-        self.next_frontier = frontier
-        return answers
+        batches = []
+        for leaving in plan_moves(len(won), moves):
+            self.gone.update(leaving)
+            batches.append(dumps_states([won[p][1] for p in leaving]) if leaving else b"")
+        keys_won = array("q", [key for key, _ in won])
+        return keys_won, quiescent, violation, [n for n, _ in self.unmet], batches
 
     def fair_edges(self, answers: list[array[int]]) -> tuple[array[int], array[int]]:
-        """The fair edges of this shard's frontier: how many per expanded
-        state, and their destinations in (parent id, action) order."""
+        """The fair edges of the level before's frontier: how many per
+        expanded state, and their destinations in (parent id, action) order,
+        from the owners' `answers` (an id per candidate sent)."""
         dst = array("i")
-        for ref in self.fair_ref:
+        for ref in self.last_fair_ref:
             dst.append(answers[ref >> 32][ref & 0xFFFFFFFF] if ref >= 0 else -1 - ref)
-        return self.fair_count, dst
+        return self.last_fair_count, dst
 
     def coverage(self, last_sid: int | None) -> Counter[Any]:
         """Transitions per action kind: finished levels, then this level's
@@ -316,17 +361,47 @@ class Shard:
             kinds.update(map(kind_of, self.model.actions(state)))
         return kinds
 
-    def advance(self) -> int:
-        """Make the new states the frontier; returns how many."""
-        self.kinds_done += self.kinds_level
-        self.kinds_level = Counter()
-        self.frontier = self.next_frontier
-        self.next_frontier = []
-        self._reset_level()
-        return len(self.frontier)
+
+def plan_moves(won: int, moves: list[int]) -> list[list[int]]:
+    """Which of a source's `won` states (positions in key order) go to each
+    shard, `moves[d]` of them to shard d: spread evenly over the key range,
+    the shards taking turns, so that the states moved are as early and as
+    late in the next level's ids as those kept. The coordinator calls it
+    too, to know the ids of the states that moved."""
+    total = sum(moves)
+    plan: list[list[int]] = [[] for _ in moves]
+    if not total:
+        return plan
+    turns = sorted(((i + 0.5) / c, d) for d, c in enumerate(moves) for i in range(c))
+    for i, (_, d) in enumerate(turns):
+        plan[d].append((2 * i + 1) * won // (2 * total))
+    return plan
 
 
-def _first_item(entry: tuple[int, int, Any]) -> int:
+def balance(won: list[int], tolerance: float) -> list[list[int]]:
+    """moves[s][d]: how many states shard s sends shard d so that no shard
+    holds more than `tolerance` above the mean (those above it go down to the
+    mean, filling the shards below it, fullest gaps first)."""
+    n = len(won)
+    moves = [[0] * n for _ in won]
+    mean = sum(won) / n
+    cap = mean * (1 + tolerance)
+    target = math.ceil(mean)
+    gaps = {d: target - w for d, w in enumerate(won) if w < target}
+    for s, w in enumerate(won):
+        surplus = w - target if w > cap else 0
+        for d in sorted(gaps, key=lambda d: (-gaps[d], d)):
+            if surplus <= 0:
+                break
+            given = min(surplus, gaps[d])
+            if given > 0:
+                moves[s][d] = given
+                gaps[d] -= given
+                surplus -= given
+    return moves
+
+
+def _first_item(entry: tuple[int, Any]) -> int:
     return entry[0]
 
 

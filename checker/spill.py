@@ -16,8 +16,8 @@ read back with one seek.
     ...     links[3], links[5], len(links), links.in_memory
     (30, 50, 6, 1)
 
-`append` is the bound method of the in-memory tail, which `spill()` empties
-in place, so the engine can bind it once. The file is created on the first
+`append` and `extend` are the bound methods of the in-memory tail, which
+`spill()` empties in place, so the engine can bind them once. The file is created on the first
 spill in the system temp dir (`tempfile.gettempdir()`, named
 `tokencheck-spill-*.i32`) and removed by `close()`, which the engine calls
 in a `finally` (a violation, a bound, an exception or Ctrl-C all end there).
@@ -35,7 +35,7 @@ import contextlib
 import os
 import tempfile
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import BinaryIO, Literal, overload
 
@@ -55,13 +55,15 @@ class SpillArray(Sequence[int]):
     """An append-only int32 array whose prefix may live in a temporary file;
     see the module docstring."""
 
-    __slots__ = ("_file", "_on_disk", "_path", "_tail", "append")
+    __slots__ = ("_file", "_on_disk", "_path", "_tail", "append", "extend")
 
     append: Callable[[int], None]
+    extend: Callable[[Iterable[int]], None]
 
     def __init__(self) -> None:
         self._tail = array("i")
         self.append = self._tail.append
+        self.extend = self._tail.extend  # the partitioned engine appends a level at once
         self._on_disk = 0  # entries 0.._on_disk-1 are in the file
         self._file: BinaryIO | None = None
         self._path: str | None = None
@@ -111,7 +113,7 @@ class SpillArray(Sequence[int]):
         self._tail.tofile(self._file)
         self._file.flush()
         self._on_disk += len(self._tail)
-        del self._tail[:]  # in place: the bound `append` stays valid; frees the buffer
+        del self._tail[:]  # in place: the bound `append`, `extend` stay valid; frees the buffer
 
     def close(self) -> None:
         """Remove the temporary file (idempotent); the entries on disk are lost."""

@@ -323,7 +323,7 @@ def coverage_line(coverage: Coverage) -> str:
     "--por/--no-por",
     default=False,
     show_default=True,
-    help="Partial-order reduction: where the protocol offers ample sets (generals, smr),"
+    help="Partial-order reduction: where the protocol offers ample sets (generals, smr, tokens),"
     " expand only those; invariants, step and sometimes properties keep their verdicts,"
     " Progress is not checked, and a counterexample may be longer than a shortest one"
     " (off by default, so counterexamples are shortest).",
@@ -335,7 +335,7 @@ def coverage_line(coverage: Coverage) -> str:
     show_default=True,
     help="When the parent links of completed levels (8 bytes a state) move to a temporary"
     " file: auto when resident memory passes 70% of --max-memory (without it, when the"
-    " machine's available memory is below 20%), always every level (one process), never."
+    " machine's available memory is below 20%), always every level, never."
     " Same results; the file is removed when the run ends.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
@@ -400,13 +400,6 @@ def model_command(
             "--por runs on one process (the cycle proviso needs the whole visited set);"
             " drop --workers N (auto or 1 run it on one process) and --engine ray, or drop --por"
         )
-    if spill == "always" and ((workers is not None and workers > 1) or engine == "ray"):
-        raise click.UsageError(
-            "--spill always runs on one process (the shards keep their links in memory);"
-            " drop --workers N and --engine ray, or use --spill auto"
-        )
-    if spill == "always":
-        workers = 1  # --workers auto would move a long run to the shards
     if por and not has_por(built):
         click.echo(
             f"warning: --por: the {spec.name} model offers no ample sets; every state is"

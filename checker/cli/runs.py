@@ -74,8 +74,8 @@ def check_config(
     """One configuration's run: on this process (workers 1), on `workers`
     forked processes (with symmetry, as one process), on one or every core
     as `checker.auto` decides (workers None), or on Ray actors
-    (`engine="ray"`, one per worker, every core for None). `spill` applies
-    to the one-process engine only (`checker.spill`)."""
+    (`engine="ray"`, one per worker, every core for None). `spill`: when
+    the parent links move to disk (`checker.spill`), on every engine."""
     model = protocol.build(config)
     bounds: dict[str, Any] = dict(
         max_states=max_states,
@@ -93,13 +93,13 @@ def check_config(
 
         count = workers if workers is not None else available_cores()
         return model, explore_on_ray(
-            model, workers=count, address=address, symmetry=symmetry, **bounds
+            model, workers=count, address=address, symmetry=symmetry, spill=spill, **bounds
         )
     if workers is None:
         return model, explore_auto(model, symmetry=symmetry, spill=spill, **bounds)
     if workers <= 1:
         return model, explore(model, symmetry=symmetry, spill=spill, **bounds)
-    return model, explore_parallel(model, workers=workers, symmetry=symmetry, **bounds)
+    return model, explore_parallel(model, workers=workers, symmetry=symmetry, spill=spill, **bounds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from spec.tokens import client_steps, manager_steps, server_steps
+from spec.tokens import client_steps, manager_steps, por, server_steps
 from spec.tokens.actions import (
     RECEIVER_VERBS,
     Action,
@@ -178,6 +178,13 @@ class TokenModel:
         return state.manager is None and all(
             type(n) is not Client or n.phase == IDLE for n in state.nodes
         )
+
+    def ample(self, state: State, enabled: Sequence[Action]) -> list[int] | None:
+        """Partial-order reduction (`--por`): see spec/tokens/por.py."""
+        return por.token_ample(self.params, state, enabled)
+
+    def is_visible(self, state: State, action: Action) -> bool:
+        return por.token_is_visible(self.params, state, action)
 
     def describe_action(self, action: Action) -> str:
         return describe(action, self.params.names)

@@ -20,9 +20,9 @@ from checker.cli import main
 from checker.explore import explore
 from checker.fingerprint import stable_fingerprint
 from checker.model import Sometimes
-from checker.parallel import ForkPool, explore_parallel
+from checker.parallel import ForkPool, Pool, explore_parallel
 from checker.result import Verdict
-from checker.shard import dumps_states, route
+from checker.shard import BALANCE_TOLERANCE, Shard, balance, dumps_states, plan_moves, route
 from tests.checker.answers import answer
 from tests.checker.test_symmetry import Juggler, TwoCounters
 from tests.checker.tiny_models import (
@@ -129,7 +129,7 @@ def test_the_fork_pool_accounts_each_workers_cpu_and_the_critical_path() -> None
     result = explore_parallel(Grid(30), workers=2, pool_factory=pool)
     assert result.stats.states == 31 * 31
     (used,) = pools
-    assert set(used.cpu) >= {"expand", "resolve", "send_states", "accept", "assign"}
+    assert set(used.cpu) >= {"expand", "resolve", "accept", "next_level", "settle", "fair_edges"}
     spent = [sum(per_worker[k] for per_worker in used.cpu.values()) for k in range(2)]
     assert all(s > 0 for s in spent)
     # Each round waits for its slowest worker: no less than either, no more than both.
@@ -303,3 +303,63 @@ def test_the_benchmark_prints_one_row_per_engine_with_the_pinned_counts() -> Non
     runs = json.loads(out.stdout)["runs"]
     assert [(r["engine"], r["workers"]) for r in runs] == [("local", 1), ("local", 2)]
     assert {(r["states"], r["transitions"], r["verdict"]) for r in runs} == {(101, 136, "violated")}
+
+
+# Generator keeps the state: balance and the states that move
+
+
+def test_balance_moves_only_the_surplus_above_the_tolerance() -> None:
+    assert balance([100, 0], 0.02) == [[0, 50], [0, 0]]
+    assert balance([51, 49], 0.05) == [[0, 0], [0, 0]]  # 51 is within 5% of the mean 50
+    assert balance([52, 48], 0.02) == [[0, 2], [0, 0]]
+    # mean 40: the first shard gives 10 to each of the others
+    assert balance([60, 30, 30], 0.02) == [[0, 10, 10], [0, 0, 0], [0, 0, 0]]
+    assert balance([0, 0], 0.02) == [[0, 0], [0, 0]]
+
+
+def test_the_states_that_move_are_spread_over_the_key_range() -> None:
+    assert plan_moves(10, [0, 2]) == [[], [2, 7]]
+    assert plan_moves(6, [0, 0]) == [[], []]
+    # shard 2 takes two of three, shard 1 one, in turns
+    assert plan_moves(9, [0, 1, 2]) == [[], [4], [1, 7]]
+    assert plan_moves(3, [0, 3]) == [[], [0, 1, 2]]
+
+
+class Recording(Pool):
+    """The shards called in turn in this process; it notes each level's
+    frontier sizes and how many states moved."""
+
+    def __init__(self, shards: list[Shard], poll: Any) -> None:
+        self.shards = shards
+        self.frontiers: list[list[int]] = []
+        self.moved = 0
+
+    def call(self, method: str, args: Any) -> list[Any]:
+        answers = [getattr(s, method)(*a) for s, a in zip(self.shards, args, strict=True)]
+        if method in ("expand", "next_level"):
+            self.frontiers.append([len(s.frontier) for s in self.shards])
+        if method == "accept":
+            self.moved += sum(len(pickle.loads(b)) for a in answers for b in a[4] if b)
+        return answers
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_the_frontiers_stay_balanced_and_few_states_move(workers: int) -> None:
+    pools: list[Recording] = []
+
+    def pool(shards: list[Shard], poll: Any) -> Recording:
+        pools.append(Recording(shards, poll))
+        return pools[-1]
+
+    result = explore_parallel(Grid(60), workers=workers, pool_factory=pool)
+    assert result.stats.states == 61 * 61
+    (used,) = pools
+    assert len(used.frontiers) == 2 * 60 + 1
+    for sizes in used.frontiers[1:]:  # level 0: the initial state is on one shard
+        assert max(sizes) <= sum(sizes) / workers * (1 + BALANCE_TOLERANCE) + 1, sizes
+    # The initial state's shard generates all of level 1; after that the
+    # winners stay about where they are: few states travel.
+    assert 0 < used.moved < 0.1 * result.stats.states, used.moved

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from checker.cli import main
 from checker.explore import explore
+from checker.parallel import explore_parallel
 from checker.result import CheckResult, Verdict
 from checker.spill import ParentLinks, SpillArray, SpillRule
 from tests.checker.tiny_models import Counter, Grid, ResetCounter, Spinner, stuck_model
@@ -221,6 +222,62 @@ def test_never_writes_no_file(spill_dir: Path) -> None:
     assert model.seen == []
 
 
+# The partitioned engine: the coordinator holds the links, and spills them
+
+
+class Listing:
+    """A should_stop that never stops, noting the spill files whenever the
+    coordinator polls (between its rounds)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.seen: set[str] = set()
+
+    def __call__(self) -> bool:
+        self.seen.update(os.listdir(self.directory))
+        return False
+
+
+@pytest.mark.parametrize(
+    ("model", "states", "length"),
+    [
+        (Grid(3), 16, None),
+        (Grid(4, forbidden_sum=5), None, 5),
+        (ResetCounter(), None, 3),
+        (Spinner(), None, 3),
+        (stuck_model(), None, 1),
+    ],
+    ids=["grid", "invariant", "step property", "fair cycle", "stuck"],
+)
+def test_two_workers_spilled_answer_as_one_process(
+    spill_dir: Path, model: Any, states: int | None, length: int | None
+) -> None:
+    listing = Listing(spill_dir)
+    result = explore_parallel(model, workers=2, spill="always", should_stop=listing)
+    if states is not None:
+        assert result.verdict is Verdict.VERIFIED and result.stats.states == states
+    else:
+        assert result.counterexample is not None and result.counterexample.length == length
+    same(result, explore(model))
+    assert len(listing.seen) == 2 and all(n.startswith("tokencheck-spill-") for n in listing.seen)
+    assert os.listdir(spill_dir) == []
+
+
+def test_two_workers_remove_the_files_when_a_worker_fails(spill_dir: Path) -> None:
+    listing = Listing(spill_dir)
+    model = Watched(Counter(limit=6), spill_dir, at=4, fail=RuntimeError)
+    with pytest.raises(RuntimeError, match="the model broke"):
+        explore_parallel(model, workers=2, spill="always", should_stop=listing)
+    assert len(listing.seen) == 2  # the coordinator had spilled before the worker failed
+    assert os.listdir(spill_dir) == []
+
+
+def test_two_workers_never_spill_by_default(spill_dir: Path) -> None:
+    listing = Listing(spill_dir)
+    assert explore_parallel(Grid(3), workers=2, should_stop=listing).stats.states == 16
+    assert listing.seen == set()
+
+
 # The command
 
 
@@ -248,16 +305,27 @@ def test_a_token_mutant_gives_the_same_counterexample_spilled(
     assert os.listdir(spill_dir) == []
 
 
-def test_spill_always_with_workers_is_a_usage_error() -> None:
-    result = CliRunner().invoke(main, ["model", "--spill", "always", "--workers", "2"])
-    assert result.exit_code == 2
-    assert "--spill always runs on one process" in result.output
-    assert "Traceback" not in result.output
+@pytest.mark.parametrize("mutant", ["no-owner-check", "wait-all"])
+def test_a_token_mutant_on_two_workers_gives_the_one_process_counterexample_spilled(
+    spill_dir: Path, mutant: str
+) -> None:
+    args = ("model", "--quiet", "--json", "--mutant", mutant, "--max-seconds", "60")
+    spilled = run(*args, "--spill", "always", "--workers", "2")
+    kept = run(*args, "--spill", "never", "--workers", "1")
+    assert spilled.exit_code == kept.exit_code == 1
+    a, b = json.loads(spilled.output), json.loads(kept.output)
+    assert (a["property"], a["length"], a["detail"]) == (b["property"], b["length"], b["detail"])
+    assert a["actions"] == b["actions"]
+    assert a["stats"]["states"] == b["stats"]["states"]
+    assert a["stats"]["transitions"] == b["stats"]["transitions"]
+    assert os.listdir(spill_dir) == []
 
 
-def test_ctrl_c_in_check_model_removes_the_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_in_check_model_removes_the_files(tmp_path: Path, workers: str) -> None:
     """A real Ctrl-C, once the run has spilled: exit 3 and no file left."""
     args = ["model", "--config", "S3a", "--spill", "always", "--quiet", "--max-seconds", "60"]
+    args += ["--workers", workers]
     process = subprocess.Popen(
         [shutil.which("check") or "check", *args],
         stdout=subprocess.PIPE,
