@@ -91,6 +91,38 @@ def has_symmetry(model: object) -> bool:
     return callable(getattr(model, "canonical", None))
 
 
+def has_step_check(model: object) -> bool:
+    """A model may offer `check_step(state, action, after)`: all of its
+    `step_properties` at once, returning the (name, detail) of the first
+    one violated, in their order, or None. It must give exactly what
+    checking them one by one gives; it is cheaper when most steps concern
+    none of them (one call a transition instead of one per property)."""
+    return callable(getattr(model, "check_step", None))
+
+
+StepCheck = Callable[[Any, Any, Any], tuple[str, str] | None]
+
+
+def step_checker(model: Model[Any, Any]) -> StepCheck | None:
+    """One call checking every step property of `model` on a transition:
+    the model's `check_step` if it offers one, else the properties one by
+    one; None when it has no step property (nothing to call)."""
+    checks = tuple((p.name, p.check) for p in model.step_properties)
+    if not checks:
+        return None
+    if has_step_check(model):
+        return model.check_step  # type: ignore[attr-defined, no-any-return]
+
+    def one_by_one(state: Any, action: Any, after: Any) -> tuple[str, str] | None:
+        for name, check in checks:
+            detail = check(state, action, after)
+            if detail is not None:
+                return name, detail
+        return None
+
+    return one_by_one
+
+
 class Model(Protocol[S, A]):
     """What the checker needs of a model. See the module docstring."""
 

@@ -46,7 +46,7 @@ from collections.abc import Callable
 from typing import Any
 
 from checker.coverage import kind_function
-from checker.model import Model
+from checker.model import Model, step_checker
 from checker.visited import FingerprintTable
 
 ACTION_BITS = 20  # action indexes below 2**20 per state
@@ -211,7 +211,7 @@ class Shard:
         engine keeps."""
         model = self.model
         actions, next_state, fingerprint = model.actions, model.next_state, self.fingerprint
-        step_checks = tuple((p.name, p.check) for p in model.step_properties)
+        step_check = step_checker(model)
         is_fair = model.is_fair if self.liveness else None
         shards, out_fp, out_key, out_state = self.shards, self.out_fp, self.out_key, self.out_state
         fair_ref, fair_count = self.fair_ref, self.fair_count
@@ -236,13 +236,11 @@ class Shard:
             fair_here = 0
             for ai, action in enumerate(enabled):
                 nxt = next_state(state, action)
-                for name, check in step_checks:
-                    detail = check(state, action, nxt)
-                    if detail is not None:
-                        violation = (base | ai, name, detail)
+                if step_check is not None:
+                    found = step_check(state, action, nxt)
+                    if found is not None:
+                        violation = (base | ai, *found)
                         break
-                if violation is not None:
-                    break
                 fp = fingerprint(nxt)
                 ref = sent_get(fp)
                 if ref is None:

@@ -39,7 +39,7 @@ from spec.tokens.actions import (
 from spec.tokens.config import Config
 from spec.tokens.enabled import enabled_actions
 from spec.tokens.params import Params, compile_params
-from spec.tokens.properties import make_properties
+from spec.tokens.properties import make_properties, step_check
 from spec.tokens.state import (
     GETTOKENS,
     IDLE,
@@ -96,6 +96,7 @@ class TokenModel:
         self.config = self.params.config
         self.name = f"token protocol ({self.config.summary()})"
         self.invariants, self.step_properties, self.sometimes = make_properties(self.params)
+        self.check_step = step_check(self.step_properties)
         # Symmetry is opt-in (checker.model.has_symmetry): only a model with
         # interchangeable nodes offers `canonical`.
         symmetry = canonical_form(self.params)

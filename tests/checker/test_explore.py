@@ -9,7 +9,7 @@ import pytest
 
 from checker.errors import BadBound, NondeterministicModel, ReplayError
 from checker.explore import collision_probability, explore
-from checker.model import Invariant, Sometimes
+from checker.model import Invariant, Sometimes, StepProperty
 from checker.progress import ProgressLine
 from checker.replay import replay
 from checker.result import Stats, Verdict
@@ -242,3 +242,40 @@ def test_a_model_whose_action_order_changes_between_calls_is_refused() -> None:
 
     with pytest.raises(NondeterministicModel, match="not deterministic"):
         explore(Fickle(edges={}, bad=frozenset({2})))
+
+
+class ResetCounterCheckingAtOnce(ResetCounter):
+    """ResetCounter offering `check_step`: its one step property at once,
+    counting its calls. A second, decoy property the combined check leaves
+    out shows which path the engine took."""
+
+    step_properties: tuple[StepProperty, ...] = (  # type: ignore[assignment]
+        *ResetCounter.step_properties,
+        StepProperty("Decoy", lambda s, a, t: "the engine called the properties one by one"),
+    )
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def check_step(self, s: int, a: str, t: int) -> tuple[str, str] | None:
+        self.calls += 1
+        detail = ResetCounter.step_properties[0].check(s, a, t)
+        return None if detail is None else ("NeverDecreases", detail)
+
+
+def test_the_engine_checks_steps_through_check_step_once_a_transition() -> None:
+    model = ResetCounterCheckingAtOnce()
+    result = explore(model)
+    # 0 -> 1 -> 2 -> 0: the reset (third transition) breaks NeverDecreases.
+    assert result.counterexample is not None
+    assert result.counterexample.property_name == "NeverDecreases"
+    assert [s.state for s in result.counterexample.steps] == [0, 1, 2, 0]
+    assert model.calls == 3 and result.stats.transitions == 3
+
+
+def test_a_model_without_step_properties_is_never_asked_for_check_step() -> None:
+    model = ResetCounterCheckingAtOnce()
+    model.step_properties = ()
+    result = explore(model)
+    assert result.verdict is Verdict.VERIFIED and model.calls == 0
+    assert (result.stats.states, result.stats.transitions) == (3, 3)
