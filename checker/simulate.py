@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.errors import BadBound
-from checker.model import Model
+from checker.model import Model, step_checker
 from checker.result import CheckResult, Counterexample, Stats, Verdict
 from checker.shorten import Violation, shorten
 
@@ -118,8 +118,9 @@ def simulate(
     deadline = started + max_seconds if max_seconds is not None else math.inf
     rng = random.Random(seed)
     invariants = tuple((p.name, p.check) for p in model.invariants)
-    step_props = tuple((p.name, p.check) for p in model.step_properties)
-    checked = tuple(n for n, _ in invariants + step_props)
+    # Every step property in one call (the model's check_step if it has one).
+    check_step = step_checker(model)
+    checked = tuple(n for n, _ in invariants) + tuple(p.name for p in model.step_properties)
     initials = list(model.initial_states())
     seen: set[int] = set()
     taken: Tally[str] = Tally()
@@ -191,11 +192,10 @@ def simulate(
             indexes.append(ai)
             taken[kinds[ai]] += 1
             cov.steps += 1
-            for name, check in step_props:
-                detail = check(state, action, nxt)
-                if detail is not None:
-                    found = Violation(name, detail, start, list(indexes))
-                    break
+            if check_step is not None:
+                broken = check_step(state, action, nxt)
+                if broken is not None:
+                    found = Violation(broken[0], broken[1], start, list(indexes))
             fp = hash(nxt)
             if found is None and fp not in seen:
                 found = _check_state(invariants, nxt, start, indexes)
