@@ -174,6 +174,38 @@ def test_a_write_that_changes_a_store_declared_invisible_loses_views(
     assert len(full.views - verdicts(model, True, _view).views) == 56
 
 
+def test_a_read_of_a_store_missing_an_asked_token_declared_invisible_loses_views(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The second rule checking only the first asked token: a gettokens READ
+    to a joiner that holds token 0 (paid, so transferred) but not token 1
+    (delta transfer) is offered, and declared invisible, though its reply
+    adds the copy (1, 0, s1). Only two tokens and a join exercise this; the
+    oracle sees the reduced graph miss views, so the rule's every-token
+    condition is needed; the rule as shipped reaches them all."""
+    config = Config(
+        servers=3,
+        clients=2,
+        tokens=2,
+        ops=1,
+        workload="c1: pay(0,c2), gettokens(c2)",
+        transfer="delta",
+        reconfigs=1,
+        reconfig="atomic",
+        max_servers=4,
+    )
+    model = TokenModel(config)
+    full = verdicts(model, False, _view)
+    assert verdicts(model, True, _view).views == full.views
+
+    def first_token_only(s: State, m: tuple[Any, ...]) -> bool:
+        node = s.nodes[m[2]]
+        return type(node) is Server and node.store is not None and node.store[m[7][0]] is not None
+
+    monkeypatch.setattr(por, "_reads_copies", first_token_only)
+    assert len(full.views - verdicts(model, True, _view).views) == 18
+
+
 def _after(model: TokenModel, *names: str) -> tuple[State, list[Any]]:
     """The state after the actions described as `names`, in order, and the
     actions enabled there."""
