@@ -21,6 +21,7 @@ from tests.checker.tiny_models import (
     ResetCounter,
     TwoClocks,
 )
+from tests.replaying import action_indexes
 
 
 @pytest.mark.parametrize("exact", [False, True])
@@ -186,7 +187,7 @@ def test_replay_of_a_counterexample_reproduces_it() -> None:
     model = Grid(3, forbidden_sum=4)
     cex = explore(model).counterexample
     assert cex is not None
-    indexes = [s.action_index for s in cex.steps[1:]]
+    indexes = action_indexes(cex.steps)
     assert replay(model, indexes) == cex.steps
 
 

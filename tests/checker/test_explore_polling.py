@@ -10,6 +10,7 @@ from checker import explore as explore_module
 from checker.explore import explore
 from checker.model import Invariant, Sometimes, StepProperty
 from checker.result import Verdict
+from tests.safety_models import without_progress
 
 
 class Fan:
@@ -49,7 +50,7 @@ def test_a_stop_request_is_seen_within_a_few_states_of_many_successors() -> None
         polls.append(1)
         return len(polls) > 1  # the first poll (before any work) says go on
 
-    result = explore(Fan(2000), should_stop=stop, liveness=False)
+    result = explore(without_progress(Fan(2000)), should_stop=stop, liveness=False)
     assert result.verdict is Verdict.INCOMPLETE
     assert result.bound == "interrupted"
     # polled again after the first ~1,000 successors: 1 state expanded, not 256
@@ -60,14 +61,19 @@ def test_a_stop_request_is_seen_within_a_few_states_of_many_successors() -> None
 def test_the_progress_report_follows_the_same_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(explore_module, "_PROGRESS_PERIOD", 0.0)  # report at every poll
     seen: list[int] = []
-    explore(Fan(3000, limit=1), on_progress=lambda st: seen.append(st.transitions), liveness=False)
+    explore(
+        without_progress(Fan(3000, limit=1)),
+        on_progress=lambda st: seen.append(st.transitions),
+        liveness=False,
+    )
     # before the root (0 successors so far), then after it (3,000); its 3,000
     # leaves generate nothing, so no further poll
     assert seen == [0, 3000]
 
 
 def test_max_memory_stops_the_run_incomplete_naming_the_bound() -> None:
-    result = explore(Fan(10), max_memory=2**20, liveness=False)  # 1 MB: already exceeded
+    # 1 MB: already exceeded
+    result = explore(without_progress(Fan(10)), max_memory=2**20, liveness=False)
     assert result.verdict is Verdict.INCOMPLETE
     assert result.bound == "max_memory=1MB"
     assert result.stats.transitions == 0
@@ -80,6 +86,6 @@ def test_a_single_state_with_a_huge_fan_out_is_polled_within_its_expansion() -> 
         polls.append(1)
         return len(polls) > 1
 
-    result = explore(Fan(20_000, limit=1), should_stop=stop, liveness=False)
+    result = explore(without_progress(Fan(20_000, limit=1)), should_stop=stop, liveness=False)
     assert result.bound == "interrupted"
     assert result.stats.transitions == 1024  # not the root's 20,000

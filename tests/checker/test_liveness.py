@@ -7,6 +7,7 @@ from checker.model import PROGRESS
 from checker.replay import replay
 from checker.result import Verdict
 from tests.checker.tiny_models import Counter, Edge, GraphModel, Spinner, TwoClocks, stuck_model
+from tests.replaying import action_indexes
 
 
 def test_a_model_that_always_reaches_quiescence_makes_progress() -> None:
@@ -50,7 +51,7 @@ def test_the_lasso_replays_to_the_same_steps() -> None:
     model = Spinner()
     cex = explore(model).counterexample
     assert cex is not None
-    assert replay(model, [s.action_index for s in cex.steps[1:]]) == cex.steps
+    assert replay(model, action_indexes(cex.steps)) == cex.steps
 
 
 def test_a_cycle_that_needs_an_unfair_step_does_not_count() -> None:

@@ -13,12 +13,14 @@ from checker.replay import replay
 from checker.result import Verdict
 from tests.checker.por_models import BadAmple, IndependentCounters, SpinAndFlip
 from tests.checker.tiny_models import Grid
+from tests.replaying import action_indexes
+from tests.safety_models import without_progress
 
 
 @pytest.mark.parametrize(("n", "k"), [(2, 2), (3, 2), (3, 3), (4, 1)])
 def test_independent_counters_full_is_the_product_and_reduced_is_a_line(n: int, k: int) -> None:
-    full = explore(IndependentCounters(n, k))
-    reduced = explore(IndependentCounters(n, k), por=True)
+    full = explore(without_progress(IndependentCounters(n, k)))
+    reduced = explore(without_progress(IndependentCounters(n, k)), por=True)
     assert (full.stats.states, full.stats.transitions) == ((k + 1) ** n, n * k * (k + 1) ** (n - 1))
     assert (reduced.stats.states, reduced.stats.transitions) == (n * k + 1, n * k)
     assert full.verdict is reduced.verdict is Verdict.VERIFIED
@@ -30,27 +32,29 @@ def test_independent_counters_full_is_the_product_and_reduced_is_a_line(n: int, 
 
 def test_a_visible_action_is_never_in_an_ample_set_and_counterexamples_get_longer() -> None:
     # LastBelowK reads the last counter only: the others are reduced, Inc 2 is not.
-    full = explore(IndependentCounters(3, 2, watch_last=True))
-    reduced = explore(IndependentCounters(3, 2, watch_last=True), por=True)
+    full = explore(without_progress(IndependentCounters(3, 2, watch_last=True)))
+    reduced = explore(without_progress(IndependentCounters(3, 2, watch_last=True)), por=True)
     assert full.verdict is reduced.verdict is Verdict.VIOLATED
     assert full.counterexample is not None and reduced.counterexample is not None
     assert full.counterexample.property_name == reduced.counterexample.property_name
     assert (full.counterexample.length, reduced.counterexample.length) == (2, 6)
     assert reduced.por is not None and reduced.por.refused_visible == 0
     # The reduced path replays on the model as written, by the recorded indexes.
-    indexes = [s.action_index for s in reduced.counterexample.steps[1:]]
-    assert replay(IndependentCounters(3, 2), indexes)[-1].state == (2, 2, 2)
+    indexes = action_indexes(reduced.counterexample.steps)
+    assert replay(without_progress(IndependentCounters(3, 2)), indexes)[-1].state == (2, 2, 2)
 
 
 def test_the_engine_refuses_an_ample_set_with_a_visible_action() -> None:
     # NotBothOne reads c0 and c1: the candidate {Inc 0} is refused at (0, 0)
     # and at (1, 0), whose full expansion reaches (1, 1): 2 refusals, 2 steps.
-    honest = explore(IndependentCounters(2, 2, both_one=True), por=True)
+    honest = explore(without_progress(IndependentCounters(2, 2, both_one=True)), por=True)
     assert honest.verdict is Verdict.VIOLATED and honest.counterexample is not None
     assert honest.counterexample.length == 2
     assert honest.por is not None and honest.por.reduced == 0 and honest.por.refused_visible == 2
     # Were C2 not enforced (the model hides visibility), (1, 1) would be skipped.
-    lying = explore(IndependentCounters(2, 2, both_one=True, hide_visibility=True), por=True)
+    lying = explore(
+        without_progress(IndependentCounters(2, 2, both_one=True, hide_visibility=True)), por=True
+    )
     assert lying.verdict is Verdict.VERIFIED and lying.stats.states == 5
 
 
@@ -93,7 +97,7 @@ def test_a_model_without_ample_sets_is_explored_unchanged() -> None:
 
 def test_an_ample_index_out_of_range_is_a_clear_model_error() -> None:
     with pytest.raises(BadAmpleSet, match="not an index into the 2 enabled actions"):
-        explore(BadAmple(2, 2), por=True)
+        explore(without_progress(BadAmple(2, 2)), por=True)
 
 
 class SymmetricCounters(IndependentCounters):
@@ -103,7 +107,9 @@ class SymmetricCounters(IndependentCounters):
 
 def test_por_with_symmetry_counts_the_classes_of_the_line() -> None:
     # The line (0,0,0), (1,0,0), (2,0,0), (2,1,0), ... meets 7 classes, all new.
-    both = explore(SymmetricCounters(3, 2), por=True, symmetry=True)
+    both = explore(without_progress(SymmetricCounters(3, 2)), por=True, symmetry=True)
     assert both.stats.states == 7 and both.verdict is Verdict.VERIFIED
     assert both.reductions == ("symmetry", PARTIAL_ORDER)
-    assert explore(SymmetricCounters(3, 2), symmetry=True).stats.states == 10  # multisets
+    assert (
+        explore(without_progress(SymmetricCounters(3, 2)), symmetry=True).stats.states == 10
+    )  # multisets

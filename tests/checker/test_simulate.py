@@ -16,6 +16,8 @@ from checker.result import Verdict
 from checker.shorten import Violation, shorten
 from checker.simulate import action_kind, simulate
 from tests.checker.tiny_models import Counter, Grid
+from tests.replaying import action_indexes
+from tests.safety_models import without_progress
 
 
 class Ring:
@@ -91,18 +93,18 @@ def test_the_same_seed_gives_the_same_walks_and_another_seed_others() -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_a_violating_walk_is_cut_and_shortened_to_three_steps(seed: int) -> None:
-    sim = simulate(Ring(), runs=50, depth=40, seed=seed)
+    sim = simulate(without_progress(Ring()), runs=50, depth=40, seed=seed)
     ce = sim.result.counterexample
     assert sim.result.verdict is Verdict.VIOLATED and ce is not None
     assert ce.property_name == "NotThree" and ce.steps[-1].state == 3
     assert ce.length == 3
     assert sim.found_length is not None and sim.found_length >= 3
-    replayed = replay(Ring(), [s.action_index for s in ce.steps[1:]])
+    replayed = replay(without_progress(Ring()), action_indexes(ce.steps))
     assert [s.state for s in replayed] == [s.state for s in ce.steps]
 
 
 def test_a_step_property_violation_keeps_its_last_step() -> None:
-    sim = simulate(Ring(step=True), runs=50, depth=40, seed=3)
+    sim = simulate(without_progress(Ring(step=True)), runs=50, depth=40, seed=3)
     ce = sim.result.counterexample
     assert ce is not None and ce.property_name == "NoBackFromFour"
     assert ce.steps[-2].state == 4 and ce.steps[-1].action == "Back"
@@ -190,11 +192,11 @@ class Late:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_the_delay_policy_holds_a_message_back_and_finds_the_late_delivery(seed: int) -> None:
-    sim = simulate(Late(), runs=200, depth=20, seed=seed, policy="delay")
+    sim = simulate(without_progress(Late()), runs=200, depth=20, seed=seed, policy="delay")
     ce = sim.result.counterexample
     assert sim.result.verdict is Verdict.VIOLATED and ce is not None
     assert ce.length == 6 and [s.action for s in ce.steps[1:]] == ["Tick"] * 5 + ["Deliver"]
-    replayed = replay(Late(), [s.action_index for s in ce.steps[1:]])
+    replayed = replay(without_progress(Late()), action_indexes(ce.steps))
     assert replayed[-1].state == (5, True)
 
 
@@ -218,17 +220,19 @@ def test_restarted_walks_resume_a_prefix_and_their_counterexamples_replay() -> N
     # from states earlier walks reached, walks keep their path from the
     # initial state, so the violation is still shortened to the 6 steps.
     for seed in range(3):
-        sim = simulate(Late(reset=True), runs=500, depth=12, seed=seed, policy="restart")
+        sim = simulate(
+            without_progress(Late(reset=True)), runs=500, depth=12, seed=seed, policy="restart"
+        )
         ce = sim.result.counterexample
         assert ce is not None and ce.length == 6
-        replayed = replay(Late(reset=True), [s.action_index for s in ce.steps[1:]])
+        replayed = replay(without_progress(Late(reset=True)), action_indexes(ce.steps))
         assert replayed[-1].state == (5, True)
         assert sim.coverage.deepest <= 12
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_the_hold_policy_keeps_one_message_back_and_finds_the_late_delivery(seed: int) -> None:
-    sim = simulate(Late(), runs=200, depth=20, seed=seed, policy="hold")
+    sim = simulate(without_progress(Late()), runs=200, depth=20, seed=seed, policy="hold")
     ce = sim.result.counterexample
     assert sim.result.verdict is Verdict.VIOLATED and ce is not None
     assert ce.length == 6 and [s.action for s in ce.steps[1:]] == ["Tick"] * 5 + ["Deliver"]
@@ -306,7 +310,14 @@ def _window_walks_that_break(bug_depth: int, walks: int) -> list[int]:
     """Seeds of single pct walks of Window(9, 4) that break NotAtJ."""
     found = []
     for seed in range(walks):
-        sim = simulate(Window(9, 4), runs=1, depth=10, seed=seed, policy="pct", bug_depth=bug_depth)
+        sim = simulate(
+            without_progress(Window(9, 4)),
+            runs=1,
+            depth=10,
+            seed=seed,
+            policy="pct",
+            bug_depth=bug_depth,
+        )
         if sim.result.verdict is Verdict.VIOLATED:
             found.append(seed)
         else:
@@ -322,14 +333,16 @@ def test_pct_with_one_change_point_finds_the_window_at_the_computed_rate() -> No
     # 1/20 of 2,000 walks: 100 expected, standard deviation 9.7.
     found = _window_walks_that_break(2, 2000)
     assert 70 <= len(found) <= 130, len(found)
-    sim = simulate(Window(9, 4), runs=1, depth=10, seed=found[0], policy="pct", bug_depth=2)
+    sim = simulate(
+        without_progress(Window(9, 4)), runs=1, depth=10, seed=found[0], policy="pct", bug_depth=2
+    )
     ce = sim.result.counterexample
     assert ce is not None and [s.action for s in ce.steps[1:]] == ["Tick"] * 4 + ["Deliver"]
 
 
 def test_pct_draws_the_bug_depth_per_walk_when_none_is_given() -> None:
     # Depths 1 to 5 drawn: some walks have a change point, so the window is hit.
-    sim = simulate(Window(9, 4), runs=500, depth=10, seed=1, policy="pct")
+    sim = simulate(without_progress(Window(9, 4)), runs=500, depth=10, seed=1, policy="pct")
     assert sim.result.verdict is Verdict.VIOLATED
 
 
@@ -354,7 +367,7 @@ def test_a_demoted_action_goes_below_every_other_and_later_ones_lower_still() ->
 def test_swarm_pct_finds_the_late_delivery(seed: int) -> None:
     # A walk whose swarm weight for Deliver is below Tick's ranks Deliver
     # low: it waits for the clock, past t = 5.
-    sim = simulate(Late(), runs=200, depth=20, seed=seed, policy="swarm-pct")
+    sim = simulate(without_progress(Late()), runs=200, depth=20, seed=seed, policy="swarm-pct")
     ce = sim.result.counterexample
     assert ce is not None and [s.action for s in ce.steps[1:]] == ["Tick"] * 5 + ["Deliver"]
 

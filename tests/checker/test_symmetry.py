@@ -9,6 +9,7 @@ from checker.explore import explore
 from checker.model import PROGRESS, Invariant, StepProperty
 from checker.replay import replay
 from checker.result import Verdict
+from tests.replaying import action_indexes
 
 
 class TwoCounters:
@@ -109,7 +110,7 @@ def test_a_counterexample_under_symmetry_is_concrete_shortest_and_replays() -> N
     assert full.counterexample is not None and reduced.counterexample is not None
     assert reduced.counterexample.length == full.counterexample.length == 2
     steps = reduced.counterexample.steps
-    replayed = replay(TwoCounters(bad=True), [s.action_index for s in steps[1:]])
+    replayed = replay(TwoCounters(bad=True), action_indexes(steps))
     assert [s.state for s in replayed] == [s.state for s in steps]
     assert sorted(steps[-1].state) == [0, 2]
 

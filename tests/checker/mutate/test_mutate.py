@@ -25,6 +25,7 @@ from checker.mutate.coverage import lines_run
 from checker.protocol import ProtocolSpec
 from tests.checker.mutate import tiny_steps
 from tests.checker.mutate.tiny import Counter, Params, protocol
+from tests.safety_models import without_progress
 
 STEP = "tests.checker.mutate.tiny_steps:step:"
 # id -> (status, killing property, counterexample length), worked out by hand.
@@ -109,7 +110,7 @@ def test_the_line_tracer_sees_step_but_never_reset() -> None:
     files = {tiny_steps.__file__}
     from checker.explore import explore
 
-    result, hit = lines_run(files, lambda: explore(Counter(Params())))
+    result, hit = lines_run(files, lambda: explore(without_progress(Counter(Params()))))
     assert result.stats.states == 4
     lines = {line for _, line in hit}
     assert {15, 16, 17} <= lines and 21 not in lines

@@ -18,6 +18,7 @@ from spec.generals.params import GeneralsParams
 from spec.generals.properties import decision_reached, ic1_agreement, ic2_validity
 from spec.generals.signed import SignedModel
 from spec.generals.state import NONE, OralState
+from tests.safety_models import without_progress
 
 
 def test_om0_with_two_loyal_generals_has_six_states_by_hand() -> None:
@@ -37,7 +38,7 @@ def test_om0_with_three_loyal_generals_interleaves_two_independent_lieutenants()
 def test_a_fixed_traitor_replaces_the_choice_of_traitors() -> None:
     model = OralModel(GeneralsParams(generals=3, traitors="g2"))
     assert {s.traitors for s in model.initial_states()} == {0b010}
-    result = explore(model)
+    result = explore(without_progress(model))
     assert result.counterexample is not None
     assert (result.counterexample.property_name, result.counterexample.length) == ("IC2", 4)
 
@@ -74,9 +75,9 @@ def test_decision_reached_needs_every_loyal_lieutenant_and_at_least_one() -> Non
 
 
 def test_sm_tolerates_the_traitor_that_breaks_om_with_three_generals() -> None:
-    assert explore(SignedModel(GeneralsParams(generals=3, algorithm="sm"))).verdict is (
-        Verdict.VERIFIED
-    )
+    assert explore(
+        without_progress(SignedModel(GeneralsParams(generals=3, algorithm="sm")))
+    ).verdict is (Verdict.VERIFIED)
 
 
 def test_short_on_om1_is_om0_and_a_traitor_commander_splits_the_lieutenants() -> None:

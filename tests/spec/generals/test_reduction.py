@@ -19,6 +19,7 @@ from spec.generals import PROTOCOL
 from spec.generals.model import build_model
 from spec.generals.params import GeneralsParams
 from tests.checker.por_oracle import assert_same_verdicts
+from tests.replaying import action_indexes
 
 
 def test_om0_with_three_loyal_generals_sends_in_one_order_then_decides_in_both() -> None:
@@ -115,6 +116,6 @@ def test_a_counterexample_under_por_replays_on_the_model_as_written() -> None:
     cex = explore(model, por=True).counterexample
     assert cex is not None and cex.length == 16
     initial = list(model.initial_states()).index(cex.steps[0].state)
-    steps = replay(model, [s.action_index for s in cex.steps[1:]], initial)  # type: ignore[misc]
+    steps = replay(model, action_indexes(cex.steps), initial)
     assert steps[-1].state == cex.steps[-1].state
     assert model.invariants[1].check(steps[-1].state) is not None  # IC2 breaks there

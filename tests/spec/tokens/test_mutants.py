@@ -17,6 +17,7 @@ from checker.replay import replay
 from checker.result import Verdict
 from spec.tokens.model import TokenModel
 from spec.tokens.mutants import CATALOG, MUTANTS
+from tests.replaying import action_indexes
 from tests.spec.tokens.helpers import (
     can_complete,
     failures,
@@ -64,7 +65,7 @@ def test_mutant_counterexample_replays_step_by_step_on_a_fresh_mutant_model(name
     _, result = mutant_run(name)
     ce = result.counterexample
     assert ce is not None
-    indexes = [step.action_index for step in ce.steps[1:]]
+    indexes = action_indexes(ce.steps)
     steps = replay(TokenModel(mutant_config(name)), indexes)
     assert len(steps) == len(ce.steps)
     for number, (replayed, recorded) in enumerate(zip(steps, ce.steps, strict=True)):
@@ -78,7 +79,7 @@ def test_mutant_violated_property_fails_at_the_last_step_and_nowhere_before(name
     ce = result.counterexample
     assert ce is not None
     model = TokenModel(mutant_config(name))
-    steps = replay(model, [step.action_index for step in ce.steps[1:]])
+    steps = replay(model, action_indexes(ce.steps))
     if property_kind(model, ce.property_name) == "progress":
         # A stuck state: no fair path from it completes what is pending,
         # while every earlier state can still complete.
@@ -96,7 +97,7 @@ def test_mutant_counterexample_path_is_no_violation_on_the_correct_model(name: s
     assert ce is not None
     correct = TokenModel(replace(mutant_config(name), mutant=None))
     try:
-        steps = replay(correct, [step.action_index for step in ce.steps[1:]])
+        steps = replay(correct, action_indexes(ce.steps))
     except ReplayError:
         return  # the mutant enables actions the correct protocol does not
     if property_kind(correct, ce.property_name) == "progress":

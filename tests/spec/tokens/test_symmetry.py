@@ -18,6 +18,7 @@ from spec.tokens.model import TokenModel
 from spec.tokens.mutants import CATALOG
 from spec.tokens.standard import STANDARD_CONFIGS
 from spec.tokens.symmetry import interchangeable_classes, rename, renamings
+from tests.replaying import action_indexes
 
 S1 = STANDARD_CONFIGS["S1"].config
 
@@ -146,7 +147,7 @@ def test_mutant_counterexamples_under_symmetry_are_as_short_and_replay_unreduced
     assert reduced.verdict is full.verdict is Verdict.VIOLATED
     steps = reduced.counterexample.steps
     plain = TokenModel(config)  # a fresh model: nothing shared with the reduced run
-    replayed = replay(plain, [s.action_index for s in steps[1:]])
+    replayed = replay(plain, action_indexes(steps))
     assert [s.state for s in replayed] == [s.state for s in steps]
 
 
