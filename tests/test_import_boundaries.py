@@ -5,6 +5,7 @@ a function counts as much as one at the top of a module."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Container
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ def _modules(package: str) -> list[Path]:
 
 
 def _imports(path: Path) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -30,7 +31,9 @@ def _top(name: str) -> str:
     return name.split(".")[0]
 
 
-def _offenders(package: str, forbidden: set[str], allowed: set[str] = frozenset()) -> list[str]:
+def _offenders(
+    package: str, forbidden: set[str], allowed: Container[str] = frozenset()
+) -> list[str]:
     bad = []
     for path in _modules(package):
         relative = path.relative_to(ROOT).as_posix()

@@ -9,12 +9,13 @@ Bellman-Ford relaxation, Progress by transitive closure of the fair edges.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checker.explore import explore
-from checker.model import PROGRESS
+from checker.model import PROGRESS, Model
 from checker.replay import replay
 from checker.result import CheckResult, Verdict
 from tests.checker.tiny_models import Edge, GraphModel, Grid, Permuted, Spinner, TwoClocks
@@ -58,7 +59,9 @@ def _summary(result: CheckResult) -> tuple[object, ...]:
     model=st.sampled_from([Grid(3), Grid(4, forbidden_sum=5), TwoClocks(3, 5), Spinner()]),
     seed=st.integers(0, 2**32),
 )
-def test_the_answers_do_not_depend_on_the_order_of_the_actions(model, seed: int) -> None:
+def test_the_answers_do_not_depend_on_the_order_of_the_actions(
+    model: Model[Any, Any], seed: int
+) -> None:
     assert _summary(explore(Permuted(model, seed))) == _summary(explore(model))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from checker.errors import TraceFormatError
+from checker.protocol import TraceEvent
 from checker.trace_reader import read_trace
 
 SCHEMA = {
@@ -16,7 +17,7 @@ HEADER = '{"format":"f","version":1}\n'
 PING = '{"seq":%d,"event":"ping","node":"a","n":1,"tag":null}\n'
 
 
-def read(*lines: str) -> list[tuple[int, object]]:
+def read(*lines: str) -> list[TraceEvent]:
     _, events = read_trace(iter(lines), "f", 1, SCHEMA)
     return list(events)
 

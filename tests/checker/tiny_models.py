@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from checker.model import Invariant, Sometimes, StepProperty
+from checker.model import Invariant, Model, Sometimes, StepProperty
 
 
 class Counter:
@@ -260,7 +260,7 @@ class Permuted:
     """`model` with each state's actions listed in a seeded, state-dependent
     shuffled order: the answers of a check must not depend on it."""
 
-    def __init__(self, model: Any, seed: int) -> None:
+    def __init__(self, model: Model[Any, Any], seed: int) -> None:
         self.model = model
         self.seed = seed
         self.name = f"{model.name}-permuted"

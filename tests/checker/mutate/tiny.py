@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checker.model import Invariant, Sometimes
+from checker.model import Invariant, Model, Sometimes
 from checker.protocol import MutationTargets, ProtocolSpec, StandardConfig, param
 from tests.checker.mutate import tiny_steps
+from tests.safety_models import without_progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +48,16 @@ class Counter:
         return {"s": state}
 
 
+def build(params: Params) -> Model[int, str]:
+    return without_progress(Counter(params))
+
+
 def protocol(equivalents: Path | None = None) -> ProtocolSpec:
     return ProtocolSpec(
         name="counter",
         summary="a counter up to its limit",
         params_type=Params,
-        build=Counter,
+        build=build,
         standards=(
             StandardConfig("L3", Params(), None, "count to 3", states=4, transitions=3),
             StandardConfig("BAD", Params(limit=1), "ReachesLimit", "expects a violation"),

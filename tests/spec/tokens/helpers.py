@@ -23,7 +23,8 @@ from spec.tokens.state import State
 def mutant_config(name: str) -> Config:
     """The catalog configuration of mutant `name`, with the mutant selected."""
     mutant = MUTANTS[name]
-    return replace(STANDARD_CONFIGS[mutant.config].config, mutant=name)
+    config: Config = STANDARD_CONFIGS[mutant.config].config
+    return replace(config, mutant=name)
 
 
 @functools.cache

@@ -30,8 +30,11 @@ from spec.tokens.state import (
     WRITE_ACK,
     Answer,
     Client,
+    Message,
     Server,
     State,
+    Store,
+    Value,
 )
 
 S1, S2, S3, C1, C2 = range(5)
@@ -53,20 +56,20 @@ def with_node(state: State, node: int, value: Server | Client) -> State:
     return state._replace(nodes=tuple(nodes))
 
 
-def write(version: int, owner: int, dst: int = S2) -> tuple:
+def write(version: int, owner: int, dst: int = S2) -> Message:
     return (WRITE, C1, dst, C1, 1, PHASE_WRITE, 0, ((0, version, owner),))
 
 
-def read_reply(server: int, version: int, owner: int = C1) -> tuple:
+def read_reply(server: int, version: int, owner: int = C1) -> Message:
     return (READ_REPLY, server, C1, C1, 1, PHASE_READ, 0, ((0, version, owner),))
 
 
-def in_flight(state: State, *messages: tuple) -> State:
+def in_flight(state: State, *messages: Message) -> State:
     """`state` with c1's first operation started and these messages in flight."""
     return state._replace(network=tuple(sorted(messages)), started=(0, 0, 0, 1, 0))
 
 
-def reading_client(answered: int, values: tuple, snapshot: int) -> Client:
+def reading_client(answered: int, values: tuple[Value, ...], snapshot: int) -> Client:
     """c1 in the READ phase of pay(0, c2), waiting for q(3) = 2 replies."""
     return Client(PHASE_READ, (PAY, 0, C2), 0, 2, answered, values, (snapshot,))
 
@@ -168,7 +171,7 @@ def test_store_monotone_detects_a_token_that_disappears_from_a_store() -> None:
 # ReadNotStale: what the client carries on after its READ phase completes
 
 
-def completed(phase: int, values: tuple, answer: Answer | None) -> Client:
+def completed(phase: int, values: tuple[Value, ...], answer: Answer | None) -> Client:
     """c1 after its READ phase: writing or writing back `values`."""
     return Client(phase, (PAY, 0, C2), 0, 2, 0, values, None, answer=answer)
 
@@ -258,7 +261,8 @@ def test_answer_is_fresh_holds_on_the_models_own_completing_step() -> None:
     before = in_flight(before, read_reply(S2, 1))
     reply = Receive(read_reply(S2, 1))
     after = MODEL.next_state(before, reply)
-    assert after.nodes[C1].answer == Answer(OK, ((0, 2, C2),))
+    client = after.nodes[C1]
+    assert isinstance(client, Client) and client.answer == Answer(OK, ((0, 2, C2),))
     assert step_property("AnswerIsFresh")(before, reply, after) is None
 
 
@@ -310,5 +314,5 @@ def test_pay_moves_token_is_met_by_a_version_above_1_with_a_new_owner() -> None:
 @pytest.mark.parametrize(
     "store", [((1, C1),), ((2, C1),), ((3, C1),)], ids=["initial", "self-pay", "self-pays"]
 )
-def test_pay_moves_token_is_not_met_while_the_first_owner_keeps_the_token(store: tuple) -> None:
+def test_pay_moves_token_is_not_met_while_the_first_owner_keeps_the_token(store: Store) -> None:
     assert not sometimes("PayMovesToken")(with_node(INITIAL, S2, Server(0, store)))

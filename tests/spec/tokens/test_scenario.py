@@ -4,6 +4,7 @@ the sometimes-properties that keep a vacuous model from passing."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -136,7 +137,7 @@ def test_the_model_rejects_more_transforms_than_reconfigs_allows() -> None:
     ],
 )
 def test_a_bad_config_raises_a_config_error_naming_the_option_and_the_allowed_range(
-    overrides: dict[str, object], option: str, allowed: str
+    overrides: dict[str, Any], option: str, allowed: str
 ) -> None:
     config = replace(Config(), **overrides)
     with pytest.raises(ConfigError) as caught:
