@@ -4,6 +4,7 @@ core for one that does not, with the one-process engine's answer either way."""
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
 from click.testing import CliRunner
 
@@ -41,8 +42,16 @@ def test_symmetry_survives_the_switch() -> None:
     assert result.reductions == ("symmetry",)
 
 
+class _Options(TypedDict, total=False):
+    """The explore_auto options a case of the test below sets."""
+
+    cores: int
+    exact: bool
+
+
 def test_one_core_or_exact_never_forks() -> None:
-    for options in ({"cores": 1}, {"cores": 2, "exact": True}):
+    cases: tuple[_Options, ...] = ({"cores": 1}, {"cores": 2, "exact": True})
+    for options in cases:
         chosen: list[int] = []
         explore_auto(Grid(3), probe_seconds=0.0, on_choice=chosen.append, **options)
         assert chosen == [1]

@@ -20,7 +20,7 @@ def run(*args: str) -> Result:
 def run_json(*args: str) -> dict[str, Any]:
     result = run("--json", *args)
     assert result.exit_code in (0, 1), result.output
-    data = json.loads(result.output)
+    data: dict[str, Any] = json.loads(result.output)
     assert data["exit_code"] == result.exit_code
     return data
 

@@ -11,7 +11,7 @@ import os
 import pickle
 import subprocess
 import sys
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 import pytest
 from click.testing import CliRunner
@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from checker.cli import main
 from checker.explore import explore
 from checker.fingerprint import stable_fingerprint
-from checker.model import Sometimes
+from checker.model import Model, Sometimes
 from checker.parallel import ForkPool, Pool, explore_parallel
 from checker.result import Verdict
 from checker.shard import BALANCE_TOLERANCE, Shard, balance, dumps_states, plan_moves, route
@@ -37,7 +37,15 @@ from tests.checker.tiny_models import (
     stuck_model,
 )
 
-MODELS = {
+
+class Bounds(TypedDict, total=False):
+    """The explore options a case of MODELS sets."""
+
+    max_states: int
+    liveness: bool
+
+
+MODELS: dict[str, tuple[Model[Any, Any], Bounds]] = {
     "grid": (Grid(6), {}),
     "two-clocks": (TwoClocks(5, 7), {}),
     "invariant at level 4": (Grid(5, forbidden_sum=4), {}),
@@ -76,7 +84,7 @@ def test_the_hand_counted_answers_hold_on_two_workers() -> None:
     assert lasso is not None and lasso.loop_start == 1
 
 
-SYMMETRIC = {
+SYMMETRIC: dict[str, Model[Any, Any]] = {
     "two counters": TwoCounters(),
     "two counters, invariant at {0, 2}": TwoCounters(bad=True),
     "juggler's fair cycle": Juggler(),

@@ -35,8 +35,8 @@ def tiny_events() -> list[tuple[int, dict[str, Any]]]:
     """Known by hand: c1's READ reaches s1, its READ to s2 is lost, s2 then
     becomes a client; 2 of 5 events are `sent` and are not drawn."""
     tag = {"client": "c1", "op": 1, "phase": "read", "epoch": 0}
-    read = {"kind": "READ", "src": "c1", "tag": tag, "payload": {"token": 0}}
-    events = [
+    read: dict[str, object] = {"kind": "READ", "src": "c1", "tag": tag, "payload": {"token": 0}}
+    events: list[dict[str, object]] = [
         {"event": "sent", "id": 1, "dst": "s1", **read},
         {"event": "sent", "id": 2, "dst": "s2", **read},
         {"event": "delivered", "id": 1, "dst": "s1", **read, "effect": "replied",
