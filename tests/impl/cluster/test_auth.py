@@ -46,7 +46,7 @@ class Wire:
             run = self.layout.read_run(server)
             assert run is not None
             self.channels[server] = grpc.insecure_channel(f"127.0.0.1:{run['port']}")
-        return TokenNodeStub(self.channels[server])
+        return TokenNodeStub(self.channels[server])  # type: ignore[no-untyped-call]  # generated
 
     def frame(self, msg: Message, signer: str, proofs: list[wire.Frame] = ()) -> wire.Frame:  # type: ignore[assignment]
         body = encode(msg, 1, proofs).SerializeToString()

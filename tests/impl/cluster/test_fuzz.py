@@ -40,7 +40,8 @@ def _valid_body(rng: random.Random) -> bytes:
     msg = Message("READ", "c1", "s1", Tag("c1", 1, "read", 0), {"token": token})
     w = encode(msg, 1)
     w.id = "c1.123456"  # the last field: a cut of 1..5 bytes lands inside it
-    return w.SerializeToString()
+    body: bytes = w.SerializeToString()  # protobuf messages are untyped here
+    return body
 
 
 def _bad_bodies(rng: random.Random) -> list[Callable[[], bytes]]:
@@ -77,7 +78,8 @@ def _bad_bodies(rng: random.Random) -> list[Callable[[], bytes]]:
             msg.src = "c" * rng.randrange(33, 200)
         else:
             msg.ClearField("tag")
-        return msg.SerializeToString()
+        body: bytes = msg.SerializeToString()
+        return body
 
     return [truncated, unknown_field, wrong_type, random_bytes, oversized, bad_values]
 
@@ -119,7 +121,8 @@ def fuzz(cluster: Layout, count: int, seed: int) -> None:
             outcome = wire.Outcome.FromString(deliver(raw, timeout=10))
         except grpc.RpcError as error:
             return f"rpc-error {error.code().name}"
-        return outcome.status
+        status: str = outcome.status
+        return status
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(send, frames))

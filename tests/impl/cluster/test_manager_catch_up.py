@@ -32,7 +32,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
         stop_everything(layout)
 
 
-def _epoch(operator: Operator, name: str) -> int:
+def _epoch(operator: Operator, name: str) -> int | None:  # None: status has no epoch
     return next(r.epoch for r in operator.status() if r.name == name)
 
 

@@ -65,7 +65,7 @@ def test_an_exception_in_the_workload_thread_fails_the_run(
 ) -> None:
     calls = []
 
-    def broken(self: object) -> None:
+    def broken(self: workload_module._Driver) -> None:
         calls.append(1)
         if len(calls) > 2:
             raise OverflowError("timestamp too large")
