@@ -18,6 +18,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -30,7 +31,8 @@ def orders(n: int, seconds: float) -> None:
     army = Army(n, seed=n)
     for g in sorted(army.generals)[: tolerated(n)]:
         army.set_faulty(g, True)
-    runs, messages, traces = 0, 0, []
+    runs, messages = 0, 0
+    traces: list[list[dict[str, Any]]] = []
     started = time.perf_counter()
     try:
         while time.perf_counter() - started < seconds:

@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -62,9 +63,7 @@ def speed(policies: list[str]) -> None:
 
 def rate(policies: list[str], budget: float) -> None:
     model = target("no-epoch-check")
-    real_shorten = simulation.shorten
-    simulation.shorten = lambda _model, _found: None  # type: ignore[assignment,return-value]
-    try:
+    with mock.patch.object(simulation, "shorten", lambda _model, _found: None):
         for policy in policies:
             cpu = time.process_time()
             walks = hits = 0
@@ -80,8 +79,6 @@ def rate(policies: list[str], budget: float) -> None:
                 f"{policy:10} {walks:,} walks in {spent:.0f} CPU-s, {hits} violations:"
                 f" walks per violation {per}"
             )
-    finally:
-        simulation.shorten = real_shorten
 
 
 def main() -> None:

@@ -42,7 +42,7 @@ async def _connect(ports: list[int], names: list[str]) -> list[SmrClient]:
 
 async def latency(ports: list[int], seconds: float) -> tuple[int, float, float]:
     (client,) = await _connect(ports, ["lat"])
-    samples = []
+    samples: list[float] = []
     await client.submit(_command(0))  # warm up
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
