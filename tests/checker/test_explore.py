@@ -250,7 +250,7 @@ class ResetCounterCheckingAtOnce(ResetCounter):
     counting its calls. A second, decoy property the combined check leaves
     out shows which path the engine took."""
 
-    step_properties: tuple[StepProperty, ...] = (  # type: ignore[assignment]
+    step_properties: tuple[StepProperty, ...] = (
         *ResetCounter.step_properties,
         StepProperty("Decoy", lambda s, a, t: "the engine called the properties one by one"),
     )

@@ -149,7 +149,7 @@ class ResetCounter:
 
     name = "reset-counter"
     invariants: tuple[Invariant, ...] = ()
-    step_properties = (
+    step_properties: tuple[StepProperty, ...] = (
         StepProperty(
             "NeverDecreases", lambda s, a, t: None if t >= s else f"{a} took s from {s} to {t}"
         ),

@@ -22,10 +22,17 @@ from checker.mutate import (
 )
 from checker.mutate.apply import applied
 from checker.mutate.coverage import lines_run
-from checker.protocol import ProtocolSpec
+from checker.protocol import MutationTargets, ProtocolSpec
 from tests.checker.mutate import tiny_steps
 from tests.checker.mutate.tiny import Counter, Params, protocol
 from tests.safety_models import without_progress
+
+
+def targets(p: ProtocolSpec) -> MutationTargets:
+    """The protocol's mutation targets, which every protocol mutated here has."""
+    assert p.mutation is not None, p.name
+    return p.mutation
+
 
 STEP = "tests.checker.mutate.tiny_steps:step:"
 # id -> (status, killing property, counterexample length), worked out by hand.
@@ -48,7 +55,7 @@ EQUIVALENT = STEP + "constant: 0 -> 1"
 
 
 def test_the_tiny_step_module_has_its_eleven_mutants_in_file_order() -> None:
-    mutants = list_mutants(protocol().mutation)  # type: ignore[arg-type]
+    mutants = list_mutants(targets(protocol()))
     assert [m.id for m in mutants] == [*EXPECTED, *sorted(UNREACHED, reverse=True)]
     assert [m.line for m in mutants] == [15] * 4 + [17] * 5 + [21] * 2
     assert mutants[5].diff == "return max(n + 1, 0)  =>  return max(n + 2, 0)"
@@ -56,7 +63,7 @@ def test_the_tiny_step_module_has_its_eleven_mutants_in_file_order() -> None:
 
 def test_each_reached_mutant_is_killed_or_survives_as_worked_out_by_hand() -> None:
     p = protocol()
-    mutants = [m for m in list_mutants(p.mutation) if m.id in EXPECTED]  # type: ignore[arg-type]
+    mutants = [m for m in list_mutants(targets(p)) if m.id in EXPECTED]
     outcomes = list(run_all(p, Params(), mutants, 1, 10.0, {}))
     got = {o.mutant.id: (o.status, o.by, o.length) for o in outcomes}
     assert got == EXPECTED
@@ -66,7 +73,7 @@ def test_each_reached_mutant_is_killed_or_survives_as_worked_out_by_hand() -> No
 
 def test_an_equivalent_mutant_does_not_fail_the_run_and_a_killed_listing_is_flagged() -> None:
     p = protocol()
-    mutants = [m for m in list_mutants(p.mutation) if m.id in EXPECTED]  # type: ignore[arg-type]
+    mutants = [m for m in list_mutants(targets(p)) if m.id in EXPECTED]
     listed = {EQUIVALENT: "max with 0 of a count", STEP + "constant: 1 -> 2": "wrongly listed"}
     outcomes = {o.mutant.id: o for o in run_all(p, Params(), mutants, 1, 10.0, listed)}
     assert outcomes[EQUIVALENT].status == "equivalent"
@@ -79,14 +86,14 @@ def test_an_equivalent_mutant_does_not_fail_the_run_and_a_killed_listing_is_flag
 
 def test_forked_jobs_give_the_same_outcomes_as_one_process() -> None:
     p = protocol()
-    mutants = list_mutants(p.mutation)[:6]  # type: ignore[arg-type]
+    mutants = list_mutants(targets(p))[:6]
     one = [(o.status, o.by, o.length) for o in run_all(p, Params(), mutants, 1, 10.0, {})]
     two = [(o.status, o.by, o.length) for o in run_all(p, Params(), mutants, 2, 10.0, {})]
     assert one == two
 
 
 def test_a_mutant_runs_only_inside_its_block_and_the_original_code_comes_back() -> None:
-    mutant = next(m for m in list_mutants(protocol().mutation) if m.change == "1 -> 2")  # type: ignore[arg-type]
+    mutant = next(m for m in list_mutants(targets(protocol())) if m.change == "1 -> 2")
     step = tiny_steps.step
     with applied(mutant, (), ()):
         assert step(0, 3) == 2  # the same function object runs the mutant
@@ -99,7 +106,7 @@ def test_a_crashing_mutant_counts_as_killed_and_says_why() -> None:
     found = mutants_of_source("m", "m.py", source)
     assert found == []  # record indexes are not mutated: they would only crash
     p = protocol()
-    broken = next(m for m in list_mutants(p.mutation) if m.after == "min(n + 1, 0)")  # type: ignore[arg-type]
+    broken = next(m for m in list_mutants(targets(p)) if m.after == "min(n + 1, 0)")
     # A limit the model rejects at build time stands in for a crash.
     outcome = next(run_all(p, "not params", [broken], 1, 10.0, {}))
     assert outcome.status == "crashed" and outcome.killed
@@ -117,7 +124,7 @@ def test_the_line_tracer_sees_step_but_never_reset() -> None:
 
 
 def test_a_seeded_sample_is_reproducible_and_keeps_file_order() -> None:
-    mutants = list_mutants(protocol().mutation)  # type: ignore[arg-type]
+    mutants = list_mutants(targets(protocol()))
     first, again = choose(mutants, 4, seed=7), choose(mutants, 4, seed=7)
     assert first == again and len(first) == 4
     assert [mutants.index(m) for m in first] == sorted(mutants.index(m) for m in first)
@@ -245,7 +252,7 @@ def test_check_mutate_on_the_token_protocol_samples_two_mutants_with_unique_ids(
     from spec import protocol as builtin
 
     tokens = builtin("tokens")
-    mutants = list_mutants(tokens.mutation)  # type: ignore[arg-type]
+    mutants = list_mutants(targets(tokens))
     assert len({m.id for m in mutants}) == len(mutants) > 100
     assert all(m.module.startswith("spec.tokens.") for m in mutants)
 
