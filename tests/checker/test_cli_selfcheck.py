@@ -49,7 +49,9 @@ def test_check_run_prints_the_conformance_verdict_and_its_verdict_names_it() -> 
     assert lines[-1].startswith("verdict: OK") and lines[-1].endswith("trace conforms)")
 
 
-def test_the_standard_suite_checks_a_recorded_faulty_run_with_role_changes(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_standard_suite_checks_a_recorded_faulty_run_with_role_changes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert "implementation conformance" in [part.name for part in PARTS]
     assert conformance_part() == 0
     out = capsys.readouterr().out

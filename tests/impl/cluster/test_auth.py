@@ -7,7 +7,7 @@ speaks the wire format directly, skipping every client-side check."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import grpc
 import pytest
@@ -48,7 +48,7 @@ class Wire:
             self.channels[server] = grpc.insecure_channel(f"127.0.0.1:{run['port']}")
         return TokenNodeStub(self.channels[server])  # type: ignore[no-untyped-call]  # generated
 
-    def frame(self, msg: Message, signer: str, proofs: list[wire.Frame] = ()) -> wire.Frame:  # type: ignore[assignment]
+    def frame(self, msg: Message, signer: str, proofs: Sequence[wire.Frame] = ()) -> wire.Frame:
         body = encode(msg, 1, proofs).SerializeToString()
         return self.keys.sign(signer, msg.dst, "Deliver", body)
 

@@ -49,8 +49,12 @@ PINNED = {
 def _config(name: str) -> GeneralsParams:
     for mutant in PROTOCOL.mutants:
         if mutant.name == name:
-            return PROTOCOL.mutated(PROTOCOL.standard(mutant.config).config, mutant)  # type: ignore[no-any-return]
-    return PROTOCOL.standard(name).config  # type: ignore[no-any-return]
+            mutated: GeneralsParams = PROTOCOL.mutated(
+                PROTOCOL.standard(mutant.config).config, mutant
+            )
+            return mutated
+    standard: GeneralsParams = PROTOCOL.standard(name).config  # ProtocolSpec holds Any params
+    return standard
 
 
 @pytest.mark.parametrize("name", sorted(PINNED))

@@ -36,8 +36,10 @@ PINNED = {
 def _config(name: str) -> SmrParams:
     for mutant in PROTOCOL.mutants:
         if mutant.name == name:
-            return PROTOCOL.mutated(PROTOCOL.standard(mutant.config).config, mutant)  # type: ignore[no-any-return]
-    return PROTOCOL.standard(name).config  # type: ignore[no-any-return]
+            mutated: SmrParams = PROTOCOL.mutated(PROTOCOL.standard(mutant.config).config, mutant)
+            return mutated
+    standard: SmrParams = PROTOCOL.standard(name).config  # ProtocolSpec holds Any params
+    return standard
 
 
 @pytest.mark.parametrize("name", sorted(PINNED))
