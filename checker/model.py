@@ -123,8 +123,9 @@ def step_checker(model: Model[Any, Any]) -> StepCheck | None:
     return one_by_one
 
 
-class Model(Protocol[S, A]):
-    """What the checker needs of a model. See the module docstring."""
+class SafetyModel(Protocol[S, A]):
+    """What the checker needs of every model: without `is_fair` and
+    `is_quiescent`, which only a model with Progress offers (`Model`)."""
 
     # Read-only (properties), so a model may declare them as tuples.
     @property
@@ -144,6 +145,20 @@ class Model(Protocol[S, A]):
 
     def next_state(self, state: S, action: A) -> S: ...
 
+    def describe_action(self, action: A) -> str:
+        """One readable trace line."""
+        ...
+
+    def describe_state(self, state: S) -> Mapping[str, Any]:
+        """A JSON-serialisable view of the state, for traces and --json."""
+        ...
+
+
+class Model(SafetyModel[S, A], Protocol[S, A]):
+    """What the checker needs of a model. See the module docstring. The
+    engine calls the two fairness methods only when `has_liveness` says the
+    model defines them; a model without them is a `SafetyModel`."""
+
     def is_fair(self, state: S, action: A) -> bool:
         """True when fairness guarantees the step: it involves only correct
         nodes. Progress may rely only on fair steps."""
@@ -151,14 +166,6 @@ class Model(Protocol[S, A]):
 
     def is_quiescent(self, state: S) -> bool:
         """True when nothing is pending (the goal Progress must reach)."""
-        ...
-
-    def describe_action(self, action: A) -> str:
-        """One readable trace line."""
-        ...
-
-    def describe_state(self, state: S) -> Mapping[str, Any]:
-        """A JSON-serialisable view of the state, for traces and --json."""
         ...
 
 
