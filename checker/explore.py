@@ -51,7 +51,7 @@ from typing import Any
 from checker.coverage import declared_kinds, kind_function, summarize
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
-from checker.model import PROGRESS, Model, has_liveness, has_step_check, has_symmetry
+from checker.model import PROGRESS, Model, has_liveness, has_symmetry, step_checker
 from checker.nogc import without_cyclic_gc
 from checker.por import PARTIAL_ORDER, AmpleSets, has_por
 from checker.replay import rebuild
@@ -173,13 +173,10 @@ def _explore(
     started = time.perf_counter()
     stats = Stats()
     inv_checks = tuple((p.name, p.check) for p in model.invariants)
-    step_checks = tuple((p.name, p.check) for p in model.step_properties)
-    # All step properties in one call, when the model offers it.
-    step_all: Callable[[Any, Any, Any], tuple[str, str] | None] | None = (
-        model.check_step if step_checks and has_step_check(model) else None  # type: ignore[attr-defined]
-    )
+    step_all = step_checker(model)  # every step property in one call, None without any
     unmet = [(p.name, p.check) for p in model.sometimes]
-    checked = tuple(name for name, _ in inv_checks + step_checks) + tuple(n for n, _ in unmet)
+    step_names = tuple(p.name for p in model.step_properties)
+    checked = tuple(name for name, _ in inv_checks) + step_names + tuple(n for n, _ in unmet)
     if liveness:
         checked += (PROGRESS,)
 
@@ -319,17 +316,6 @@ def _explore(
                         return finish(
                             Verdict.VIOLATED, transitions + ai + 1, level + 1, counterexample=cex
                         )
-                elif step_checks:
-                    for name, step_check in step_checks:
-                        detail = step_check(state, action, nxt)
-                        if detail is not None:
-                            cex = violation(name, detail, sid, (ai,), nxt)
-                            return finish(
-                                Verdict.VIOLATED,
-                                transitions + ai + 1,
-                                level + 1,
-                                counterexample=cex,
-                            )
                 fp = fingerprint(nxt)
                 nid = fresh_get(fp)
                 if nid is None:
