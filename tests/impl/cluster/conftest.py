@@ -4,14 +4,33 @@ started is killed (its process group) when the module ends."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from checker.cli import main
 from impl.cluster.layout import MANAGER, Layout
 from impl.cluster.operator import down, up
 from impl.cluster.spawn import kill, stop_all
+
+
+def wait_for(what: str, ready: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Poll `ready` until it holds; fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
+        time.sleep(0.05)
+
+
+def assert_trace_conforms(root: Path) -> str:
+    """`check trace ROOT` exits 0 and says the merged trace conforms; its output."""
+    result = CliRunner().invoke(main, ["trace", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "CONFORMS to the specification" in result.output
+    return result.output
 
 
 def stop_everything(layout: Layout) -> None:

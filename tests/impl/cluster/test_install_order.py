@@ -25,7 +25,7 @@ from impl.cluster.manager import PAUSE_ENV
 from impl.cluster.operator import Operator
 from impl.tokens.config import initial_owner
 from impl.tokens.operations import Ok
-from tests.impl.cluster.conftest import start, stop_everything
+from tests.impl.cluster.conftest import assert_trace_conforms, start, stop_everything, wait_for
 
 
 @pytest.fixture()
@@ -53,10 +53,7 @@ def test_a_pay_during_an_uncommitted_cluster_json_uses_the_installed_epoch(
             errors.append(error)
 
     threading.Thread(target=transform, daemon=True).start()
-    deadline = time.monotonic() + 20
-    while not paused.exists():
-        assert time.monotonic() < deadline, "the manager never paused at the install"
-        time.sleep(0.05)
+    wait_for("the manager pauses at the install", paused.exists)
     assert cluster.read().current[0] == 0  # committed in the journal, not in cluster.json
     token = next(t for t in range(60) if initial_owner(t) == "c1")
     with ClusterClient(cluster, "c1", trace=True) as client:
@@ -66,14 +63,9 @@ def test_a_pay_during_an_uncommitted_cluster_json_uses_the_installed_epoch(
     operator.kill(MANAGER)
     paused.unlink()
     operator.restart(MANAGER)
-    deadline = time.monotonic() + 20
-    while cluster.read().current[0] != 1:
-        assert time.monotonic() < deadline, "epoch 1 never reached cluster.json"
-        time.sleep(0.05)
+    wait_for("epoch 1 in cluster.json", lambda: cluster.read().current[0] == 1)
     operator.close()
-    result = CliRunner().invoke(main, ["trace", str(cluster.root)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert "CONFORMS to the specification" in result.output
+    assert_trace_conforms(cluster.root)
 
 
 def test_the_config_lock_is_reentrant_and_excludes_another_holder(tmp_path: object) -> None:

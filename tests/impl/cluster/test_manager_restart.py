@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from impl.cluster.operator import Operator
 from impl.cluster.spawn import alive, processes_of
 from impl.tokens.config import initial_owner
 from impl.tokens.operations import Answer, Ok
-from tests.impl.cluster.conftest import start, stop_everything
+from tests.impl.cluster.conftest import assert_trace_conforms, start, stop_everything, wait_for
 
 CHANGES = [("sync-read", "c4", 1), ("sync-write", "c5", 2), ("install", "s1", 3)]
 
@@ -43,11 +44,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
         stop_everything(layout)
 
 
-def wait_for(what: str, ready: object, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not ready():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
-        time.sleep(0.05)
+def _installed(layout: Layout, epoch: int) -> bool:
+    return layout.read().current[0] == epoch
 
 
 def pays(layout: Layout, name: str, to: str, count: int, answers: list[Answer]) -> None:
@@ -89,7 +87,7 @@ def test_a_manager_killed_at_each_phase_of_a_change_resumes_and_installs(
         asking.join(timeout=10)
         paused.unlink()
         operator.restart(MANAGER)
-        wait_for(f"epoch {epoch} installed", lambda e=epoch: cluster.read().current[0] == e)
+        wait_for(f"epoch {epoch} installed", partial(_installed, cluster, epoch))
     for payer in payers:
         payer.join(timeout=60)
     assert [type(e) for e in errors] == [Unanswered] * 3  # exit 3 in the CLI
@@ -111,10 +109,8 @@ def test_a_manager_killed_at_each_phase_of_a_change_resumes_and_installs(
     # killed after the install's commit, before its store was deleted: done on restart
     assert not cluster.db("s1").exists() and processes_of(cluster, "s1") == []
     assert audit(cluster) == []  # ... which the audit checks too
-    result = CliRunner().invoke(main, ["trace", str(cluster.root)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert "CONFORMS to the specification" in result.output
-    assert "verdict  OK: linearizable" in result.output
+    output = assert_trace_conforms(cluster.root)
+    assert "verdict  OK: linearizable" in output
     trace = [json.loads(line) for line in (cluster.root / "traces" / "manager.jsonl").open()]
     assert sum(e.get("event") == "restarted" for e in trace) == 5
 
@@ -201,9 +197,7 @@ def _join_and_leave_across_kills(cluster: Layout, monkeypatch: pytest.MonkeyPatc
         holders = [s for s, store in stores.items() if store and store[token] == (2, "c6")]
         assert len(holders) >= 2, (token, holders)
     assert audit(cluster) == []
-    result = CliRunner().invoke(main, ["trace", str(cluster.root)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    assert "CONFORMS to the specification" in result.output
-    assert "verdict  OK: linearizable" in result.output
+    output = assert_trace_conforms(cluster.root)
+    assert "verdict  OK: linearizable" in output
     s1_trace = [json.loads(line) for line in cluster.trace("s1").open()]
     assert [e["pid"] for e in s1_trace if e.get("event") == "killed"] == [leaver["pid"]]
