@@ -347,7 +347,7 @@ class Recording(Pool):
         if method in ("expand", "next_level"):
             self.frontiers.append([len(s.frontier) for s in self.shards])
         if method == "accept":
-            self.moved += sum(len(pickle.loads(b)) for a in answers for b in a[4] if b)
+            self.moved += sum(len(pickle.loads(b)) for a in answers for b in a[3] if b)
         return answers
 
     def close(self) -> None:

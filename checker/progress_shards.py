@@ -1,0 +1,275 @@
+"""Progress checked on the shards, where the fair edges are.
+
+`checker.liveness` checks Progress in one process on the whole fair graph.
+The partitioned engine (`checker.parallel`) runs the same two searches
+spread over its shards, so that the coordinator, which every round waits
+for, only gathers verdicts:
+
+- Every state id has a *home*, shard `id % N`, which holds its fair
+  out-degree, its quiescence flag and the fair edges *into* it (the
+  reverse graph). The shard that expanded a state sends these there, one
+  level late, with the rounds the search already makes (`split_by_home`).
+- Stuck states: backward reachability from the quiescent states over the
+  reverse edges. A home walks its own states' predecessors in C (iterator
+  pipelines, no Python loop per edge), keeps going while they are its own,
+  and hands the others to their homes; the coordinator routes the marks
+  until no shard sends any (`reach`). The stuck state is the smallest id
+  left unreached, as in one process.
+- Fair cycles: Kahn's peeling, the same way: a peeled state lowers its
+  predecessors' counts of live fair successors (`peel`); the cycle starts at
+  the smallest id left, and the walk round it follows each state's fair
+  edges in order (kept by the shard that expanded it), as in one process.
+
+Reachability and peeling reach the same fixed points in any order, so the
+verdict, the stuck state and the cycle are `checker.liveness`'s.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from itertools import accumulate, chain, compress, repeat
+from operator import add, eq, floordiv, gt, mod, mul, not_
+from typing import Any
+
+from checker.liveness import lasso, stuck_counterexample
+from checker.model import Model
+from checker.result import Counterexample
+
+# Per home, from one shard: the states it expanded that live there (ids,
+# fair out-degrees, quiescence flags), and the fair edges into that home's
+# states (sources, destinations; global ids).
+Batch = tuple["array[int]", "array[int]", bytes, "array[int]", "array[int]"]
+
+
+def split_by_home(
+    sids: array[int], counts: array[int], flags: bytes | bytearray, dst: array[int], shards: int
+) -> list[Batch]:
+    """One level's expanded states and their fair edges (`counts[i]` edges
+    from `sids[i]`, destinations in `dst`), split by home, in C."""
+    node_home = array("i", map(mod, sids, repeat(shards)))
+    edge_home = array("i", map(mod, dst, repeat(shards)))
+    sources = array("i", chain.from_iterable(map(repeat, sids, counts)))
+    batches: list[Batch] = []
+    for h in range(shards):
+        batches.append(
+            (
+                array("i", compress(sids, map(eq, node_home, repeat(h)))),
+                array("i", compress(counts, map(eq, node_home, repeat(h)))),
+                bytes(compress(flags, map(eq, node_home, repeat(h)))),
+                array("i", compress(sources, map(eq, edge_home, repeat(h)))),
+                array("i", compress(dst, map(eq, edge_home, repeat(h)))),
+            )
+        )
+    return batches
+
+
+class ProgressHome:
+    """Shard `index` of `shards` as the home of the ids `index (mod shards)`.
+    Its states are numbered locally by `id // shards`, which keeps their
+    order."""
+
+    def __init__(self, index: int, shards: int) -> None:
+        self.index = index
+        self.shards = shards
+        self.fair_count = array("i")  # by local number
+        self.quiescent = bytearray()
+        self.edge_src = array("i")  # edges into this home's states, as they came
+        self.edge_dst = array("i")
+        self.rev_off = array("i")  # after `build`: predecessors, by local number
+        self.preds = array("i")
+        self.reached: bytearray | None = None
+        self.outdeg: array[int] | None = None  # live fair successors, while peeling
+
+    def take(self, batches: Sequence[Batch | None]) -> None:
+        """The batches every shard sent this home."""
+        n = self.shards
+        for batch in batches:
+            if batch is None:
+                continue
+            ids, counts, flags, src, dst = batch
+            if ids:
+                grow = max(ids) // n + 1 - len(self.fair_count)
+                if grow > 0:
+                    self.fair_count.extend(repeat(0, grow))
+                    self.quiescent.extend(bytes(grow))
+                local = array("i", map(floordiv, ids, repeat(n)))
+                deque(map(self.fair_count.__setitem__, local, counts), 0)
+                deque(map(self.quiescent.__setitem__, local, flags), 0)
+            self.edge_src.extend(src)
+            self.edge_dst.extend(dst)
+
+    def build(self) -> None:
+        """The reverse graph of this home's states (CSR), as
+        `checker.liveness._predecessors` builds it."""
+        n, m = self.shards, len(self.fair_count)
+        local = array("i", map(floordiv, self.edge_dst, repeat(n)))
+        self.edge_dst = array("i")
+        counts = Counter(local)
+        rev_off = array("i", accumulate(map(counts.get, range(m), repeat(0)), initial=0))
+        preds = array("i", bytes(4 * len(local)))
+        fill = array("i", rev_off)
+        for u, v in zip(self.edge_src, local, strict=True):
+            slot = fill[v]
+            preds[slot] = u
+            fill[v] = slot + 1
+        self.edge_src = array("i")
+        self.rev_off, self.preds = rev_off, preds
+
+    def _preds_of(self, frontier: list[int]) -> array[int]:
+        """The predecessors (global ids) of local states, with repeats."""
+        off, preds = self.rev_off, self.preds
+        slices = map(
+            slice,
+            map(off.__getitem__, frontier),
+            map(off.__getitem__, map(add, frontier, repeat(1))),
+        )
+        return array("i", chain.from_iterable(map(preds.__getitem__, slices)))
+
+    def _route(self, found: array[int], out: list[array[int]]) -> list[int]:
+        """Append to `out[h]` the ids whose home is another shard h; the
+        local numbers of this home's own, with repeats."""
+        n, me = self.shards, self.index
+        homes = array("i", map(mod, found, repeat(n)))
+        for h in range(n):
+            if h != me:
+                out[h].extend(compress(found, map(eq, homes, repeat(h))))
+        return list(map(floordiv, compress(found, map(eq, homes, repeat(me))), repeat(n)))
+
+    def reach(self, marks: Sequence[array[int]]) -> list[array[int]]:
+        """One round of backward reachability from the quiescent states: the
+        states `marks` name (this home's) reach quiescence, hence so do
+        their predecessors. Walks on while they are this home's; returns,
+        per shard, the predecessors found that live there."""
+        n = self.shards
+        if self.reached is None:
+            self.build()
+            self.reached = bytearray(self.quiescent)
+            frontier = list(compress(range(len(self.quiescent)), self.quiescent))
+        else:
+            frontier = self._unreached(map(floordiv, chain.from_iterable(marks), repeat(n)))
+        out = [array("i") for _ in range(n)]
+        while frontier:
+            frontier = self._unreached(self._route(self._preds_of(frontier), out))
+        return out
+
+    def _unreached(self, local: Any) -> list[int]:
+        """The local numbers not reached so far, once each; now reached."""
+        reached = self.reached
+        assert reached is not None
+        fresh = dict.fromkeys(local)
+        new = list(compress(fresh, map(not_, map(reached.__getitem__, fresh))))
+        deque(map(reached.__setitem__, new, repeat(1)), 0)
+        return new
+
+    def stuck(self) -> tuple[int, int] | None:
+        """The smallest id here that cannot reach quiescence, with its fair
+        out-degree, or None."""
+        assert self.reached is not None
+        local = self.reached.find(0)
+        if local < 0:
+            return None
+        return local * self.shards + self.index, self.fair_count[local]
+
+    def peel(self, decrements: Sequence[array[int]]) -> list[array[int]]:
+        """One round of Kahn's peeling of the non-quiescent states: quiescent
+        states and states without live fair successors are peeled, and each
+        lowers its predecessors' counts (`decrements`: one per edge from a
+        state of this home into a peeled one). Returns, per shard, the
+        decrements for the states living there."""
+        n = self.shards
+        if self.outdeg is None:
+            # A quiescent state starts (and stays) peeled: count 0.
+            self.outdeg = array("i", map(mul, self.fair_count, map(not_, self.quiescent)))
+            frontier = list(compress(range(len(self.outdeg)), map(not_, self.outdeg)))
+        else:
+            frontier = self._lower(map(floordiv, chain.from_iterable(decrements), repeat(n)))
+        out = [array("i") for _ in range(n)]
+        while frontier:
+            frontier = self._lower(self._route(self._preds_of(frontier), out))
+        return out
+
+    def _lower(self, local: Any) -> list[int]:
+        """Apply decrements (local numbers, with repeats); the states whose
+        count falls to 0 are peeled now (a quiescent one starts at 0 and
+        only goes below)."""
+        outdeg = self.outdeg
+        assert outdeg is not None
+        peeled = []
+        for u, times in Counter(local).items():
+            left = outdeg[u] - times
+            outdeg[u] = left
+            if left == 0:
+                peeled.append(u)
+        return peeled
+
+    def cycle_start(self) -> int | None:
+        """The smallest id here left after peeling (it has a live fair
+        successor: it is on or leads into a fair cycle), or None."""
+        assert self.outdeg is not None
+        local = next(compress(range(len(self.outdeg)), map(gt, self.outdeg, repeat(0))), None)
+        return None if local is None else local * self.shards + self.index
+
+    def alive(self, ids: Sequence[int]) -> bytes:
+        """Per id (this home's), whether it was left after peeling."""
+        outdeg = self.outdeg
+        assert outdeg is not None
+        return bytes(outdeg[i // self.shards] > 0 for i in ids)
+
+
+class Caller:
+    """How the coordinator reaches the homes: `call(step, args per shard)`
+    runs `ProgressHome.step` (or a `Shard` method, see `find_on_shards`) on
+    every shard and returns their answers."""
+
+    def __init__(self, call: Callable[[str, Sequence[tuple[Any, ...]]], list[Any]], n: int):
+        self.call = call
+        self.n = n
+
+    def rounds(self, step: str) -> None:
+        """Call `step` until no shard sends another shard anything."""
+        n = self.n
+        inbox: list[list[array[int]]] = [[] for _ in range(n)]
+        while True:
+            out = self.call(step, [(inbox[d],) for d in range(n)])
+            if not any(chain.from_iterable(out)):
+                return
+            inbox = [[out[s][d] for s in range(n)] for d in range(n)]
+
+
+def find_on_shards(
+    model: Model[Any, Any],
+    caller: Caller,
+    successors: Callable[[int], Sequence[int]],
+    parent: Sequence[int],
+    via: Sequence[int],
+    canonical: Callable[[Any], Any] | None,
+) -> Counterexample | None:
+    """`checker.liveness.find_progress_violation` with the fair graph on the
+    shards (every batch taken): the same stuck state or lasso. `successors`
+    gives a state's fair successors in order (its expanding shard's)."""
+    n = caller.n
+    caller.rounds("reach")
+    stuck = [s for s in caller.call("stuck", [()] * n) if s is not None]
+    if stuck:
+        sid, fair = min(stuck)
+        return stuck_counterexample(model, parent, via, sid, fair > 0)
+    caller.rounds("peel")
+    starts = [s for s in caller.call("cycle_start", [()] * n) if s is not None]
+    if not starts:
+        return None
+    walk: list[int] = []
+    position: dict[int, int] = {}
+    node = min(starts)
+    while node not in position:
+        position[node] = len(walk)
+        walk.append(node)
+        after = list(successors(node))
+        asked = [[v for v in after if v % n == h] for h in range(n)]
+        flags = caller.call("alive", [(a,) for a in asked])
+        alive = {v for h in range(n) for v, f in zip(asked[h], flags[h], strict=True) if f}
+        node = next(v for v in after if v in alive)
+    cycle = walk[position[node] :]
+    entry = cycle.index(min(cycle))
+    return lasso(model, parent, via, cycle[entry:] + cycle[:entry], canonical)
