@@ -30,7 +30,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from itertools import accumulate, chain, compress, repeat
-from operator import add, eq, floordiv, gt, mod, mul, not_
+from operator import eq, floordiv, gt, mod, mul, not_
 from typing import Any
 
 from checker.liveness import lasso, stuck_counterexample
@@ -117,51 +117,35 @@ class ProgressHome:
         self.edge_src = array("i")
         self.rev_off, self.preds = rev_off, preds
 
-    def _preds_of(self, frontier: list[int]) -> array[int]:
-        """The predecessors (global ids) of local states, with repeats."""
-        off, preds = self.rev_off, self.preds
-        slices = map(
-            slice,
-            map(off.__getitem__, frontier),
-            map(off.__getitem__, map(add, frontier, repeat(1))),
-        )
-        return array("i", chain.from_iterable(map(preds.__getitem__, slices)))
-
-    def _route(self, found: array[int], out: list[array[int]]) -> list[int]:
-        """Append to `out[h]` the ids whose home is another shard h; the
-        local numbers of this home's own, with repeats."""
-        n, me = self.shards, self.index
-        homes = array("i", map(mod, found, repeat(n)))
-        for h in range(n):
-            if h != me:
-                out[h].extend(compress(found, map(eq, homes, repeat(h))))
-        return list(map(floordiv, compress(found, map(eq, homes, repeat(me))), repeat(n)))
-
     def reach(self, marks: Sequence[array[int]]) -> list[array[int]]:
         """One round of backward reachability from the quiescent states: the
         states `marks` name (this home's) reach quiescence, hence so do
         their predecessors. Walks on while they are this home's; returns,
-        per shard, the predecessors found that live there."""
-        n = self.shards
+        per shard, the predecessors found that live there (with repeats)."""
+        n, me = self.shards, self.index
         if self.reached is None:
             self.build()
             self.reached = bytearray(self.quiescent)
-            frontier = list(compress(range(len(self.quiescent)), self.quiescent))
+            queue = list(compress(range(len(self.quiescent)), self.quiescent))
         else:
-            frontier = self._unreached(map(floordiv, chain.from_iterable(marks), repeat(n)))
+            queue = []
+        reached, off, preds = self.reached, self.rev_off, self.preds
+        for u in chain.from_iterable(marks):
+            x = u // n
+            if not reached[x]:
+                reached[x] = 1
+                queue.append(x)
         out = [array("i") for _ in range(n)]
-        while frontier:
-            frontier = self._unreached(self._route(self._preds_of(frontier), out))
+        send = [o.append for o in out]
+        for v in queue:  # grows while we walk it
+            for u in preds[off[v] : off[v + 1]]:
+                h = u % n
+                if h != me:
+                    send[h](u)
+                elif not reached[x := u // n]:
+                    reached[x] = 1
+                    queue.append(x)
         return out
-
-    def _unreached(self, local: Any) -> list[int]:
-        """The local numbers not reached so far, once each; now reached."""
-        reached = self.reached
-        assert reached is not None
-        fresh = dict.fromkeys(local)
-        new = list(compress(fresh, map(not_, map(reached.__getitem__, fresh))))
-        deque(map(reached.__setitem__, new, repeat(1)), 0)
-        return new
 
     def stuck(self) -> tuple[int, int] | None:
         """The smallest id here that cannot reach quiescence, with its fair
@@ -176,33 +160,36 @@ class ProgressHome:
         """One round of Kahn's peeling of the non-quiescent states: quiescent
         states and states without live fair successors are peeled, and each
         lowers its predecessors' counts (`decrements`: one per edge from a
-        state of this home into a peeled one). Returns, per shard, the
-        decrements for the states living there."""
-        n = self.shards
+        state of this home into a peeled one). A quiescent state starts at
+        0 and only goes below, so it is peeled once. Returns, per shard,
+        the decrements for the states living there."""
+        n, me = self.shards, self.index
         if self.outdeg is None:
-            # A quiescent state starts (and stays) peeled: count 0.
             self.outdeg = array("i", map(mul, self.fair_count, map(not_, self.quiescent)))
-            frontier = list(compress(range(len(self.outdeg)), map(not_, self.outdeg)))
+            queue = list(compress(range(len(self.outdeg)), map(not_, self.outdeg)))
         else:
-            frontier = self._lower(map(floordiv, chain.from_iterable(decrements), repeat(n)))
+            queue = []
+        outdeg, off, preds = self.outdeg, self.rev_off, self.preds
+        for u in chain.from_iterable(decrements):
+            x = u // n
+            left = outdeg[x] - 1
+            outdeg[x] = left
+            if not left:
+                queue.append(x)
         out = [array("i") for _ in range(n)]
-        while frontier:
-            frontier = self._lower(self._route(self._preds_of(frontier), out))
+        send = [o.append for o in out]
+        for v in queue:
+            for u in preds[off[v] : off[v + 1]]:
+                h = u % n
+                if h != me:
+                    send[h](u)
+                else:
+                    x = u // n
+                    left = outdeg[x] - 1
+                    outdeg[x] = left
+                    if not left:
+                        queue.append(x)
         return out
-
-    def _lower(self, local: Any) -> list[int]:
-        """Apply decrements (local numbers, with repeats); the states whose
-        count falls to 0 are peeled now (a quiescent one starts at 0 and
-        only goes below)."""
-        outdeg = self.outdeg
-        assert outdeg is not None
-        peeled = []
-        for u, times in Counter(local).items():
-            left = outdeg[u] - times
-            outdeg[u] = left
-            if left == 0:
-                peeled.append(u)
-        return peeled
 
     def cycle_start(self) -> int | None:
         """The smallest id here left after peeling (it has a live fair
