@@ -426,9 +426,20 @@ class _Coordinator:
         def call(step: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
             return pool.call("progress", [(step, *a) for a in args])
 
-        def successors(sid: int) -> Sequence[int]:
-            found = [d for d in pool.call("fair_successors", [(sid,)] * n) if d is not None]
-            return cast(Sequence[int], found[0])
+        def successors(sid: int) -> list[int]:
+            """The ids of the fair successors of state `sid`, in action
+            order, as the shard that expanded it recorded them."""
+            model = self.model
+            state = rebuild(model, self.parent, self.via, sid)[-1].state
+            fps = [
+                self.fingerprint(model.next_state(state, action))
+                for action in model.actions(state)
+                if model.is_fair(state, action)
+            ]
+            owners = [route(fp, n) for fp in fps]
+            asked = [[fp for fp, o in zip(fps, owners, strict=True) if o == k] for k in range(n)]
+            found = [iter(ids) for ids in pool.call("ids_of", [(a,) for a in asked])]
+            return [cast(int, next(found[o])) for o in owners]
 
         return find_on_shards(
             self.model, Caller(call, n), successors, self.parent, self.via, self.canonical

@@ -18,7 +18,8 @@ for, only gathers verdicts:
 - Fair cycles: Kahn's peeling, the same way: a peeled state lowers its
   predecessors' counts of live fair successors (`peel`); the cycle starts at
   the smallest id left, and the walk round it follows each state's fair
-  edges in order (kept by the shard that expanded it), as in one process.
+  edges in order, as in one process (found again from the state: its fair
+  successors' ids come from their owners' visited sets).
 
 Reachability and peeling reach the same fixed points in any order, so the
 verdict, the stuck state and the cycle are `checker.liveness`'s.
@@ -29,8 +30,8 @@ from __future__ import annotations
 from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from itertools import accumulate, chain, compress, repeat
-from operator import eq, floordiv, gt, mod, mul, not_
+from itertools import accumulate, chain, compress, islice, repeat
+from operator import floordiv, gt, mul, not_
 from typing import Any
 
 from checker.liveness import lasso, stuck_counterexample
@@ -43,26 +44,38 @@ from checker.result import Counterexample
 Batch = tuple["array[int]", "array[int]", bytes, "array[int]", "array[int]"]
 
 
-def split_by_home(
-    sids: array[int], counts: array[int], flags: bytes | bytearray, dst: array[int], shards: int
+def fair_batches(
+    sids: array[int],
+    counts: array[int],
+    flags: bytes | bytearray,
+    refs: array[int],
+    answers: Sequence[array[int]],
+    shards: int,
 ) -> list[Batch]:
-    """One level's expanded states and their fair edges (`counts[i]` edges
-    from `sids[i]`, destinations in `dst`), split by home, in C."""
-    node_home = array("i", map(mod, sids, repeat(shards)))
-    edge_home = array("i", map(mod, dst, repeat(shards)))
-    sources = array("i", chain.from_iterable(map(repeat, sids, counts)))
-    batches: list[Batch] = []
-    for h in range(shards):
-        batches.append(
-            (
-                array("i", compress(sids, map(eq, node_home, repeat(h)))),
-                array("i", compress(counts, map(eq, node_home, repeat(h)))),
-                bytes(compress(flags, map(eq, node_home, repeat(h)))),
-                array("i", compress(sources, map(eq, edge_home, repeat(h)))),
-                array("i", compress(dst, map(eq, edge_home, repeat(h)))),
-            )
-        )
-    return batches
+    """One level's expanded states (`sids`, their fair out-degrees
+    `counts` and quiescence `flags`) and their fair edges, split by home.
+    An edge's destination is `refs[i]`: `-1 - id` when known at once, else
+    `owner << 32 | index` into `answers[owner]` (the ids the owners gave).
+    One loop per edge, which costs less than splitting afterwards."""
+    ids = [array("i") for _ in range(shards)]
+    degrees = [array("i") for _ in range(shards)]
+    quiescent = [bytearray() for _ in range(shards)]
+    srcs = [array("i") for _ in range(shards)]
+    dsts = [array("i") for _ in range(shards)]
+    src_add = [a.append for a in srcs]
+    dst_add = [a.append for a in dsts]
+    edges = iter(refs)
+    for u, c, q in zip(sids, counts, flags, strict=True):
+        h = u % shards
+        ids[h].append(u)
+        degrees[h].append(c)
+        quiescent[h].append(q)
+        for ref in islice(edges, c):
+            v = answers[ref >> 32][ref & 0xFFFFFFFF] if ref >= 0 else -1 - ref
+            h = v % shards
+            src_add[h](u)
+            dst_add[h](v)
+    return [(ids[h], degrees[h], bytes(quiescent[h]), srcs[h], dsts[h]) for h in range(shards)]
 
 
 class ProgressHome:
@@ -235,7 +248,8 @@ def find_on_shards(
 ) -> Counterexample | None:
     """`checker.liveness.find_progress_violation` with the fair graph on the
     shards (every batch taken): the same stuck state or lasso. `successors`
-    gives a state's fair successors in order (its expanding shard's)."""
+    gives a state's fair successors' ids in order (only asked on the walk
+    round a cycle)."""
     n = caller.n
     caller.rounds("reach")
     stuck = [s for s in caller.call("stuck", [()] * n) if s is not None]

@@ -41,14 +41,13 @@ import io
 import math
 import pickle
 from array import array
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from checker.coverage import kind_function
 from checker.model import Model, step_checker
-from checker.progress_shards import Batch, ProgressHome, split_by_home
+from checker.progress_shards import Batch, ProgressHome, fair_batches
 from checker.visited import FingerprintTable
 
 ACTION_BITS = 20  # action indexes below 2**20 per state
@@ -127,10 +126,8 @@ class Shard:
         self.last_fair_count = array("i")
         self.last_sids = array("q")
         self.last_quiescent = bytearray()
-        # Progress: this shard as the home of some ids (checker.progress_shards),
-        # and, per level, the fair edges of the states it expanded, in order.
+        # Progress: this shard as the home of some ids (checker.progress_shards).
         self.home = ProgressHome(index, shards)
-        self.expanded: list[tuple[array[int], array[int], array[int]]] = []
         self._reset_level()
 
     def _reset_level(self) -> None:
@@ -351,32 +348,26 @@ class Shard:
         return keys_won, violation, [n for n, _ in self.unmet], batches
 
     def fair_edges(self, answers: list[array[int]]) -> list[Batch]:
-        """The fair edges of the level before's frontier, with destination
-        ids from the owners' `answers` (an id per candidate sent): kept here
-        in (parent id, action) order for the walk round a fair cycle, and
-        split by the homes of their states for the Progress check."""
-        dst = array("i")
-        for ref in self.last_fair_ref:
-            dst.append(answers[ref >> 32][ref & 0xFFFFFFFF] if ref >= 0 else -1 - ref)
-        sids, counts = self.last_sids, self.last_fair_count
-        if sids:
-            self.expanded.append((sids, counts, dst))
-        return split_by_home(sids, counts, self.last_quiescent, dst, self.shards)
+        """The level before's expanded states and fair edges, with
+        destination ids from the owners' `answers` (an id per candidate
+        sent), split by the homes of their states for the Progress check."""
+        return fair_batches(
+            self.last_sids,
+            self.last_fair_count,
+            self.last_quiescent,
+            self.last_fair_ref,
+            answers,
+            self.shards,
+        )
 
     def progress(self, step: str, *args: Any) -> Any:
         """A step of the Progress check on the shards (`ProgressHome.step`)."""
         return getattr(self.home, step)(*args)
 
-    def fair_successors(self, sid: int) -> array[int] | None:
-        """The fair successors of state `sid` in order, if this shard
-        expanded it, else None."""
-        for sids, counts, dst in self.expanded:
-            if sids[0] <= sid <= sids[-1]:
-                at = bisect_left(sids, sid)
-                if sids[at] == sid:
-                    start = sum(counts[:at])
-                    return dst[start : start + counts[at]]
-        return None
+    def ids_of(self, fps: list[int]) -> list[int | None]:
+        """The ids of visited states by fingerprint (this shard's), or None."""
+        get = self.table.get
+        return [get(fp) for fp in fps]
 
     def coverage(self, last_sid: int | None) -> Counter[Any]:
         """Transitions per action kind: finished levels, then this level's
