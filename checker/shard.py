@@ -179,12 +179,13 @@ class Shard:
         answers: list[array[int]] = []
         if self.liveness:
             # Every candidate still unanswered reached a state new in this level.
+            # A fingerprint new in this level was unknown (-1) to every
+            # source, and a known one is not new: get(fp, known), in C.
             new_id = dict(zip(self.new_fps, owner_ids, strict=True))
-            for (fps, _), answer in zip(self.incoming, self.answers, strict=True):
-                for i, known in enumerate(answer):
-                    if known < 0:
-                        answer[i] = new_id[fps[i]]
-            answers = self.answers
+            answers = [
+                array("q", map(new_id.get, fps, answer))
+                for (fps, _), answer in zip(self.incoming, self.answers, strict=True)
+            ]
         gone = self.gone
         frontier = [
             (sid, state)
