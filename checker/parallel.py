@@ -10,8 +10,9 @@ and ids travel, and the few states moved to keep the shards' frontiers even.
 The coordinator numbers each level's new states by key, which is
 the one-process engine's order, and keeps the parent and action index per
 id: counts, verdicts and counterexamples are those of `checker.explore`
-(tests compare them). Progress is checked afterwards on the fair graph the
-shards send level by level.
+(tests compare them). Progress is checked afterwards on the shards
+(`checker.progress_shards`): each state's home holds the fair edges into it,
+and this coordinator only routes the rounds' marks and gathers the verdict.
 
 Workers are forked, so every process computes the same `hash(state)`
 (a forked child keeps its parent's hash seed and object addresses; on

@@ -24,15 +24,18 @@ data between them and numbers the new states after the third):
 1. `next_level(owner ids, source ids, moved states)`: `settle` the previous
    level (record the ids of the states this shard owns, take the states it
    won or was sent as its frontier, answer each source with the id of every
-   candidate it sent), then `expand` the frontier: candidates per owner.
+   candidate it sent), then `expand` the frontier: candidates per owner
+   (and, for Progress, each state's quiescence and fair transitions).
 2. `resolve(candidates from every source, answers from every owner)`: which
    candidates are new, and which source won each (the smallest key); and,
-   from the answers, the previous level's fair edges with destination ids.
-3. `accept(won positions from every owner, how many to move to each shard)`:
-   invariants, quiescence, sometimes properties of the states this shard
-   won; their keys, and the states that move, pickled.
+   from the answers, the previous level's fair edges with destination ids,
+   split by the homes of their states (`checker.progress_shards`).
+3. `accept(won positions from every owner, how many to move to each shard,
+   fair edges for this home)`: invariants and sometimes properties of the
+   states this shard won; their keys, and the states that move, pickled.
 
-The last level ends with `settle` and `fair_edges` (liveness only).
+The last level ends with `settle` and `fair_edges` (liveness only); then
+`progress` runs the Progress check's rounds on the homes.
 """
 
 from __future__ import annotations
