@@ -29,8 +29,23 @@ def _native_constant(name: str) -> Any:
     raise LookupError(name)
 
 
+def _pure_requested() -> bool:
+    return os.environ.get(_native_constant("PURE_VARIABLE"), "") not in ("", "0")
+
+
+def remove_stale_extensions(compiled: tuple[str, ...]) -> None:
+    """Delete extension files an earlier in-place build left for modules no
+    longer compiled: Python would import them before the source."""
+    keep = {ROOT.joinpath(*m.split(".")) for m in compiled}
+    for package in ("checker", "spec"):
+        for found in (ROOT / package).rglob("*.so"):
+            if found.parent / found.name.split(".")[0] not in keep:
+                found.unlink()
+
+
 def compiled_extensions() -> list[Any]:
-    if os.environ.get(_native_constant("PURE_VARIABLE"), "") not in ("", "0"):
+    remove_stale_extensions(() if _pure_requested() else _native_constant("COMPILED"))
+    if _pure_requested():
         return []
     try:
         from mypyc.build import mypycify

@@ -27,11 +27,12 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
-# The modules an exploration spends its time in: the engine's loop and the
-# token model. The list is read by setup.py, so it is a plain literal.
+# The modules an exploration spends its time in: the engine's loop, the
+# Progress check and the token model. The list is read by setup.py, so it is a plain literal.
 COMPILED = (
     "checker.explore",
     "checker.fingerprint",
+    "checker.liveness",
     "checker.visited",
     "spec.tokens.client_steps",
     "spec.tokens.enabled",
