@@ -16,7 +16,6 @@ every mutant run is killed or listed as equivalent, 1 when one survives,
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
@@ -25,6 +24,7 @@ from typing import Any
 import click
 
 from checker.cli.registry import DEFAULT_PROTOCOL, lookup
+from checker.cli.source_rerun import needs_source, rerun_as_source
 from checker.cli.types import Finite
 from checker.errors import CheckerError
 from checker.explore import explore
@@ -39,6 +39,7 @@ from checker.mutate import (
 )
 from checker.mutate.coverage import lines_run
 from checker.mutate.run import Totals
+from checker.native import source_file
 from checker.protocol import MutationTargets, ProtocolSpec, StandardConfig, UnknownNameError
 from checker.result import CheckResult, Verdict
 
@@ -81,7 +82,7 @@ def _standard(protocol: ProtocolSpec, name: str | None) -> StandardConfig:
 
 
 def _file(mutant: Mutant) -> str:
-    return str(importlib.import_module(mutant.module).__file__)
+    return str(source_file(mutant.module))
 
 
 def _row(mutant: Mutant, outcome: Outcome | None) -> str:
@@ -160,6 +161,28 @@ def _as_dict(mutant: Mutant, outcome: Outcome | None) -> dict[str, Any]:
     }
 
 
+def _arguments(
+    protocol_name: str | None,
+    config_name: str | None,
+    max_mutants: int | None,
+    matches: tuple[str, ...],
+    seed: int,
+    jobs: int,
+    max_seconds: float,
+) -> list[str]:
+    """The command line that gives these options (to run it again)."""
+    args = ["mutate", "--seed", str(seed), "--jobs", str(jobs), "--max-seconds", repr(max_seconds)]
+    if protocol_name is not None:
+        args += ["--protocol", protocol_name]
+    if config_name is not None:
+        args += ["--config", config_name]
+    if max_mutants is not None:
+        args += ["--max-mutants", str(max_mutants)]
+    for text in matches:
+        args += ["--match", text]
+    return args
+
+
 @click.command("mutate")
 @click.option("--protocol", "protocol_name", help="The protocol (default: tokens).")
 @click.option("--config", "config_name", help="A standard configuration where all holds.")
@@ -191,6 +214,11 @@ def mutate_command(
     protocol = lookup(protocol_name or DEFAULT_PROTOCOL)
     targets = _targets(protocol)
     standard = _standard(protocol, config_name)
+    if needs_source(targets.modules):
+        rerun_as_source(
+            _arguments(protocol_name, config_name, max_mutants, matches, seed, jobs, max_seconds)
+            + (["--json"] if as_json else [])
+        )
     try:
         equivalents = load_equivalents(targets.equivalents, standard.name)
         mutants = list_mutants(targets)
