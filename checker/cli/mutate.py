@@ -24,7 +24,7 @@ from typing import Any
 import click
 
 from checker.cli.registry import DEFAULT_PROTOCOL, lookup
-from checker.cli.source_rerun import needs_source, rerun_as_source
+from checker.cli.source_rerun import command_line, needs_source, rerun_as_source
 from checker.cli.types import Finite
 from checker.errors import CheckerError
 from checker.explore import explore
@@ -161,28 +161,6 @@ def _as_dict(mutant: Mutant, outcome: Outcome | None) -> dict[str, Any]:
     }
 
 
-def _arguments(
-    protocol_name: str | None,
-    config_name: str | None,
-    max_mutants: int | None,
-    matches: tuple[str, ...],
-    seed: int,
-    jobs: int,
-    max_seconds: float,
-) -> list[str]:
-    """The command line that gives these options (to run it again)."""
-    args = ["mutate", "--seed", str(seed), "--jobs", str(jobs), "--max-seconds", repr(max_seconds)]
-    if protocol_name is not None:
-        args += ["--protocol", protocol_name]
-    if config_name is not None:
-        args += ["--config", config_name]
-    if max_mutants is not None:
-        args += ["--max-mutants", str(max_mutants)]
-    for text in matches:
-        args += ["--match", text]
-    return args
-
-
 @click.command("mutate")
 @click.option("--protocol", "protocol_name", help="The protocol (default: tokens).")
 @click.option("--config", "config_name", help="A standard configuration where all holds.")
@@ -215,10 +193,7 @@ def mutate_command(
     targets = _targets(protocol)
     standard = _standard(protocol, config_name)
     if needs_source(targets.modules):
-        rerun_as_source(
-            _arguments(protocol_name, config_name, max_mutants, matches, seed, jobs, max_seconds)
-            + (["--json"] if as_json else [])
-        )
+        rerun_as_source(command_line(click.get_current_context()))
     try:
         equivalents = load_equivalents(targets.equivalents, standard.name)
         mutants = list_mutants(targets)

@@ -13,12 +13,33 @@ import subprocess
 import sys
 from typing import NoReturn
 
+import click
+
 from checker.native import COMPILED, PURE_VARIABLE, compiled_active
 
 
 def needs_source(modules: tuple[str, ...]) -> bool:
     """Whether patching `modules` needs a process that runs their source."""
     return compiled_active() and any(m in COMPILED for m in modules)
+
+
+def command_line(ctx: click.Context) -> list[str]:
+    """The arguments that give `ctx`'s command the values it has now."""
+    args = [ctx.command.name or ""]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value is None:
+            continue
+        values = value if param.multiple else (value,)
+        texts = [repr(v) if isinstance(v, float) else str(v) for v in values]
+        if not isinstance(param, click.Option):
+            args += texts
+        elif param.is_flag:
+            args += [param.opts[0]] if value else []
+        else:
+            for text in texts:
+                args += [param.opts[0], text]
+    return args
 
 
 def rerun_as_source(args: list[str]) -> NoReturn:

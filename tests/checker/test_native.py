@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli.mutate import _arguments, mutate_command
+from checker.cli.mutate import mutate_command
+from checker.cli.source_rerun import command_line
 from checker.native import (
     COMPILED,
     PURE_VARIABLE,
@@ -94,20 +95,20 @@ def test_a_built_install_imports_the_compiled_modules() -> None:
     assert _file_of("checker.explore", pure=False).endswith(extension_path("x").suffix)
 
 
-def test_mutate_arguments_give_back_the_same_options() -> None:
-    args = _arguments("tokens", "W3", 5, ("a", "b c"), 7, 2, 12.5)
-    assert args[0] == "mutate"
-    parsed = mutate_command.make_context("mutate", args[1:]).params
-    assert parsed == {
-        "protocol_name": "tokens",
-        "config_name": "W3",
-        "max_mutants": 5,
-        "matches": ("a", "b c"),
-        "seed": 7,
-        "jobs": 2,
-        "max_seconds": 12.5,
-        "as_json": False,
-    }
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--protocol", "tokens", "--config", "W3", "--max-mutants", "5", "--match", "a",
+         "--match", "b c", "--seed", "7", "--jobs", "2", "--max-seconds", "12.5", "--json"],
+        [],
+        ["--max-seconds", "0.1"],
+    ],
+)  # fmt: skip
+def test_the_rerun_command_line_gives_back_the_same_options(args: list[str]) -> None:
+    first = mutate_command.make_context("mutate", list(args))
+    line = command_line(first)
+    assert line[0] == "mutate"
+    assert mutate_command.make_context("mutate", line[1:]).params == first.params
 
 
 def test_check_mutate_kills_a_token_mutant_whichever_code_runs() -> None:
