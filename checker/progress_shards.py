@@ -8,18 +8,21 @@ for, only gathers verdicts:
 - Every state id has a *home*, shard `id % N`, which holds its fair
   out-degree, its quiescence flag and the fair edges *into* it (the
   reverse graph). The shard that expanded a state sends these there, one
-  level late, with the rounds the search already makes (`split_by_home`).
+  level late, with the rounds the search already makes (`fair_batches`).
+- Kahn's peeling of the non-quiescent states (`peel`): a peeled state
+  lowers its predecessors' counts of live fair successors. A home walks
+  its own states' predecessors as far as they stay its own and hands the
+  others to their homes; the coordinator routes these until no shard sends
+  any. When the peeling leaves nothing and every non-quiescent state has a
+  fair step, Progress holds: each peeled state reaches quiescence through
+  a successor peeled before it. Otherwise:
 - Stuck states: backward reachability from the quiescent states over the
-  reverse edges. A home walks its own states' predecessors in C (iterator
-  pipelines, no Python loop per edge), keeps going while they are its own,
-  and hands the others to their homes; the coordinator routes the marks
-  until no shard sends any (`reach`). The stuck state is the smallest id
-  left unreached, as in one process.
-- Fair cycles: Kahn's peeling, the same way: a peeled state lowers its
-  predecessors' counts of live fair successors (`peel`); the cycle starts at
-  the smallest id left, and the walk round it follows each state's fair
-  edges in order, as in one process (found again from the state: its fair
-  successors' ids come from their owners' visited sets).
+  reverse edges, in the same rounds (`reach`). The stuck state is the
+  smallest id left unreached, as in one process, and comes first.
+- Else a fair cycle: it starts at the smallest id the peeling left, and the
+  walk round it follows each state's fair edges in order, as in one
+  process (found again from the state: its fair successors' ids come from
+  their owners' visited sets).
 
 Reachability and peeling reach the same fixed points in any order, so the
 verdict, the stuck state and the cycle are `checker.liveness`'s.
@@ -31,7 +34,7 @@ from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from itertools import accumulate, chain, compress, islice, repeat
-from operator import floordiv, gt, mul, not_
+from operator import and_, floordiv, gt, mul, not_
 from typing import Any
 
 from checker.liveness import lasso, stuck_counterexample
@@ -92,6 +95,7 @@ class ProgressHome:
         self.edge_dst = array("i")
         self.rev_off = array("i")  # after `build`: predecessors, by local number
         self.preds = array("i")
+        self.built = False
         self.reached: bytearray | None = None
         self.outdeg: array[int] | None = None  # live fair successors, while peeling
 
@@ -130,6 +134,16 @@ class ProgressHome:
         self.edge_src = array("i")
         self.rev_off, self.preds = rev_off, preds
 
+    def _built(self) -> None:
+        if self.built:
+            return
+        self.build()
+        self.built = True
+
+    def dead_end(self) -> bool:
+        """Whether a non-quiescent state here has no fair step at all."""
+        return any(map(and_, map(not_, self.fair_count), map(not_, self.quiescent)))
+
     def reach(self, marks: Sequence[array[int]]) -> list[array[int]]:
         """One round of backward reachability from the quiescent states: the
         states `marks` name (this home's) reach quiescence, hence so do
@@ -137,7 +151,7 @@ class ProgressHome:
         per shard, the predecessors found that live there (with repeats)."""
         n, me = self.shards, self.index
         if self.reached is None:
-            self.build()
+            self._built()
             self.reached = bytearray(self.quiescent)
             queue = list(compress(range(len(self.quiescent)), self.quiescent))
         else:
@@ -178,6 +192,7 @@ class ProgressHome:
         the decrements for the states living there."""
         n, me = self.shards, self.index
         if self.outdeg is None:
+            self._built()
             self.outdeg = array("i", map(mul, self.fair_count, map(not_, self.quiescent)))
             queue = list(compress(range(len(self.outdeg)), map(not_, self.outdeg)))
         else:
@@ -251,13 +266,17 @@ def find_on_shards(
     gives a state's fair successors' ids in order (only asked on the walk
     round a cycle)."""
     n = caller.n
-    caller.rounds("reach")
-    stuck = [s for s in caller.call("stuck", [()] * n) if s is not None]
-    if stuck:
-        sid, fair = min(stuck)
-        return stuck_counterexample(model, parent, via, sid, fair > 0)
+    # Peeling first: when it leaves nothing and every non-quiescent state has
+    # a fair step, every state reaches quiescence (each peeled one through a
+    # successor peeled before it), and the reachability rounds are not needed.
     caller.rounds("peel")
     starts = [s for s in caller.call("cycle_start", [()] * n) if s is not None]
+    if starts or any(caller.call("dead_end", [()] * n)):
+        caller.rounds("reach")  # a stuck state comes first, as in one process
+        stuck = [s for s in caller.call("stuck", [()] * n) if s is not None]
+        if stuck:
+            sid, fair = min(stuck)
+            return stuck_counterexample(model, parent, via, sid, fair > 0)
     if not starts:
         return None
     walk: list[int] = []

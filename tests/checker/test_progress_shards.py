@@ -100,6 +100,26 @@ def test_the_fair_cycle_found_on_two_workers_is_the_known_lasso() -> None:
     assert {"reach", "stuck", "peel", "cycle_start"} <= set(pools[0].steps)
 
 
+def test_when_peeling_leaves_nothing_and_no_state_is_a_dead_end_reachability_is_skipped() -> None:
+    # 0 -> 1 -> 2 (quiescent), 0 -> 2: Progress holds; then 3 without a fair
+    # step (a dead end, stuck) makes the reachability rounds run.
+    pools: list[InProcess] = []
+
+    def pool(shards: list[Shard], poll: Any) -> InProcess:
+        pools.append(InProcess(shards, poll))
+        return pools[-1]
+
+    holds = GraphModel(edges={0: [Edge(1), Edge(2)], 1: [Edge(2)]}, quiescent=frozenset({2}))
+    assert explore_parallel(holds, workers=2, pool_factory=pool).verdict.value == "verified"
+    assert "peel" in pools[-1].steps and "reach" not in pools[-1].steps
+    dead = GraphModel(
+        edges={0: [Edge(1), Edge(3, fair=False)], 1: [Edge(2)]}, quiescent=frozenset({2})
+    )
+    cex = explore_parallel(dead, workers=2, pool_factory=pool).counterexample
+    assert "reach" in pools[-1].steps
+    assert cex is not None and [step.state for step in cex.steps] == [0, 3]
+
+
 def test_a_home_keeps_the_edges_into_its_own_states_and_routes_the_others() -> None:
     # Two shards, states 0..3: edges 1->2 and 1->3 from state 1, 2->3 from 2;
     # 3 is quiescent; 0 has no fair edge. Homes: even ids on 0, odd on 1.
