@@ -1,0 +1,133 @@
+"""Coverage-guided walks (`checker.guided`, `--policy guided`) on a tiny
+model whose answer is known by hand: a combination lock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import pytest
+
+from checker.errors import BadBound
+from checker.guided import Corpus, default_features, guided
+from checker.model import Invariant, StepProperty, has_coverage_features
+from checker.replay import replay
+from checker.result import Verdict
+from checker.simulate import simulate
+from tests.checker.tiny_models import Counter
+from tests.replaying import action_indexes
+from tests.safety_models import without_progress
+
+SECRET = (3, 1, 4, 1, 5, 9)
+
+
+class Dial(NamedTuple):
+    digit: int
+
+
+class Lock:
+    """A combination lock: the state is how many digits of the secret are
+    dialled; each step dials one of 0..9 (ten actions of one kind, Dial, so
+    swarm weights cannot favour the right digits): the right one moves on,
+    a wrong one goes back to 0. The invariant Locked breaks when all six are
+    dialled: 7 states, and the only counterexample without a loop is the
+    secret, 6 steps. A uniform walk of d steps opens it with chance about
+    (d - 5) / 10^6; its coverage feature, the position, makes each digit
+    found a new feature, so guided walks open it digit by digit, about ten
+    walks a digit."""
+
+    name = "lock"
+    step_properties: tuple[StepProperty, ...] = ()
+    sometimes = ()
+
+    def __init__(self) -> None:
+        self.invariants = (
+            Invariant("Locked", lambda s: "open" if s == len(SECRET) else None),
+        )
+
+    def initial_states(self) -> tuple[int, ...]:
+        return (0,)
+
+    def actions(self, s: int) -> tuple[Dial, ...]:
+        return tuple(Dial(d) for d in range(10))
+
+    def next_state(self, s: int, a: Dial) -> int:
+        return s + 1 if a.digit == SECRET[s] else 0
+
+    def coverage_features(self, s: int) -> tuple[int, ...]:
+        return (s,)
+
+    def describe_action(self, a: Dial) -> str:
+        return f"dial {a.digit}"
+
+    def describe_state(self, s: int) -> Mapping[str, Any]:
+        return {"dialled": s}
+
+
+LOCK = without_progress(Lock())
+
+
+@pytest.mark.parametrize("seed", range(1, 6))
+def test_guided_walks_open_the_lock_in_six_steps(seed: int) -> None:
+    sim = simulate(LOCK, runs=2000, depth=20, seed=seed, policy="guided")
+    ce = sim.result.counterexample
+    assert sim.result.verdict is Verdict.VIOLATED and ce is not None
+    assert ce.property_name == "Locked" and ce.length == 6
+    assert [s.action.digit for s in ce.steps[1:]] == list(SECRET)
+    assert sim.found_length is not None and sim.found_length >= 6
+    assert sim.coverage.walks < 2000 and sim.coverage.features == 6  # positions 0..5
+    replayed = replay(LOCK, action_indexes(ce.steps))
+    assert replayed[-1].state == 6
+
+
+@pytest.mark.parametrize("seed", range(1, 6))
+def test_without_the_corpus_the_same_budget_does_not_open_it(seed: int) -> None:
+    """The same walks from the initial state only (swarm, uniform here):
+    2,000 walks of 20 steps open it with chance about 3%."""
+    sim = simulate(LOCK, runs=2000, depth=20, seed=seed, policy="swarm")
+    assert sim.result.verdict is Verdict.VERIFIED
+    assert sim.coverage.walks == 2000
+
+
+def test_the_same_seed_gives_the_same_walks() -> None:
+    first = simulate(LOCK, runs=2000, depth=20, seed=4, policy="guided")
+    second = simulate(LOCK, runs=2000, depth=20, seed=4, policy="guided")
+    assert first.coverage == second.coverage and first.found_length == second.found_length
+    assert first.result.counterexample == second.result.counterexample
+    other = simulate(LOCK, runs=2000, depth=20, seed=5, policy="guided")
+    assert (other.coverage.walks, other.found_length) != (
+        first.coverage.walks,
+        first.found_length,
+    )
+
+
+def test_a_model_without_features_gets_the_last_action_and_the_depth() -> None:
+    """Counter(5): the initial state, then inc at depths 1, 2-3, 4-5: four features."""
+    assert not has_coverage_features(Counter(5)) and has_coverage_features(Lock())
+    sim = guided(Counter(5), runs=3, depth=10, seed=1)
+    assert sim.result.verdict is Verdict.VERIFIED
+    assert sim.coverage.features == 4
+    assert default_features(7, "inc", 5) == (("inc", 3),)
+
+
+def test_the_corpus_keeps_the_first_state_of_each_feature_and_favours_rare_ones() -> None:
+    import random
+
+    corpus = Corpus()
+    corpus.observe(("a", "b"), "s0", 0, [])
+    corpus.observe(("a",), "s1", 0, [1])
+    corpus.observe(("a", "c"), "s2", 0, [1, 2])
+    assert len(corpus) == 3 and corpus.shown == [3, 1, 1]
+    assert corpus.home[2] == ("s2", 0, (1, 2))
+    assert [corpus.home[i][0] for i in range(3)] == ["s0", "s0", "s2"]  # s1 showed nothing new
+    rng = random.Random(1)
+    for walk in range(1, 3001):
+        corpus.pick(rng, walk)
+    # Weights 1/sqrt(shown * (1 + chosen)): "a" (3 states) is picked least.
+    a, b, c = corpus.chosen
+    assert a + b + c == 3000 and a < b and a < c
+
+
+def test_bug_depth_is_refused_with_the_guided_policy() -> None:
+    with pytest.raises(BadBound, match="bug_depth is for the pct policies only"):
+        simulate(LOCK, runs=1, depth=1, policy="guided", bug_depth=2)
