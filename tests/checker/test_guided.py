@@ -3,6 +3,7 @@ model whose answer is known by hand: a combination lock."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -41,9 +42,7 @@ class Lock:
     sometimes = ()
 
     def __init__(self) -> None:
-        self.invariants = (
-            Invariant("Locked", lambda s: "open" if s == len(SECRET) else None),
-        )
+        self.invariants = (Invariant("Locked", lambda s: "open" if s == len(SECRET) else None),)
 
     def initial_states(self) -> tuple[int, ...]:
         return (0,)
@@ -110,20 +109,26 @@ def test_a_model_without_features_gets_the_last_action_and_the_depth() -> None:
     assert default_features(7, "inc", 5) == (("inc", 3),)
 
 
-def test_the_corpus_keeps_the_first_state_of_each_feature_and_favours_rare_ones() -> None:
-    import random
-
-    corpus = Corpus()
-    corpus.observe(("a", "b"), "s0", 0, [])
-    corpus.observe(("a",), "s1", 0, [1])
-    corpus.observe(("a", "c"), "s2", 0, [1, 2])
-    assert len(corpus) == 3 and corpus.shown == [3, 1, 1]
-    assert corpus.home[2] == ("s2", 0, (1, 2))
-    assert [corpus.home[i][0] for i in range(3)] == ["s0", "s0", "s2"]  # s1 showed nothing new
+def test_the_corpus_homes_a_feature_in_a_uniform_state_and_favours_rare_ones() -> None:
     rng = random.Random(1)
+    corpus = Corpus()
+    corpus.observe(("a", "b"), "s0", 0, [], rng)
+    corpus.observe(("a",), "s1", 0, [1], rng)
+    corpus.observe(("a", "c"), "s2", 0, [1, 2], rng)
+    assert len(corpus) == 3 and corpus.shown == [3, 1, 1]
+    assert corpus.home[1] == ("s0", 0, ()) and corpus.home[2] == ("s2", 0, (1, 2))
+    # "a" was shown by s0, s1, s2: each is its home with chance 1/3.
+    homes: dict[str, int] = {}
+    for _ in range(3000):
+        one = Corpus()
+        for state in ("s0", "s1", "s2"):
+            one.observe(("a",), state, 0, [], rng)
+        homes[one.home[0][0]] = homes.get(one.home[0][0], 0) + 1
+    assert sorted(homes) == ["s0", "s1", "s2"]
+    assert all(900 < n < 1100 for n in homes.values()), homes
     for walk in range(1, 3001):
         corpus.pick(rng, walk)
-    # Weights 1/sqrt(shown * (1 + chosen)): "a" (3 states) is picked least.
+    # Weights 1 / (sqrt(shown) * (1 + chosen)): "a" (3 states) is picked least.
     a, b, c = corpus.chosen
     assert a + b + c == 3000 and a < b and a < c
 
