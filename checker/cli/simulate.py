@@ -54,8 +54,8 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
     click.echo(f"never    {', '.join(cov.never_taken) or 'none'} (enabled but never taken)")
     if cov.features is not None:
         click.echo(
-            f"corpus   {cov.features:,} coverage features, each kept with the first state"
-            " that showed it"
+            f"corpus   {cov.features:,} coverage features, each with a state that showed it"
+            " (walks resume there, rare features first)"
         )
     if ce is not None:
         click.echo()

@@ -4,17 +4,25 @@ model whose answer is known by hand: a combination lock."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
+from itertools import pairwise
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from click.testing import CliRunner, Result
 
+from checker.cli import main
 from checker.errors import BadBound
 from checker.guided import Corpus, default_features, guided
 from checker.model import Invariant, StepProperty, has_coverage_features
 from checker.replay import replay
 from checker.result import Verdict
 from checker.simulate import simulate
+from checker.trace_file import read_counterexample
+from spec.tokens.config import Config
+from spec.tokens.model import TokenModel
 from tests.checker.tiny_models import Counter
 from tests.replaying import action_indexes
 from tests.safety_models import without_progress
@@ -136,3 +144,49 @@ def test_the_corpus_homes_a_feature_in_a_uniform_state_and_favours_rare_ones() -
 def test_bug_depth_is_refused_with_the_guided_policy() -> None:
     with pytest.raises(BadBound, match="bug_depth is for the pct policies only"):
         simulate(LOCK, runs=1, depth=1, policy="guided", bug_depth=2)
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, ["simulate", *args], catch_exceptions=False)
+
+
+def test_the_cli_prints_the_same_bytes_for_the_same_seed_with_the_corpus_size() -> None:
+    args = ("--policy", "guided", "--runs", "150", "--depth", "40", "--seed", "3")
+    first, second = run(*args), run(*args)
+    assert first.exit_code == second.exit_code == 0, first.output
+    assert first.stdout == second.stdout
+    assert "no violation in 150 walks (seed 3); nothing is proven" in first.stdout
+    assert re.search(r"^corpus   [\d,]+ coverage features", first.stdout, re.MULTILINE)
+    assert run(*args[:-1], "4").stdout != first.stdout
+
+
+def test_bad_usage_with_the_guided_policy_exits_2_in_one_line() -> None:
+    both = run("--policy", "guided", "--bug-depth", "2")
+    assert both.exit_code == 2
+    assert "--bug-depth 2 needs --policy pct or swarm-pct (the policy is guided)" in both.output
+    assert "Traceback" not in both.output
+    bogus = run("--policy", "bogus")
+    assert bogus.exit_code == 2 and "'bogus' is not one of" in bogus.output
+    assert "guided" in bogus.output
+
+
+def test_a_token_counterexample_found_by_guided_walks_replays(tmp_path: Path) -> None:
+    """no-state-transfer, S3a with two changes and no scenario: 105 walks
+    with seed 1, shortened to 17 steps (16 is the shortest)."""
+    out = tmp_path / "cex.jsonl"
+    result = run(
+        "--config", "S3a", "--reconfigs", "2", "--mutant", "no-state-transfer",
+        "--policy", "guided", "--runs", "5000", "--depth", "60", "--seed", "1",
+        "--trace-out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "VIOLATED: ReadNotStale, a walk of 27 steps shortened to 17" in result.stdout
+    trace = read_counterexample(out)
+    config = Config(**trace.header["config"])
+    model = TokenModel(config)
+    steps = replay(model, trace.action_indexes)
+    assert len(steps) - 1 == trace.header["length"] == 17
+    check = model.check_step
+    assert check(steps[-2].state, steps[-1].action, steps[-1].state) is not None
+    before = pairwise(steps[:-1])  # every step but the last keeps the step properties
+    assert all(check(a.state, b.action, b.state) is None for a, b in before)
