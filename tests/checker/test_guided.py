@@ -82,7 +82,8 @@ def test_guided_walks_open_the_lock_in_six_steps(seed: int) -> None:
     assert ce.property_name == "Locked" and ce.length == 6
     assert [s.action.digit for s in ce.steps[1:]] == list(SECRET)
     assert sim.found_length is not None and sim.found_length >= 6
-    assert sim.coverage.walks < 2000 and sim.coverage.features == 6  # positions 0..5
+    # Measured: 61 to 263 walks with seeds 1 to 20 (uniform: about 1 in 70,000).
+    assert sim.coverage.walks < 500 and sim.coverage.features == 6  # positions 0..5
     replayed = replay(LOCK, action_indexes(ce.steps))
     assert replayed[-1].state == 6
 
@@ -171,8 +172,8 @@ def test_bad_usage_with_the_guided_policy_exits_2_in_one_line() -> None:
 
 
 def test_a_token_counterexample_found_by_guided_walks_replays(tmp_path: Path) -> None:
-    """no-state-transfer, S3a with two changes and no scenario: 105 walks
-    with seed 1, shortened to 17 steps (16 is the shortest)."""
+    """no-state-transfer, S3a with two changes and no scenario: 1,393 walks
+    with seed 1, shortened to 16 steps (the shortest)."""
     out = tmp_path / "cex.jsonl"
     result = run(
         "--config", "S3a", "--reconfigs", "2", "--mutant", "no-state-transfer",
@@ -180,12 +181,12 @@ def test_a_token_counterexample_found_by_guided_walks_replays(tmp_path: Path) ->
         "--trace-out", str(out),
     )  # fmt: skip
     assert result.exit_code == 1, result.output
-    assert "VIOLATED: ReadNotStale, a walk of 27 steps shortened to 17" in result.stdout
+    assert "VIOLATED: ReadNotStale, a walk of 33 steps shortened to 16" in result.stdout
     trace = read_counterexample(out)
     config = Config(**trace.header["config"])
     model = TokenModel(config)
     steps = replay(model, trace.action_indexes)
-    assert len(steps) - 1 == trace.header["length"] == 17
+    assert len(steps) - 1 == trace.header["length"] == 16
     check = model.check_step
     assert check(steps[-2].state, steps[-1].action, steps[-1].state) is not None
     before = pairwise(steps[:-1])  # every step but the last keeps the step properties
