@@ -93,9 +93,9 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
     " per walk held back for up to --depth steps), pct (probabilistic concurrency"
     " testing: a random priority per action, the highest enabled one taken, and"
     " --bug-depth - 1 demotions per walk), swarm-pct (pct, priorities skewed"
-    " by swarm weights per kind), or guided (coverage-guided: the first state to"
-    " show each coverage feature is kept, and most walks resume from one, rare"
-    " features first, with swarm steps).",
+    " by swarm weights per kind), or guided (coverage-guided: states are kept"
+    " per coverage feature, and most walks resume from one, rare features"
+    " first, for 1 to 8 swarm steps; --depth bounds each walk's own steps).",
 )
 @click.option(
     "--bug-depth",
