@@ -259,7 +259,6 @@ def _explore(
     off_append = fair_off.append
     dst_append = fair_dst.append
     live = liveness
-    count_kinds = kind_counts.update
     kind_of = kind_function(model)
     n = len(seen)
     transitions = 0
@@ -299,7 +298,9 @@ def _explore(
             picks = None if choose is None else choose(state, enabled)
             if picks is not None:  # an ample set: expand these (indices into `enabled`)
                 enabled = [a for _, a in picks]
-            count_kinds(map(kind_of, enabled))
+            for action in enabled:  # not Counter.update: its Mapping check costs more
+                kind = kind_of(action)
+                kind_counts[kind] = kind_counts.get(kind, 0) + 1
             inner_poll = _POLL_EVERY
             for ai, action in enumerate(enabled) if picks is None else picks:
                 if ai >= inner_poll:  # one state with thousands of successors: poll within it

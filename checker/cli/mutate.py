@@ -16,7 +16,6 @@ every mutant run is killed or listed as equivalent, 1 when one survives,
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
@@ -25,6 +24,7 @@ from typing import Any
 import click
 
 from checker.cli.registry import DEFAULT_PROTOCOL, lookup
+from checker.cli.source_rerun import command_line, needs_source, rerun_as_source
 from checker.cli.types import Finite
 from checker.errors import CheckerError
 from checker.explore import explore
@@ -39,6 +39,7 @@ from checker.mutate import (
 )
 from checker.mutate.coverage import lines_run
 from checker.mutate.run import Totals
+from checker.native import source_file
 from checker.protocol import MutationTargets, ProtocolSpec, StandardConfig, UnknownNameError
 from checker.result import CheckResult, Verdict
 
@@ -81,7 +82,7 @@ def _standard(protocol: ProtocolSpec, name: str | None) -> StandardConfig:
 
 
 def _file(mutant: Mutant) -> str:
-    return str(importlib.import_module(mutant.module).__file__)
+    return str(source_file(mutant.module))
 
 
 def _row(mutant: Mutant, outcome: Outcome | None) -> str:
@@ -191,6 +192,8 @@ def mutate_command(
     protocol = lookup(protocol_name or DEFAULT_PROTOCOL)
     targets = _targets(protocol)
     standard = _standard(protocol, config_name)
+    if needs_source(targets.modules):
+        rerun_as_source(command_line(click.get_current_context()))
     try:
         equivalents = load_equivalents(targets.equivalents, standard.name)
         mutants = list_mutants(targets)

@@ -11,8 +11,6 @@ patches it out, so the parent never runs mutated code.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import multiprocessing
 import random
 import time
@@ -25,6 +23,7 @@ from typing import Any
 from checker.explore import explore
 from checker.mutate.apply import applied
 from checker.mutate.operators import Mutant, mutants_of_source
+from checker.native import source_file
 from checker.protocol import MutationTargets, ProtocolSpec
 from checker.result import CheckResult, Verdict
 
@@ -55,7 +54,7 @@ class Outcome:
 def module_path(module: str) -> str:
     """The module's file as shown in tables: relative to the working
     directory when it lies below it."""
-    found = Path(inspect.getfile(importlib.import_module(module)))
+    found = source_file(module)
     try:
         return found.relative_to(Path.cwd()).as_posix()
     except ValueError:
@@ -66,7 +65,7 @@ def list_mutants(targets: MutationTargets) -> list[Mutant]:
     """Every mutant of every step module, in module and file order."""
     found: list[Mutant] = []
     for module in targets.modules:
-        source = inspect.getsource(importlib.import_module(module))
+        source = source_file(module).read_text()
         found += mutants_of_source(
             module, module_path(module), source, targets.sends, targets.quorums
         )

@@ -8,7 +8,7 @@ that completes or restarts are removed (PROTOCOL.md section 4).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from spec.tokens.params import Params
 from spec.tokens.state import (
@@ -40,8 +40,8 @@ from spec.tokens.state import (
     without_tag,
 )
 
-_READ_MESSAGES = frozenset((READ, READ_REPLY))
-_ACKS = frozenset((WRITE_ACK,))
+_READ_MESSAGES: Final = frozenset((READ, READ_REPLY))
+_ACKS: Final = frozenset((WRITE_ACK,))
 
 
 def set_node(nodes: tuple[Any, ...], node: int, value: object) -> tuple[Any, ...]:

@@ -5,6 +5,8 @@ reconfig=atomic, the whole change in one step with chosen quorums.
 
 from __future__ import annotations
 
+from typing import Final
+
 from spec.tokens.client_steps import set_node
 from spec.tokens.params import Params, Transfer
 from spec.tokens.server_steps import apply_sync
@@ -31,8 +33,8 @@ from spec.tokens.state import (
     without_tag,
 )
 
-_SYNC_READ_MESSAGES = frozenset((SYNC_READ, SYNC_STATE))
-_SYNC_ACKS = frozenset((SYNC_ACK,))
+_SYNC_READ_MESSAGES: Final = frozenset((SYNC_READ, SYNC_STATE))
+_SYNC_ACKS: Final = frozenset((SYNC_ACK,))
 
 
 def new_servers(s: State, node: int) -> tuple[int, ...]:

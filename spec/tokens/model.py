@@ -15,7 +15,7 @@ delivery is not fair, and Progress never relies on it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from spec.tokens import client_steps, manager_steps, por, server_steps
 from spec.tokens.actions import (
@@ -62,7 +62,7 @@ from spec.tokens.state import (
 )
 from spec.tokens.symmetry import canonical_form
 
-_RECEIVERS = {
+_RECEIVERS: Final = {
     READ: server_steps.receive_read,
     READ_REPLY: client_steps.receive_read_reply,
     WRITE: server_steps.receive_write,

@@ -69,7 +69,7 @@ phase completes, which absorbs the READ.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from spec.tokens.actions import Discard, Receive
 from spec.tokens.params import Params
@@ -85,7 +85,7 @@ from spec.tokens.state import (
     State,
 )
 
-_CHANGES_STORES = frozenset((WRITE, SYNC_WRITE))
+_CHANGES_STORES: Final = frozenset((WRITE, SYNC_WRITE))
 
 
 def token_ample(params: Params, s: State, enabled: Sequence[Any]) -> list[int] | None:

@@ -14,6 +14,7 @@ Each check returns None when the claim holds, else the values that break it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Final
 
 from checker.model import Invariant, Sometimes, StepProperty
 from spec.tokens.actions import Receive, format_message
@@ -68,7 +69,7 @@ def _copies(s: State, names: tuple[str, ...]) -> Iterator[tuple[int, int, int, s
                         yield t, entry[0], entry[1], format_message(m, names)
 
 
-_VALUED = frozenset((READ_REPLY, WRITE))
+_VALUED: Final = frozenset((READ_REPLY, WRITE))
 
 
 def _holders(s: State) -> tuple[frozenset[Store | None], frozenset[tuple[Value, ...]]]:

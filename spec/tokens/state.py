@@ -16,11 +16,18 @@ client = MANAGER, opnum = the change's number, phase = SYNC.
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
-# Message kinds, in PROTOCOL.md's vocabulary.
-READ, READ_REPLY, WRITE, WRITE_ACK, SYNC_READ, SYNC_STATE, SYNC_WRITE, SYNC_ACK = range(8)
-KIND_NAMES = (
+# Message kinds, in PROTOCOL.md's vocabulary. Final: compiled code inlines them.
+READ: Final = 0
+READ_REPLY: Final = 1
+WRITE: Final = 2
+WRITE_ACK: Final = 3
+SYNC_READ: Final = 4
+SYNC_STATE: Final = 5
+SYNC_WRITE: Final = 6
+SYNC_ACK: Final = 7
+KIND_NAMES: Final = (
     "READ",
     "READ_REPLY",
     "WRITE",
@@ -30,21 +37,29 @@ KIND_NAMES = (
     "SYNC_WRITE",
     "SYNC_ACK",
 )
-TO_SERVER = frozenset((READ, WRITE, SYNC_READ, SYNC_WRITE))
+TO_SERVER: Final = frozenset((READ, WRITE, SYNC_READ, SYNC_WRITE))
 
 # Client phases; a message's phase tag uses the same numbers.
-IDLE, PHASE_READ, PHASE_WRITE, PHASE_WRITE_BACK, SYNC = range(5)
-PHASE_NAMES = ("idle", "read", "write", "write-back", "sync")
+IDLE: Final = 0
+PHASE_READ: Final = 1
+PHASE_WRITE: Final = 2
+PHASE_WRITE_BACK: Final = 3
+SYNC: Final = 4
+PHASE_NAMES: Final = ("idle", "read", "write", "write-back", "sync")
 
 # Operation kinds (same numbers as spec.scenario).
-PAY, GETTOKENS = 0, 1
+PAY: Final = 0
+GETTOKENS: Final = 1
 
 # Answer kinds: OK(v), NOT_OWNER(v, o), TOKENS(the tokens the owner holds).
-OK, NOT_OWNER, TOKENS = range(3)
-ANSWER_NAMES = ("OK", "NOT_OWNER", "TOKENS")
+OK: Final = 0
+NOT_OWNER: Final = 1
+TOKENS: Final = 2
+ANSWER_NAMES: Final = ("OK", "NOT_OWNER", "TOKENS")
 
 # Manager phases.
-MANAGER_SYNC_READ, MANAGER_SYNC_WRITE = 1, 2
+MANAGER_SYNC_READ: Final = 1
+MANAGER_SYNC_WRITE: Final = 2
 
 Message = tuple[Any, ...]  # (kind, src, dst, client, opnum, phase, epoch, payload)
 Value = tuple[int, int, int]  # (token, version, owner)
@@ -86,7 +101,7 @@ class Client(NamedTuple):
     answer: Answer | None = None
 
 
-IDLE_CLIENT = Client(IDLE, None, 0, 0, 0, (), None)
+IDLE_CLIENT: Final = Client(IDLE, None, 0, 0, 0, (), None)
 
 
 class Manager(NamedTuple):
@@ -108,7 +123,7 @@ class State(NamedTuple):
     reconfigs: int  # changes started
 
 
-_tuple_new = tuple.__new__
+_tuple_new: Final = tuple.__new__
 
 
 def evolve(s: State, nodes: tuple[Server | Client, ...], network: tuple[Message, ...]) -> State:

@@ -30,6 +30,7 @@ def test_fast_read_keeps_every_property_on_w3() -> None:
     assert result.stats.states == 10_090  # 10,015 before issue 16 (see above)
 
 
+@pytest.mark.pure  # patches a function of a compiled module
 def test_skipping_write_backs_despite_disagreeing_replies_is_caught(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

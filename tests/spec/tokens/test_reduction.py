@@ -159,6 +159,7 @@ def test_every_small_configuration_breaks_and_meets_the_same_properties(config: 
     _same_verdicts(config)
 
 
+@pytest.mark.pure  # patches a function of a compiled module
 def test_a_write_that_changes_a_store_declared_invisible_loses_views(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -174,6 +175,7 @@ def test_a_write_that_changes_a_store_declared_invisible_loses_views(
     assert len(full.views - verdicts(model, True, _view).views) == 56
 
 
+@pytest.mark.pure  # patches a function of a compiled module
 def test_a_read_of_a_store_missing_an_asked_token_declared_invisible_loses_views(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
