@@ -55,7 +55,7 @@ def compiled_extensions() -> list[Any]:
     paths = [str(Path(*m.split(".")).with_suffix(".py")) for m in _native_constant("COMPILED")]
     try:
         extensions = mypycify(paths, opt_level="3", group_name=_native_constant("GROUP"))
-    except Exception as error:  # a type error mypyc refuses: plain Python still works
+    except (Exception, SystemExit) as error:  # mypyc refuses (it exits on type errors)
         print(f"tokencheck: not compiled ({error}); installing plain Python", file=sys.stderr)
         return []
     for extension in extensions:

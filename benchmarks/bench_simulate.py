@@ -11,6 +11,16 @@ for swarm once more with no property checked, to show what the checks cost.
 Rate (`--rate SECONDS`): walks of no-epoch-check, in batches of 1,000 with
 seeds from 1001, for that many CPU seconds; each batch stops at its first
 violation (not shortened here), so walks per violation is walks / hits.
+Find (`--find SECONDS`): one run per seed (`--seeds`, default 1 to 5) and
+mutant (`--mutant`, default both two-change mutants), up to that many wall
+seconds each, as `check simulate --runs 1000000 --max-seconds SECONDS`
+does: the time to the violation, the walks, and the walk's length before
+and after shortening (the time includes the shortening). Made for the
+guided policy, whose corpus grows over a run (`--rate`'s batches of 1,000
+walks restart it); with no mutant (`--mutant none`) the correct model's
+runs must end clean.
+
+    python3 benchmarks/bench_simulate.py --find 60 --policy guided
 """
 
 from __future__ import annotations
@@ -81,13 +91,52 @@ def rate(policies: list[str], budget: float) -> None:
             )
 
 
+def find(policies: list[str], budget: float, seeds: list[int], mutants: list[str]) -> None:
+    for mutant in mutants:
+        if mutant == "none":
+            config = dataclasses.replace(PROTOCOL.standard("S3a").config, reconfigs=2)
+            model = PROTOCOL.build(config)
+        else:
+            model = target(mutant)
+        for policy in policies:
+            for seed in seeds:
+                sim = simulation.simulate(
+                    model, runs=1_000_000, depth=60, seed=seed, max_seconds=budget, policy=policy
+                )
+                ce, cov = sim.result.counterexample, sim.coverage
+                outcome = (
+                    f"found in {sim.result.stats.seconds:.1f} s, {sim.found_length} -> {ce.length}"
+                    " steps"
+                    if ce is not None
+                    else f"{sim.result.verdict.value}, nothing found in {budget:g} s"
+                )
+                corpus = f", {cov.features:,} features" if cov.features is not None else ""
+                print(
+                    f"{mutant:18} {policy:9} seed {seed}: {outcome}; {cov.walks:,} walks,"
+                    f" {cov.distinct_states:,} states{corpus}",
+                    flush=True,
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--policy", action="append", choices=simulation.POLICIES)
     parser.add_argument("--rate", type=float, help="CPU seconds of no-epoch-check per policy")
+    parser.add_argument("--find", type=float, help="wall seconds per seed and mutant")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    parser.add_argument(
+        "--mutant",
+        action="append",
+        choices=("no-epoch-check", "no-state-transfer", "none"),
+        help="--find: the mutant (none: the correct model) [default: both mutants]",
+    )
     args = parser.parse_args()
     policies = args.policy or list(simulation.POLICIES)
-    if args.rate is None:
+    if args.find is not None:
+        find(
+            policies, args.find, args.seeds, args.mutant or ["no-epoch-check", "no-state-transfer"]
+        )
+    elif args.rate is None:
         speed(policies)
     else:
         rate(policies, args.rate)

@@ -100,6 +100,18 @@ def has_step_check(model: object) -> bool:
     return callable(getattr(model, "check_step", None))
 
 
+def has_coverage_features(model: object) -> bool:
+    """A model may offer `coverage_features(state)`: an abstraction of the
+    state as a few hashable features (tuples of ints, so that they hash
+    alike in every process), for coverage-guided simulation
+    (`checker.guided`): a walk that shows a feature never seen before is
+    kept, and later walks start from it. Features should describe where
+    the protocol is (roles, epochs, phases, what is in flight), never
+    whether a property is about to break. Without it the walks use a
+    generic one: the kind of the last action and the depth."""
+    return callable(getattr(model, "coverage_features", None))
+
+
 StepCheck = Callable[[Any, Any, Any], tuple[str, str] | None]
 
 

@@ -36,7 +36,7 @@ from checker.shorten import Violation, shorten
 
 # The clock is read once per walk and every this many steps inside one.
 _CLOCK_EVERY = 1024
-# The weights a walk may give a kind of action (see _choose).
+# The weights a walk may give a kind of action (see choose_swarm).
 _WEIGHTS = (0.01, 0.1, 1.0, 1.0, 10.0)
 # How to pick the next action: "swarm" (weights per kind of action) or
 # "delay" (swarm, and some actions held back for a while; see _Delays), or
@@ -44,8 +44,10 @@ _WEIGHTS = (0.01, 0.1, 1.0, 1.0, 10.0)
 # reached for the first time, so a rare prefix is reused instead of redrawn).
 # "hold" (swarm, and one action held back for a long while; see _HoldOne), or
 # "pct" (random priorities and a few demotions; see _Priorities), or
-# "swarm-pct" (pct with the priorities skewed by swarm weights per kind).
-POLICIES = ("swarm", "delay", "restart", "hold", "pct", "swarm-pct")
+# "swarm-pct" (pct with the priorities skewed by swarm weights per kind), or
+# "guided" (walks resumed from a corpus of states that showed rare coverage
+# features; see checker.guided).
+POLICIES = ("swarm", "delay", "restart", "hold", "pct", "swarm-pct", "guided")
 # The pct policy: the bug depths a walk draws from when none is given.
 _BUG_DEPTHS = (1, 2, 3, 4, 5)
 # The restart policy keeps at most this many states to resume from.
@@ -71,6 +73,7 @@ class Coverage:
     deadlocks: int = 0  # walks that ended with no action enabled
     taken: dict[str, int] = field(default_factory=dict)
     never_taken: tuple[str, ...] = ()
+    features: int | None = None  # the guided policy: coverage features seen (its corpus)
 
 
 @dataclass(slots=True)
@@ -114,6 +117,20 @@ def simulate(
         isinstance(bug_depth, bool) or not isinstance(bug_depth, int) or bug_depth < 1
     ):
         raise BadBound(f"bug_depth={bug_depth!r} is not allowed: expected an integer >= 1")
+    if policy == "guided":
+        if bug_depth is not None:
+            raise BadBound("bug_depth is for the pct policies only, not for policy='guided'")
+        # Imported here: checker.guided builds on this module's walks.
+        from checker.guided import guided
+
+        return guided(
+            model,
+            runs=runs,
+            depth=depth,
+            seed=seed,
+            max_seconds=max_seconds,
+            should_stop=should_stop,
+        )
     started = time.perf_counter()
     deadline = started + max_seconds if max_seconds is not None else math.inf
     rng = random.Random(seed)
@@ -165,7 +182,7 @@ def simulate(
             start = rng.randrange(len(initials))
             state = initials[start]
             indexes = []
-            found = _check_state(invariants, state, start, indexes)
+            found = check_state(invariants, state, start, indexes)
             if found is None:
                 seen.add(hash(state))
         for step in range(len(indexes), depth):
@@ -183,10 +200,10 @@ def simulate(
             if pct is not None:
                 ai = pct.choose(enabled, kinds, step)
             elif delays is None:
-                ai = _choose(rng, kinds, weights)
+                ai = choose_swarm(rng, kinds, weights)
             else:
                 ready = delays.ready(enabled, step)
-                ai = ready[_choose(rng, [kinds[i] for i in ready], weights)]
+                ai = ready[choose_swarm(rng, [kinds[i] for i in ready], weights)]
             action = enabled[ai]
             nxt = next_state(state, action)
             indexes.append(ai)
@@ -198,7 +215,7 @@ def simulate(
                     found = Violation(broken[0], broken[1], start, list(indexes))
             fp = hash(nxt)
             if found is None and fp not in seen:
-                found = _check_state(invariants, nxt, start, indexes)
+                found = check_state(invariants, nxt, start, indexes)
                 seen.add(fp)
                 if keep_pool and found is None:
                     entry = (nxt, start, tuple(indexes))
@@ -226,7 +243,7 @@ def simulate(
     return SimulationResult(CheckResult(verdict, stats, bound=bound, checked=checked), cov)
 
 
-def _choose(rng: random.Random, kinds: list[str], weights: dict[str, float]) -> int:
+def choose_swarm(rng: random.Random, kinds: list[str], weights: dict[str, float]) -> int:
     """An index into the enabled actions. Each walk gives every kind of action
     a random weight (drawn when the kind is first enabled in the walk), as
     swarm testing does: a walk that rarely delivers some kind of message lets
@@ -375,7 +392,7 @@ class _Priorities:
         return tied[0] if len(tied) == 1 else tied[self.rng.randrange(len(tied))]
 
 
-def _check_state(
+def check_state(
     invariants: tuple[tuple[str, Callable[[Any], str | None]], ...],
     state: Any,
     start: int,

@@ -151,16 +151,26 @@ def _lookup(name: str) -> ProtocolSpec:
     return lookup(name)
 
 
-def _standard_result(job: tuple[str, str], on_progress: Progress = None) -> CheckResult:
+def _standard_result(
+    job: tuple[str, str], on_progress: Progress = None, workers: int = 1
+) -> CheckResult:
     protocol = _lookup(job[0])
     config = protocol.standard(job[1]).config
     return check_config(
-        protocol, config, on_progress=on_progress, should_stop=_should_stop, symmetry=True
+        protocol,
+        config,
+        on_progress=on_progress,
+        should_stop=_should_stop,
+        symmetry=True,
+        workers=workers,
     )[1]
 
 
 def _mutant_result(
-    job: tuple[str, str], on_progress: Progress = None, max_seconds: float | None = None
+    job: tuple[str, str],
+    on_progress: Progress = None,
+    max_seconds: float | None = None,
+    workers: int = 1,
 ) -> CheckResult:
     protocol = _lookup(job[0])
     config = protocol.mutant_params(protocol.mutant(job[1]))
@@ -171,6 +181,7 @@ def _mutant_result(
         max_seconds=max_seconds,
         should_stop=_should_stop,
         symmetry=True,
+        workers=workers,
     )[1]
 
 
@@ -282,7 +293,9 @@ def start_suite_runs(
     the rest, mutants included, instead of waiting for the next part. The
     parts still print in their order: `run_standards` and `run_mutants` take
     these results. The cost estimate is the pinned transition count of the
-    configuration a run explores (a mutant's config: an upper bound)."""
+    configuration a run explores (a mutant's config: an upper bound). The
+    costliest run, if large, gets every job as its shard workers
+    (`suite_workers`)."""
     global _started_runs
     if jobs <= 1 or not (standards or mutants):
         yield
@@ -291,8 +304,9 @@ def start_suite_runs(
     stop = context.Event()
     pool = _pool(jobs, stop)
     futures: dict[tuple[str, str, str], Future[CheckResult]] = {}
-    for kind, protocol, name in suite_order(standards, mutants):
-        work = _standard_result if kind == "standard" else _mutant_result
+    order = suite_order(standards, mutants)
+    for (kind, protocol, name), workers in zip(order, suite_workers(order, jobs), strict=True):
+        work = partial(_standard_result if kind == "standard" else _mutant_result, workers=workers)
         futures[(kind, protocol.name, name)] = pool.submit(work, (protocol.name, name), None)
     _started_runs = _StartedRuns(stop, futures)
     try:
@@ -317,6 +331,26 @@ def suite_order(
         planned.append((_cost(protocol.standard(mutant.config)), "mutant", protocol, mutant.name))
     planned.sort(key=lambda p: -p[0])
     return [(kind, protocol, name) for _, kind, protocol, name in planned]
+
+
+# A run at least this costly (pinned transitions; R2 has 19.3 million) is
+# the suite's critical path: it gets `jobs` shard workers (checker.parallel)
+# rather than one core, and the other runs share the cores beside it.
+SHARE_CORES_ABOVE = 5_000_000
+
+
+def suite_workers(order: list[tuple[str, ProtocolSpec, str]], jobs: int) -> list[int]:
+    """The worker processes of each run of `order` (costliest first): all
+    `jobs` for the first when it costs SHARE_CORES_ABOVE or more, else 1."""
+    workers = [1] * len(order)
+    if order and jobs > 1 and _run_cost(*order[0]) >= SHARE_CORES_ABOVE:
+        workers[0] = jobs
+    return workers
+
+
+def _run_cost(kind: str, protocol: ProtocolSpec, name: str) -> int:
+    config = name if kind == "standard" else protocol.mutant(name).config
+    return _cost(protocol.standard(config))
 
 
 def _cost(standard: StandardConfig) -> int:

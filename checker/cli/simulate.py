@@ -52,6 +52,11 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
     taken = ", ".join(f"{kind} {count:,}" for kind, count in cov.taken.items())
     click.echo(f"taken    {taken or 'none'}")
     click.echo(f"never    {', '.join(cov.never_taken) or 'none'} (enabled but never taken)")
+    if cov.features is not None:
+        click.echo(
+            f"corpus   {cov.features:,} coverage features, each with a state that showed it"
+            " (walks resume there, rare features first)"
+        )
     if ce is not None:
         click.echo()
         click.echo(format_counterexample(model, ce))
@@ -87,8 +92,10 @@ def print_simulation(model: Model[Any, Any], sim: SimulationResult, seed: int) -
     " resume from a state an earlier walk reached), hold (swarm, and one action"
     " per walk held back for up to --depth steps), pct (probabilistic concurrency"
     " testing: a random priority per action, the highest enabled one taken, and"
-    " --bug-depth - 1 demotions per walk), or swarm-pct (pct, priorities skewed"
-    " by swarm weights per kind).",
+    " --bug-depth - 1 demotions per walk), swarm-pct (pct, priorities skewed"
+    " by swarm weights per kind), or guided (coverage-guided: states are kept"
+    " per coverage feature, and most walks resume from one, rare features"
+    " first, for 1 to 8 swarm steps; --depth bounds each walk's own steps).",
 )
 @click.option(
     "--bug-depth",

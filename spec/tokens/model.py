@@ -37,6 +37,7 @@ from spec.tokens.actions import (
     format_values,
 )
 from spec.tokens.config import Config
+from spec.tokens.coverage import Feature, coverage_features
 from spec.tokens.enabled import enabled_actions
 from spec.tokens.params import Params, compile_params
 from spec.tokens.properties import make_properties, step_check
@@ -188,6 +189,10 @@ class TokenModel:
 
     def describe_action(self, action: Action) -> str:
         return describe(action, self.params.names)
+
+    def coverage_features(self, state: State) -> tuple[Feature, ...]:
+        """Coverage-guided simulation's abstraction: see spec/tokens/coverage.py."""
+        return coverage_features(state)
 
     def action_kind(self, action: Action) -> str:
         """Action coverage's kind: the action's name, a delivery by its receiver."""

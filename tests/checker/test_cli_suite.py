@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,13 @@ from click.testing import CliRunner
 from checker.cli import main, runs, suite_runs
 from checker.cli import suite as suite_module
 from checker.cli.registry import lookup
-from checker.cli.runs import run_mutants, run_standards, start_suite_runs, suite_order
+from checker.cli.runs import (
+    run_mutants,
+    run_standards,
+    start_suite_runs,
+    suite_order,
+    suite_workers,
+)
 from checker.cli.suite import PARTS, SuitePart, worst_exit_code
 
 
@@ -114,3 +121,40 @@ def test_started_suite_runs_are_the_ones_each_part_reads(monkeypatch: pytest.Mon
         (r.verdict, r.stats.states, r.stats.transitions) for r in alone
     ]
     assert caught == ["caught"] * len(generals.mutants)
+
+
+def test_the_costliest_run_gets_every_job_as_its_shard_workers() -> None:
+    standards, mutants = suite_runs()
+    order = suite_order(standards, mutants)
+    assert suite_workers(order, 2) == [2] + [1] * (len(order) - 1)  # R2
+    assert suite_workers(order, 1) == [1] * len(order)
+    generals = lookup("generals")
+    small = suite_order([(generals, s) for s in generals.standards], [])
+    assert suite_workers(small, 2) == [1] * len(small)  # too small to pay for workers
+
+
+def test_a_run_on_shard_workers_inside_the_suite_gives_one_process_results(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    tokens = lookup("tokens")
+    s1 = tokens.standard("S1")
+    monkeypatch.setattr(runs, "SHARE_CORES_ABOVE", 0)  # S1, the costliest here, gets 2 workers
+    from checker.parallel import explore_parallel as real
+
+    def recorded(model: Any, workers: int, **options: Any) -> Any:
+        # in the pool's process: leave a mark the test can see
+        (tmp_path / f"workers-{workers}").touch()
+        return real(model, workers=workers, **options)
+
+    monkeypatch.setattr(runs, "explore_parallel", recorded)
+    alone = next(iter(run_standards([(tokens, "S1")], 1))).result
+    with start_suite_runs([(tokens, s1)], [(tokens, tokens.mutant("no-owner-check"))], 2):
+        shared = next(iter(run_standards([(tokens, "S1")], 2))).result
+        caught = [r.status for r in run_mutants([(tokens, "no-owner-check")], 2)]
+    assert (shared.verdict, shared.stats.states, shared.stats.transitions) == (
+        alone.verdict,
+        alone.stats.states,
+        alone.stats.transitions,
+    )
+    assert caught == ["caught"]
+    assert [p.name for p in tmp_path.iterdir()] == ["workers-2"]  # S1 alone, on 2 workers
