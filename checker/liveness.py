@@ -67,7 +67,7 @@ def find_progress_violation(
     when Progress holds: a stuck state first (the shallowest), else a lasso
     to a cycle of fair non-quiescent steps (short, not necessarily shortest).
     `canonical`: the graph's nodes are classes of states (symmetry); the
-    lasso is then found again among concrete states (see `_lasso`)."""
+    lasso is then found again among concrete states (see `lasso`)."""
     quiescent, off, dst = graph.quiescent, graph.fair_off, graph.fair_dst
     n = len(quiescent)
     if n == 0:
@@ -76,20 +76,27 @@ def find_progress_violation(
 
     stuck = _first_stuck(n, quiescent, rev_off, preds)
     if stuck is not None:
-        steps = rebuild(model, graph.parent, graph.via, stuck)
         has_fair = off[stuck + 1] > off[stuck]
-        why = (
-            "its fair steps lead only to states that cannot reach quiescence either"
-            if has_fair
-            else "it has no fair step (every enabled step needs a faulty node, or none is enabled)"
-        )
-        detail = f"no path of fair steps from the last state reaches a quiescent state: {why}"
-        return Counterexample(PROGRESS, detail, steps, loop_start=None)
+        return stuck_counterexample(model, graph.parent, graph.via, stuck, has_fair)
 
     cycle = _fair_cycle(n, quiescent, off, dst, rev_off, preds)
     if cycle is None:
         return None
-    return _lasso(model, graph, cycle, canonical or _same)
+    return lasso(model, graph.parent, graph.via, cycle, canonical)
+
+
+def stuck_counterexample(
+    model: Model[Any, Any], parent: Sequence[int], via: Sequence[int], stuck: int, has_fair: bool
+) -> Counterexample:
+    """The shortest path to the stuck state `stuck`, and why it is stuck."""
+    steps = rebuild(model, parent, via, stuck)
+    why = (
+        "its fair steps lead only to states that cannot reach quiescence either"
+        if has_fair
+        else "it has no fair step (every enabled step needs a faulty node, or none is enabled)"
+    )
+    detail = f"no path of fair steps from the last state reaches a quiescent state: {why}"
+    return Counterexample(PROGRESS, detail, steps, loop_start=None)
 
 
 def _same(state: Any) -> Any:
@@ -169,11 +176,12 @@ def _fair_cycle(
     return cycle[entry:] + cycle[:entry]
 
 
-def _lasso(
+def lasso(
     model: Model[Any, Any],
-    graph: FairGraph,
+    parent: Sequence[int],
+    via: Sequence[int],
     cycle: list[int],
-    canonical: Callable[[Any], Any],
+    canonical: Callable[[Any], Any] | None = None,
 ) -> Counterexample:
     """Path to cycle[0], then round the cycle back to it. Fair edges carry no
     action index, so each one is found again among the enabled actions: the
@@ -181,12 +189,10 @@ def _lasso(
     round may end in a renaming of the state it started from; the rounds go
     on until a concrete state at the cycle's start repeats (at most the
     group's order), and the loop closes there."""
-    prefix = rebuild(model, graph.parent, graph.via, cycle[0])
+    canonical = canonical or _same
+    prefix = rebuild(model, parent, via, cycle[0])
     state = prefix[-1].state
-    targets = [
-        canonical(rebuild(model, graph.parent, graph.via, t)[-1].state)
-        for t in cycle[1:] + cycle[:1]
-    ]
+    targets = [canonical(rebuild(model, parent, via, t)[-1].state) for t in cycle[1:] + cycle[:1]]
     indexes: list[int] = []
     starts = {state: 0}  # concrete state at the cycle's start -> steps taken to it
     while True:
@@ -208,7 +214,7 @@ def _lasso(
             break
         starts[state] = len(indexes)
     loop_start = len(prefix) - 1 + starts[state]
-    steps = rebuild(model, graph.parent, graph.via, cycle[0], indexes)
+    steps = rebuild(model, parent, via, cycle[0], indexes)
     detail = (
         f"a cycle of {len(indexes) - starts[state]} fair step(s) from state {loop_start} of the"
         " path returns to it without ever reaching a quiescent state"

@@ -10,8 +10,9 @@ and ids travel, and the few states moved to keep the shards' frontiers even.
 The coordinator numbers each level's new states by key, which is
 the one-process engine's order, and keeps the parent and action index per
 id: counts, verdicts and counterexamples are those of `checker.explore`
-(tests compare them). Progress is checked afterwards on the fair graph the
-shards send level by level.
+(tests compare them). Progress is checked afterwards on the shards
+(`checker.progress_shards`): each state's home holds the fair edges into it,
+and this coordinator only routes the rounds' marks and gathers the verdict.
 
 Workers are forked, so every process computes the same `hash(state)`
 (a forked child keeps its parent's hash seed and object addresses; on
@@ -33,7 +34,7 @@ import traceback
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
-from itertools import accumulate, chain, count, repeat
+from itertools import chain, count, repeat
 from multiprocessing.connection import Connection, wait
 from operator import and_, rshift
 from typing import Any, cast
@@ -41,8 +42,8 @@ from typing import Any, cast
 from checker.coverage import declared_kinds, summarize
 from checker.errors import NondeterministicModel
 from checker.explore import _bound_reached, _check_bound, _fill, _fingerprint, explore
-from checker.liveness import FairGraph, find_progress_violation
 from checker.model import PROGRESS, Model, has_liveness, has_symmetry
+from checker.progress_shards import Caller, find_on_shards
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
 from checker.shard import (
@@ -255,9 +256,6 @@ class _Coordinator:
         self.links = links  # parent id and action index per id, maybe spilled by level
         self.parent = self.links.parent
         self.via = self.links.via
-        self.quiescent = bytearray()
-        self.fair_off = array("q")
-        self.fair_dst = array("i")
         self.transitions = 0
         self.level = 0
         self.last_report = self.started
@@ -327,8 +325,6 @@ class _Coordinator:
             seen.add(fp)
             self.parent.append(-1)
             self.via.append(index)
-            if self.liveness:
-                self.quiescent.append(1 if model.is_quiescent(state) else 0)
             shards[route(fp, self.workers)].seed(fp, sid, state)
         pool = pool_factory(shards, self.poll)
         try:
@@ -347,7 +343,6 @@ class _Coordinator:
 
     def _levels(self, pool: Pool, frontier: int, shards: list[Shard]) -> CheckResult:
         n = self.workers
-        first_id = 0
         met: set[str] = set()
         # Sometimes properties met by the initial states (the shards' seeds).
         for shard in shards:
@@ -356,7 +351,6 @@ class _Coordinator:
         # Per source, each owner's ids for the candidates it sent the level
         # before: its fair edges are resolved one level late, in `resolve`.
         answers: list[list[Any]] = [[] for _ in range(n)]
-        pending: tuple[int, int, list[Any]] | None = None  # that level: first id, size, expanded
         while True:
             self.poll()
             expanded = step
@@ -366,14 +360,15 @@ class _Coordinator:
             step_violation = _first([v for _, v, _, _, _ in expanded])
             incoming = [[expanded[s][0][d] for s in range(n)] for d in range(n)]
             resolved = pool.call("resolve", [(incoming[d], answers[d]) for d in range(n)])
-            if pending is not None and self.liveness:
-                self._add_fair_edges(*pending, [fair for _, _, fair in resolved])
+            # The level before's fair edges go to their homes with `accept`.
+            fair = [[r[2][h] if r[2] is not None else None for r in resolved] for h in range(n)]
             won = [sum(len(resolved[d][0][s]) for d in range(n)) for s in range(n)]
             moves = balance(won, BALANCE_TOLERANCE)
             accepted = pool.call(
-                "accept", [([resolved[d][0][s] for d in range(n)], moves[s]) for s in range(n)]
+                "accept",
+                [([resolved[d][0][s] for d in range(n)], moves[s], fair[s]) for s in range(n)],
             )
-            for _, _, _, unmet_names, _ in accepted:
+            for _, _, unmet_names, _ in accepted:
                 met |= {p.name for p in self.model.sometimes} - set(unmet_names)
             # Keys name distinct transitions, so they are unique across shards;
             # everything per new state below runs in C (map, zip, sorted).
@@ -387,20 +382,13 @@ class _Coordinator:
             source_ids = [array("q", map(position.__getitem__, a[0])) for a in accepted]
             owner_ids = [array("q", map(position.__getitem__, r[1])) for r in resolved]
             moved: list[list[tuple[array[int], bytes]]] = [[] for _ in range(n)]
-            for s, (_, _, _, _, batches) in enumerate(accepted):
+            for s, (_, _, _, batches) in enumerate(accepted):
                 ids = source_ids[s]
                 for d, chosen in enumerate(plan_moves(len(ids), moves[s])):
                     moved[d].append((array("q", [ids[p] for p in chosen]), batches[d]))
             self.parent.extend(map(rshift, merged, repeat(ACTION_BITS)))
             self.via.extend(map(and_, merged, repeat(ACTION_MASK)))
-            if self.liveness:
-                flag: dict[int, int] = {}
-                for keys, flags, *_ in accepted:
-                    flag.update(zip(keys, flags, strict=True))
-                self.quiescent.extend(map(flag.__getitem__, merged))
             self.transitions += level_transitions
-            pending = (first_id, frontier, expanded)
-            first_id += frontier
             frontier = len(merged)
             self.links.level_done()  # maybe move the links so far to disk
             settle = [(owner_ids[d], source_ids[d], moved[d]) for d in range(n)]
@@ -413,8 +401,8 @@ class _Coordinator:
                 answers = [[stepped[o][0][s] for o in range(n)] for s in range(n)]
         if self.liveness:
             settled = pool.call("settle", settle)
-            fair = pool.call("fair_edges", [([settled[o][s] for o in range(n)],) for s in range(n)])
-            self._add_fair_edges(*pending, fair)
+            last = pool.call("fair_edges", [([settled[o][s] for o in range(n)],) for s in range(n)])
+            pool.call("progress", [("take", [b[h] for b in last]) for h in range(n)])
         self.gather_kinds(pool, None)
         unmet = {p.name for p in self.model.sometimes} - met
         states = len(self.parent)
@@ -424,35 +412,39 @@ class _Coordinator:
                 Verdict.VIOLATED, states, self.transitions, self.level, unmet_sometimes=names
             )
         if self.liveness:
-            self.fair_off.append(len(self.fair_dst))
-            graph = FairGraph(
-                self.parent, self.via, self.quiescent, array("i", self.fair_off), self.fair_dst
-            )
-            cex = find_progress_violation(self.model, graph, self.canonical)
+            cex = self._progress(pool)
             if cex is not None:
                 return self.finish(
                     Verdict.VIOLATED, states, self.transitions, self.level, counterexample=cex
                 )
         return self.finish(Verdict.VERIFIED, states, self.transitions, self.level)
 
-    def _add_fair_edges(
-        self, first_id: int, frontier: int, expanded: list[Any], dsts: list[Any]
-    ) -> None:
-        """Append the level's fair edges in id order (each shard sent its own
-        states' edges in its own id order). Per state, everything runs in C
-        (dicts keyed by id, map, accumulate, chain)."""
-        how_many: dict[int, int] = {}
-        edges: dict[int, array[int]] = {}
-        for (_, _, sids, _, _), (fair_counts, dst) in zip(expanded, dsts, strict=True):
-            how_many.update(zip(sids, fair_counts, strict=True))
-            starts = list(accumulate(fair_counts, initial=0))
-            edges.update(
-                zip(sids, map(dst.__getitem__, map(slice, starts, starts[1:])), strict=True)
-            )
-        ids = range(first_id, first_id + frontier)
-        offsets = list(accumulate(map(how_many.__getitem__, ids), initial=len(self.fair_dst)))
-        self.fair_off.extend(offsets[:-1])
-        self.fair_dst.extend(chain.from_iterable(map(edges.__getitem__, ids)))
+    def _progress(self, pool: Pool) -> Counterexample | None:
+        """Progress, checked on the shards (`checker.progress_shards`); the
+        counterexample is rebuilt here from the parent links."""
+        n = self.workers
+
+        def call(step: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
+            return pool.call("progress", [(step, *a) for a in args])
+
+        def successors(sid: int) -> list[int]:
+            """The ids of the fair successors of state `sid`, in action
+            order, as the shard that expanded it recorded them."""
+            model = self.model
+            state = rebuild(model, self.parent, self.via, sid)[-1].state
+            fps = [
+                self.fingerprint(model.next_state(state, action))
+                for action in model.actions(state)
+                if model.is_fair(state, action)
+            ]
+            owners = [route(fp, n) for fp in fps]
+            asked = [[fp for fp, o in zip(fps, owners, strict=True) if o == k] for k in range(n)]
+            found = [iter(ids) for ids in pool.call("ids_of", [(a,) for a in asked])]
+            return [cast(int, next(found[o])) for o in owners]
+
+        return find_on_shards(
+            self.model, Caller(call, n), successors, self.parent, self.via, self.canonical
+        )
 
     def _first_event(
         self,
@@ -465,7 +457,7 @@ class _Coordinator:
         """A violation or the state bound in this level, as the one-process
         engine would meet it first (its result, once coverage is gathered
         up to `event_sid`), or None."""
-        invariant = _first([violation for _, _, violation, _, _ in accepted])
+        invariant = _first([violation for _, violation, _, _ in accepted])
         new_keys = merged
         limit_key = None
         if base + len(merged) > self.limit:

@@ -24,15 +24,18 @@ data between them and numbers the new states after the third):
 1. `next_level(owner ids, source ids, moved states)`: `settle` the previous
    level (record the ids of the states this shard owns, take the states it
    won or was sent as its frontier, answer each source with the id of every
-   candidate it sent), then `expand` the frontier: candidates per owner.
+   candidate it sent), then `expand` the frontier: candidates per owner
+   (and, for Progress, each state's quiescence and fair transitions).
 2. `resolve(candidates from every source, answers from every owner)`: which
    candidates are new, and which source won each (the smallest key); and,
-   from the answers, the previous level's fair edges with destination ids.
-3. `accept(won positions from every owner, how many to move to each shard)`:
-   invariants, quiescence, sometimes properties of the states this shard
-   won; their keys, and the states that move, pickled.
+   from the answers, the previous level's fair edges with destination ids,
+   split by the homes of their states (`checker.progress_shards`).
+3. `accept(won positions from every owner, how many to move to each shard,
+   fair edges for this home)`: invariants and sometimes properties of the
+   states this shard won; their keys, and the states that move, pickled.
 
-The last level ends with `settle` and `fair_edges` (liveness only).
+The last level ends with `settle` and `fair_edges` (liveness only); then
+`progress` runs the Progress check's rounds on the homes.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from typing import Any
 
 from checker.coverage import kind_function
 from checker.model import Model, step_checker
+from checker.progress_shards import Batch, ProgressHome, fair_batches
 from checker.visited import FingerprintTable
 
 ACTION_BITS = 20  # action indexes below 2**20 per state
@@ -123,6 +127,10 @@ class Shard:
         # The level before's fair transitions, resolved in the next `resolve`.
         self.last_fair_ref = array("q")
         self.last_fair_count = array("i")
+        self.last_sids = array("q")
+        self.last_quiescent = bytearray()
+        # Progress: this shard as the home of some ids (checker.progress_shards).
+        self.home = ProgressHome(index, shards)
         self._reset_level()
 
     def _reset_level(self) -> None:
@@ -132,6 +140,8 @@ class Shard:
         # per fair transition: owner << 32 | index there, or -1 - id when known
         self.fair_ref = array("q")
         self.fair_count = array("i")  # per expanded frontier state
+        self.sids = array("q")  # the frontier states expanded, and whether quiescent
+        self.quiescent = bytearray()
         # owner: the candidates from each source, and per source an id per
         # candidate (-1: new in this level); the new fingerprints, by key
         self.incoming: list[Candidates] = []
@@ -172,12 +182,13 @@ class Shard:
         answers: list[array[int]] = []
         if self.liveness:
             # Every candidate still unanswered reached a state new in this level.
+            # A fingerprint new in this level was unknown (-1) to every
+            # source, and a known one is not new: get(fp, known), in C.
             new_id = dict(zip(self.new_fps, owner_ids, strict=True))
-            for (fps, _), answer in zip(self.incoming, self.answers, strict=True):
-                for i, known in enumerate(answer):
-                    if known < 0:
-                        answer[i] = new_id[fps[i]]
-            answers = self.answers
+            answers = [
+                array("q", map(new_id.get, fps, answer))
+                for (fps, _), answer in zip(self.incoming, self.answers, strict=True)
+            ]
         gone = self.gone
         frontier = [
             (sid, state)
@@ -195,6 +206,7 @@ class Shard:
         self.kinds_done += self.kinds_level
         self.kinds_level = Counter()
         self.last_fair_ref, self.last_fair_count = self.fair_ref, self.fair_count
+        self.last_sids, self.last_quiescent = self.sids, self.quiescent
         self._reset_level()
         return answers
 
@@ -213,13 +225,15 @@ class Shard:
         actions, next_state, fingerprint = model.actions, model.next_state, self.fingerprint
         step_check = step_checker(model)
         is_fair = model.is_fair if self.liveness else None
+        is_quiescent = model.is_quiescent if self.liveness else None
+        quiescent = self.quiescent
         shards, out_fp, out_key, out_state = self.shards, self.out_fp, self.out_key, self.out_state
         fair_ref, fair_count = self.fair_ref, self.fair_count
         me, table_get = self.index, self.table.get
         sent: dict[int, int] = {}  # fp -> owner << 32 | position, this level
         sent_get = sent.get
         count_kinds, kind_of = self.kinds_level.update, kind_function(model)
-        sids, counts = array("q"), array("i")
+        sids, counts = self.sids, array("i")
         violation: Violation = None
         stopped = False
         for position, (sid, state) in enumerate(self.frontier):
@@ -231,6 +245,8 @@ class Shard:
                 raise ValueError(f"{len(enabled)} actions enabled in one state: at most 2**20")
             sids.append(sid)
             counts.append(len(enabled))
+            if is_quiescent is not None:
+                quiescent.append(1 if is_quiescent(state) else 0)
             count_kinds(map(kind_of, enabled))
             base = sid << ACTION_BITS
             fair_here = 0
@@ -268,13 +284,13 @@ class Shard:
 
     def resolve(
         self, incoming: list[Candidates], answers: list[array[int]]
-    ) -> tuple[list[array[int]], array[int], tuple[array[int], array[int]] | None]:
+    ) -> tuple[list[array[int]], array[int], list[Batch] | None]:
         """As owner, from every source's candidates for this shard: for each
         source, the positions of the candidates it won (new states it reached
         first, by key), in key order, and the keys of all new states here,
         in order. As source, from every owner's `answers` (ids of the
         candidates this shard sent the level before): that level's fair
-        edges (`fair_edges`), or None without them."""
+        edges for their homes (`fair_edges`), or None without them."""
         fair = self.fair_edges(answers) if answers else None
         self.incoming = incoming
         get = self.table.get
@@ -301,13 +317,15 @@ class Shard:
         return positions, keys, fair
 
     def accept(
-        self, positions: list[array[int]], moves: list[int]
-    ) -> tuple[array[int], bytearray, Violation, list[str], list[bytes]]:
+        self, positions: list[array[int]], moves: list[int], fair: list[Batch | None]
+    ) -> tuple[array[int], Violation, list[str], list[bytes]]:
         """The states this shard won (`positions` among the candidates it
-        sent each owner): check them. Returns their keys in order, their
-        quiescence flags, the first invariant violation by key, the
-        sometimes properties not met so far, and for each shard the states
-        `moves` sends there (pickled; `plan_moves` says which)."""
+        sent each owner): check them. Returns their keys in order, the first
+        invariant violation by key, the sometimes properties not met so far,
+        and for each shard the states `moves` sends there (pickled;
+        `plan_moves` says which). `fair`: the batches of fair edges the
+        shards sent this home (`resolve`)."""
+        self.home.take(fair)
         won: list[tuple[int, Any]] = []
         for owner, chosen in enumerate(positions):
             keys, states = self.out_key[owner], self.out_state[owner]
@@ -315,13 +333,9 @@ class Shard:
         self.out_state = []  # the losers and the visited go now, not at the level's end
         won.sort(key=_first_item)
         self.won = won
-        quiescent = bytearray()
         violation: Violation = None
         inv_checks = tuple((p.name, p.check) for p in self.model.invariants)
-        is_quiescent = self.model.is_quiescent if self.liveness else None
         for key, state in won:
-            if is_quiescent is not None:
-                quiescent.append(1 if is_quiescent(state) else 0)
             if violation is None:
                 for name, check in inv_checks:
                     detail = check(state)
@@ -335,16 +349,29 @@ class Shard:
             self.gone.update(leaving)
             batches.append(dumps_states([won[p][1] for p in leaving]) if leaving else b"")
         keys_won = array("q", [key for key, _ in won])
-        return keys_won, quiescent, violation, [n for n, _ in self.unmet], batches
+        return keys_won, violation, [n for n, _ in self.unmet], batches
 
-    def fair_edges(self, answers: list[array[int]]) -> tuple[array[int], array[int]]:
-        """The fair edges of the level before's frontier: how many per
-        expanded state, and their destinations in (parent id, action) order,
-        from the owners' `answers` (an id per candidate sent)."""
-        dst = array("i")
-        for ref in self.last_fair_ref:
-            dst.append(answers[ref >> 32][ref & 0xFFFFFFFF] if ref >= 0 else -1 - ref)
-        return self.last_fair_count, dst
+    def fair_edges(self, answers: list[array[int]]) -> list[Batch]:
+        """The level before's expanded states and fair edges, with
+        destination ids from the owners' `answers` (an id per candidate
+        sent), split by the homes of their states for the Progress check."""
+        return fair_batches(
+            self.last_sids,
+            self.last_fair_count,
+            self.last_quiescent,
+            self.last_fair_ref,
+            answers,
+            self.shards,
+        )
+
+    def progress(self, step: str, *args: Any) -> Any:
+        """A step of the Progress check on the shards (`ProgressHome.step`)."""
+        return getattr(self.home, step)(*args)
+
+    def ids_of(self, fps: list[int]) -> list[int | None]:
+        """The ids of visited states by fingerprint (this shard's), or None."""
+        get = self.table.get
+        return [get(fp) for fp in fps]
 
     def coverage(self, last_sid: int | None) -> Counter[Any]:
         """Transitions per action kind: finished levels, then this level's
