@@ -211,7 +211,7 @@ def explore_parallel(
         if fingerprint is hash:
             fingerprint = _fingerprint(False, canonical, getattr(model, "canonical_hash", None))
         else:
-            fingerprint = _fingerprint(False, *_canonical_by(model, fingerprint))
+            fingerprint = CanonicalFingerprint(model, fingerprint)
     coordinator = _Coordinator(
         model,
         workers,
@@ -511,6 +511,24 @@ class _Coordinator:
             for s, c in zip(sids, counts, strict=True)
             if s < sid
         )
+
+
+class CanonicalFingerprint:
+    """`key` of a state's canonical form, by the model's `canonical_by(key)`,
+    for shards in other interpreters (Ray). It pickles as the model and the
+    key and builds the canonical form again where it arrives: the forms are
+    closures, which do not pickle when compiled (checker.native)."""
+
+    def __init__(self, model: Model[Any, Any], key: Callable[[Any], int]) -> None:
+        self.model, self.key = model, key
+        self.fingerprint = _fingerprint(False, *_canonical_by(model, key))
+
+    def __call__(self, state: Any) -> int:
+        found: int = self.fingerprint(state)
+        return found
+
+    def __reduce__(self) -> tuple[type[CanonicalFingerprint], tuple[Any, ...]]:
+        return (CanonicalFingerprint, (self.model, self.key))
 
 
 def _canonical_by(

@@ -133,6 +133,19 @@ class Shard:
         self.home = ProgressHome(index, shards)
         self._reset_level()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to Ray's actors: the sometimes-properties' checks are the
+        # model's closures, which do not pickle when compiled
+        # (checker.native); they are found again by name on arrival.
+        state = dict(self.__dict__)
+        state["unmet"] = [name for name, _ in self.unmet]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        checks = {p.name: p.check for p in self.model.sometimes}
+        self.unmet = [(name, checks[name]) for name in state["unmet"]]
+
     def _reset_level(self) -> None:
         self.out_fp = [array("q") for _ in range(self.shards)]
         self.out_key = [array("q") for _ in range(self.shards)]

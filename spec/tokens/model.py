@@ -104,6 +104,11 @@ class TokenModel:
         if symmetry is not None:
             self.canonical, self.canonical_hash = symmetry
 
+    def __reduce__(self) -> tuple[type[TokenModel], tuple[Config]]:
+        # Pickled (for Ray's actors) as its config, rebuilt on arrival: the
+        # compiled build's property and symmetry closures do not pickle.
+        return (TokenModel, (self.config,))
+
     def canonical_by(
         self, key: Callable[[Any], int]
     ) -> tuple[Callable[[State], State], Callable[[State], int]]:
