@@ -45,14 +45,14 @@ from itertools import accumulate
 from typing import Any
 
 from checker.model import Model, has_coverage_features, step_checker
-from checker.result import CheckResult, Counterexample, Stats, Verdict
-from checker.shorten import Violation, shorten
+from checker.shorten import Violation
 from checker.simulate import (
     Coverage,
     SimulationResult,
     action_kind,
     check_state,
     choose_swarm,
+    walks_result,
 )
 
 # The chance a walk starts from an initial state rather than the corpus.
@@ -237,16 +237,5 @@ def guided(
         if found is not None or bound is not None:
             break
 
-    cov.distinct_states = len(seen)
-    cov.taken = dict(sorted(taken.items()))
-    cov.never_taken = tuple(sorted(enabled_kinds - set(taken)))
     cov.features = len(corpus)
-    stats = Stats(states=cov.distinct_states, transitions=cov.steps, depth=cov.deepest)
-    if found is not None:
-        cex: Counterexample = shorten(model, found)
-        stats.seconds = time.perf_counter() - started
-        result = CheckResult(Verdict.VIOLATED, stats, counterexample=cex, checked=checked)
-        return SimulationResult(result, cov, found_length=len(found.indexes))
-    stats.seconds = time.perf_counter() - started
-    verdict = Verdict.INCOMPLETE if bound is not None else Verdict.VERIFIED
-    return SimulationResult(CheckResult(verdict, stats, bound=bound, checked=checked), cov)
+    return walks_result(model, cov, seen, taken, enabled_kinds, found, bound, started, checked)

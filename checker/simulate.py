@@ -229,6 +229,22 @@ def simulate(
         if found is not None or bound is not None:
             break
 
+    return walks_result(model, cov, seen, taken, enabled_kinds, found, bound, started, checked)
+
+
+def walks_result(
+    model: Model[Any, Any],
+    cov: Coverage,
+    seen: set[int],
+    taken: Tally[str],
+    enabled_kinds: set[str],
+    found: Violation | None,
+    bound: str | None,
+    started: float,
+    checked: tuple[str, ...],
+) -> SimulationResult:
+    """The result of a policy's walks: the coverage completed, and the
+    violation shortened (VIOLATED), or the bound (INCOMPLETE), or VERIFIED."""
     cov.distinct_states = len(seen)
     cov.taken = dict(sorted(taken.items()))
     cov.never_taken = tuple(sorted(enabled_kinds - set(taken)))
