@@ -51,6 +51,7 @@ from checker.simulate import (
     SimulationResult,
     action_kind,
     check_state,
+    check_transition,
     choose_swarm,
     walks_result,
 )
@@ -222,16 +223,11 @@ def guided(
             indexes.append(ai)
             taken[kinds[ai]] += 1
             cov.steps += 1
-            if check_step is not None:
-                broken = check_step(state, action, nxt)
-                if broken is not None:
-                    found = Violation(broken[0], broken[1], start, list(indexes))
-            fp = hash(nxt)
-            if found is None and fp not in seen:
-                found = check_state(invariants, nxt, start, indexes)
-                seen.add(fp)
-                if found is None:
-                    corpus.observe(features(nxt, kinds[ai], len(indexes)), nxt, start, indexes, rng)
+            found, new = check_transition(
+                check_step, invariants, seen, state, action, nxt, start, indexes
+            )
+            if new and found is None:
+                corpus.observe(features(nxt, kinds[ai], len(indexes)), nxt, start, indexes, rng)
             state = nxt
         cov.deepest = max(cov.deepest, len(indexes))
         if found is not None or bound is not None:

@@ -209,20 +209,15 @@ def simulate(
             indexes.append(ai)
             taken[kinds[ai]] += 1
             cov.steps += 1
-            if check_step is not None:
-                broken = check_step(state, action, nxt)
-                if broken is not None:
-                    found = Violation(broken[0], broken[1], start, list(indexes))
-            fp = hash(nxt)
-            if found is None and fp not in seen:
-                found = check_state(invariants, nxt, start, indexes)
-                seen.add(fp)
-                if keep_pool and found is None:
-                    entry = (nxt, start, tuple(indexes))
-                    if len(pool) < _POOL:
-                        pool.append(entry)
-                    else:
-                        pool[rng.randrange(_POOL)] = entry
+            found, new = check_transition(
+                check_step, invariants, seen, state, action, nxt, start, indexes
+            )
+            if new and keep_pool and found is None:
+                entry = (nxt, start, tuple(indexes))
+                if len(pool) < _POOL:
+                    pool.append(entry)
+                else:
+                    pool[rng.randrange(_POOL)] = entry
             state = nxt
         cov.deepest = max(cov.deepest, len(indexes))
         walked += len(indexes)
@@ -406,6 +401,30 @@ class _Priorities:
         top = max(ranked)
         tied = [i for i, p in enumerate(ranked) if p == top]
         return tied[0] if len(tied) == 1 else tied[self.rng.randrange(len(tied))]
+
+
+def check_transition(
+    check_step: Callable[[Any, Any, Any], tuple[str, str] | None] | None,
+    invariants: tuple[tuple[str, Callable[[Any], str | None]], ...],
+    seen: set[int],
+    state: Any,
+    action: Any,
+    nxt: Any,
+    start: int,
+    indexes: list[int],
+) -> tuple[Violation | None, bool]:
+    """What the step `state -action-> nxt` of a walk breaks (a step property,
+    else an invariant of `nxt` if no walk saw it before), and whether `nxt`
+    is new (then it joins `seen`)."""
+    if check_step is not None:
+        broken = check_step(state, action, nxt)
+        if broken is not None:
+            return Violation(broken[0], broken[1], start, list(indexes)), False
+    fp = hash(nxt)
+    if fp in seen:
+        return None, False
+    seen.add(fp)
+    return check_state(invariants, nxt, start, indexes), True
 
 
 def check_state(
