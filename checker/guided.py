@@ -39,22 +39,13 @@ import math
 import random
 import time
 from bisect import bisect_right
-from collections import Counter as Tally
 from collections.abc import Callable, Hashable, Iterable
 from itertools import accumulate
 from typing import Any
 
-from checker.model import Model, has_coverage_features, step_checker
+from checker.model import Model, has_coverage_features
 from checker.shorten import Violation
-from checker.simulate import (
-    Coverage,
-    SimulationResult,
-    action_kind,
-    check_state,
-    check_transition,
-    choose_swarm,
-    walks_result,
-)
+from checker.simulate import SimulationResult, Walks, choose_swarm
 
 # The chance a walk starts from an initial state rather than the corpus.
 _FROM_START = 0.05
@@ -155,8 +146,8 @@ def guided(
     """`runs` walks, most from corpus states; stop at the first violation
     and return it shortened. The bounds are checked by `simulate`, which
     calls this for `policy="guided"`."""
-    started = time.perf_counter()
-    deadline = started + max_seconds if max_seconds is not None else math.inf
+    walks = Walks(model)
+    deadline = walks.started + max_seconds if max_seconds is not None else math.inf
     rng = random.Random(seed)
     features: Features
     if has_coverage_features(model):
@@ -169,16 +160,8 @@ def guided(
             return (*found, found) if len(found) > 1 else found
     else:
         features = default_features
-    invariants = tuple((p.name, p.check) for p in model.invariants)
-    check_step = step_checker(model)
-    checked = tuple(n for n, _ in invariants) + tuple(p.name for p in model.step_properties)
-    initials = list(model.initial_states())
+    initials, cov = walks.initials, walks.cov
     corpus = Corpus()
-    seen: set[int] = set()
-    taken: Tally[str] = Tally()
-    enabled_kinds: set[str] = set()
-    cov = Coverage()
-    actions, next_state = model.actions, model.next_state
     found: Violation | None = None
     bound: str | None = None
 
@@ -200,32 +183,22 @@ def guided(
             start = rng.randrange(len(initials))
             state = initials[start]
             indexes = []
-            if hash(state) not in seen:
-                found = check_state(invariants, state, start, indexes)
-                seen.add(hash(state))
-                if found is None:
-                    corpus.observe(features(state, "initial", 0), state, start, indexes, rng)
+            new = hash(state) not in walks.seen
+            found = walks.check_initial(state, start)
+            if new and found is None:
+                corpus.observe(features(state, "initial", 0), state, start, indexes, rng)
         for step in range(len(indexes), end):
             if found is not None:
                 break
             if step and not step % _CLOCK_EVERY and time.perf_counter() >= deadline:
                 bound = f"max_seconds={max_seconds}"
                 break
-            enabled = actions(state)
-            if not enabled:
-                cov.deadlocks += 1
+            options = walks.options(state)
+            if options is None:
                 break
-            kinds = list(map(action_kind, enabled))
-            enabled_kinds.update(kinds)
+            enabled, kinds = options
             ai = choose_swarm(rng, kinds, weights)
-            action = enabled[ai]
-            nxt = next_state(state, action)
-            indexes.append(ai)
-            taken[kinds[ai]] += 1
-            cov.steps += 1
-            found, new = check_transition(
-                check_step, invariants, seen, state, action, nxt, start, indexes
-            )
+            nxt, found, new = walks.take(state, enabled, kinds, ai, start, indexes)
             if new and found is None:
                 corpus.observe(features(nxt, kinds[ai], len(indexes)), nxt, start, indexes, rng)
             state = nxt
@@ -234,4 +207,4 @@ def guided(
             break
 
     cov.features = len(corpus)
-    return walks_result(model, cov, seen, taken, enabled_kinds, found, bound, started, checked)
+    return walks.result(found, bound)

@@ -25,7 +25,7 @@ import math
 import random
 import time
 from collections import Counter as Tally
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,19 +131,10 @@ def simulate(
             max_seconds=max_seconds,
             should_stop=should_stop,
         )
-    started = time.perf_counter()
-    deadline = started + max_seconds if max_seconds is not None else math.inf
+    walks = Walks(model)
+    deadline = walks.started + max_seconds if max_seconds is not None else math.inf
     rng = random.Random(seed)
-    invariants = tuple((p.name, p.check) for p in model.invariants)
-    # Every step property in one call (the model's check_step if it has one).
-    check_step = step_checker(model)
-    checked = tuple(n for n, _ in invariants) + tuple(p.name for p in model.step_properties)
-    initials = list(model.initial_states())
-    seen: set[int] = set()
-    taken: Tally[str] = Tally()
-    enabled_kinds: set[str] = set()
-    cov = Coverage()
-    actions, next_state = model.actions, model.next_state
+    initials, cov = walks.initials, walks.cov
     found: Violation | None = None
     bound: str | None = None
     # States to resume from (restart policy): (state, initial index, path).
@@ -182,21 +173,17 @@ def simulate(
             start = rng.randrange(len(initials))
             state = initials[start]
             indexes = []
-            found = check_state(invariants, state, start, indexes)
-            if found is None:
-                seen.add(hash(state))
+            found = walks.check_initial(state, start)
         for step in range(len(indexes), depth):
             if found is not None:
                 break
             if step and not step % _CLOCK_EVERY and time.perf_counter() >= deadline:
                 bound = f"max_seconds={max_seconds}"
                 break
-            enabled = actions(state)
-            if not enabled:
-                cov.deadlocks += 1
+            options = walks.options(state)
+            if options is None:
                 break
-            kinds = list(map(action_kind, enabled))
-            enabled_kinds.update(kinds)
+            enabled, kinds = options
             if pct is not None:
                 ai = pct.choose(enabled, kinds, step)
             elif delays is None:
@@ -204,14 +191,7 @@ def simulate(
             else:
                 ready = delays.ready(enabled, step)
                 ai = ready[choose_swarm(rng, [kinds[i] for i in ready], weights)]
-            action = enabled[ai]
-            nxt = next_state(state, action)
-            indexes.append(ai)
-            taken[kinds[ai]] += 1
-            cov.steps += 1
-            found, new = check_transition(
-                check_step, invariants, seen, state, action, nxt, start, indexes
-            )
+            nxt, found, new = walks.take(state, enabled, kinds, ai, start, indexes)
             if new and keep_pool and found is None:
                 entry = (nxt, start, tuple(indexes))
                 if len(pool) < _POOL:
@@ -224,34 +204,85 @@ def simulate(
         if found is not None or bound is not None:
             break
 
-    return walks_result(model, cov, seen, taken, enabled_kinds, found, bound, started, checked)
+    return walks.result(found, bound)
 
 
-def walks_result(
-    model: Model[Any, Any],
-    cov: Coverage,
-    seen: set[int],
-    taken: Tally[str],
-    enabled_kinds: set[str],
-    found: Violation | None,
-    bound: str | None,
-    started: float,
-    checked: tuple[str, ...],
-) -> SimulationResult:
-    """The result of a policy's walks: the coverage completed, and the
-    violation shortened (VIOLATED), or the bound (INCOMPLETE), or VERIFIED."""
-    cov.distinct_states = len(seen)
-    cov.taken = dict(sorted(taken.items()))
-    cov.never_taken = tuple(sorted(enabled_kinds - set(taken)))
-    stats = Stats(states=cov.distinct_states, transitions=cov.steps, depth=cov.deepest)
-    if found is not None:
-        cex: Counterexample = shorten(model, found)
-        stats.seconds = time.perf_counter() - started
-        result = CheckResult(Verdict.VIOLATED, stats, counterexample=cex, checked=checked)
-        return SimulationResult(result, cov, found_length=len(found.indexes))
-    stats.seconds = time.perf_counter() - started
-    verdict = Verdict.INCOMPLETE if bound is not None else Verdict.VERIFIED
-    return SimulationResult(CheckResult(verdict, stats, bound=bound, checked=checked), cov)
+class Walks:
+    """What every policy's walks share: the model's checks, the states seen
+    by any walk, the coverage, and the run's result."""
+
+    def __init__(self, model: Model[Any, Any]) -> None:
+        self.started = time.perf_counter()
+        self.model = model
+        self.invariants = tuple((p.name, p.check) for p in model.invariants)
+        # Every step property in one call (the model's check_step if it has one).
+        self.check_step = step_checker(model)
+        self.checked = tuple(n for n, _ in self.invariants) + tuple(
+            p.name for p in model.step_properties
+        )
+        self.initials = list(model.initial_states())
+        self.seen: set[int] = set()
+        self.taken: Tally[str] = Tally()
+        self.enabled_kinds: set[str] = set()
+        self.cov = Coverage()
+
+    def check_initial(self, state: Any, start: int) -> Violation | None:
+        """The invariant the initial state `start` breaks, checked the first
+        time a walk starts there (it then joins `seen`)."""
+        if hash(state) in self.seen:
+            return None
+        self.seen.add(hash(state))
+        return check_state(self.invariants, state, start, [])
+
+    def options(self, state: Any) -> tuple[Sequence[Any], list[str]] | None:
+        """The enabled actions and their kinds, or None (counted) at a deadlock."""
+        enabled = self.model.actions(state)
+        if not enabled:
+            self.cov.deadlocks += 1
+            return None
+        kinds = list(map(action_kind, enabled))
+        self.enabled_kinds.update(kinds)
+        return enabled, kinds
+
+    def take(
+        self, state: Any, enabled: Sequence[Any], kinds: list[str], ai: int, start: int,
+        indexes: list[int],
+    ) -> tuple[Any, Violation | None, bool]:  # fmt: skip
+        """Take action `ai`: the next state, what the step breaks (a step
+        property, else an invariant of a state no walk saw before), and
+        whether that state is new (it then joins `seen`)."""
+        action = enabled[ai]
+        nxt = self.model.next_state(state, action)
+        indexes.append(ai)
+        self.taken[kinds[ai]] += 1
+        self.cov.steps += 1
+        if self.check_step is not None:
+            broken = self.check_step(state, action, nxt)
+            if broken is not None:
+                return nxt, Violation(broken[0], broken[1], start, list(indexes)), False
+        fp = hash(nxt)
+        if fp in self.seen:
+            return nxt, None, False
+        self.seen.add(fp)
+        return nxt, check_state(self.invariants, nxt, start, indexes), True
+
+    def result(self, found: Violation | None, bound: str | None) -> SimulationResult:
+        """The coverage completed, and the violation shortened (VIOLATED), or
+        the bound (INCOMPLETE), or VERIFIED."""
+        cov = self.cov
+        cov.distinct_states = len(self.seen)
+        cov.taken = dict(sorted(self.taken.items()))
+        cov.never_taken = tuple(sorted(self.enabled_kinds - set(self.taken)))
+        stats = Stats(states=cov.distinct_states, transitions=cov.steps, depth=cov.deepest)
+        checked = self.checked
+        if found is not None:
+            cex: Counterexample = shorten(self.model, found)
+            stats.seconds = time.perf_counter() - self.started
+            result = CheckResult(Verdict.VIOLATED, stats, counterexample=cex, checked=checked)
+            return SimulationResult(result, cov, found_length=len(found.indexes))
+        stats.seconds = time.perf_counter() - self.started
+        verdict = Verdict.INCOMPLETE if bound is not None else Verdict.VERIFIED
+        return SimulationResult(CheckResult(verdict, stats, bound=bound, checked=checked), cov)
 
 
 def choose_swarm(rng: random.Random, kinds: list[str], weights: dict[str, float]) -> int:
@@ -401,30 +432,6 @@ class _Priorities:
         top = max(ranked)
         tied = [i for i, p in enumerate(ranked) if p == top]
         return tied[0] if len(tied) == 1 else tied[self.rng.randrange(len(tied))]
-
-
-def check_transition(
-    check_step: Callable[[Any, Any, Any], tuple[str, str] | None] | None,
-    invariants: tuple[tuple[str, Callable[[Any], str | None]], ...],
-    seen: set[int],
-    state: Any,
-    action: Any,
-    nxt: Any,
-    start: int,
-    indexes: list[int],
-) -> tuple[Violation | None, bool]:
-    """What the step `state -action-> nxt` of a walk breaks (a step property,
-    else an invariant of `nxt` if no walk saw it before), and whether `nxt`
-    is new (then it joins `seen`)."""
-    if check_step is not None:
-        broken = check_step(state, action, nxt)
-        if broken is not None:
-            return Violation(broken[0], broken[1], start, list(indexes)), False
-    fp = hash(nxt)
-    if fp in seen:
-        return None, False
-    seen.add(fp)
-    return check_state(invariants, nxt, start, indexes), True
 
 
 def check_state(
