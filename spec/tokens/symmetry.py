@@ -101,7 +101,8 @@ def canonical_form(
     if len(group) + 1 > _SORT_ABOVE:
         sorter = _Sorter(params, classes, key)
         return sorter.canonical, sorter.canonical_hash
-    return _min_over_group(group, key)
+    digests = _Digests([tuple(range(params.nodes + 1)), *group], key)
+    return digests.canonical, digests.canonical_hash
 
 
 # Sorting by signatures pays only for large groups: measured per state of S4
@@ -110,32 +111,108 @@ def canonical_form(
 _SORT_ABOVE = 6
 
 
-def _min_over_group(
-    group: list[Renaming], key: Callable[[Any], int]
-) -> tuple[Callable[[State], State], Callable[[State], int]]:
-    """The renaming with the smallest hash, trying every one: for small groups."""
-    # Per renaming, the renamed form of each node and message seen so far:
-    # states share most of their parts, so most renamings are a lookup.
-    caches: list[tuple[dict[Any, Any], dict[Any, Any]]] = [({}, {}) for _ in group]
+class _Digests:
+    """The canonical hash as the smallest digest over the whole group: for
+    small groups. A renaming's digest is the key of a flat tuple of the
+    renamed state's parts (each node, message and the manager by its key),
+    so no renamed state is built: a part is renamed and keyed under every
+    renaming once, when its value is first met. The smallest digest is the
+    same for every state of an orbit (the orbit's states have the same set
+    of renamings), and it tells orbits apart as the state's own hash tells
+    states apart: both are tuple hashes over the same parts' hashes.
+    `canonical` builds the renaming that reaches it."""
 
-    def canonical(state: State) -> State:
-        best, best_hash = state, key(state)
-        for pi, (node_cache, message_cache) in zip(group, caches, strict=True):
-            other = rename(state, pi, node_cache, message_cache)
-            h = key(other)
-            if h < best_hash:
-                best, best_hash = other, h
-        return best
+    def __init__(self, group: list[Renaming], key: Callable[[Any], int]) -> None:
+        self.group = group  # the identity first
+        self.key = key
+        self.builtin = key is hash
+        # Per part value: its renamed keys, one per renaming in `group`'s order.
+        self.by_value: dict[Any, tuple[Any, ...]] = {}
+        # The same, by the identity of a part object met recently: successors
+        # share most of their parts with their parent, as objects, and an id
+        # costs less than hashing and comparing a nested tuple. Each entry
+        # holds its part, so the id cannot be reused while the entry lives.
+        self.by_id: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+        self.server_sets: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+        # Per renaming, the old id of each new position's node.
+        self.inverses: list[tuple[int, ...]] = [
+            tuple(sorted(range(len(pi) - 1), key=pi.__getitem__)) for pi in group
+        ]
+        self.caches: list[tuple[dict[Any, Any], dict[Any, Any]]] = [({}, {}) for _ in group]
 
-    def canonical_hash(state: State) -> int:
-        best_hash = key(state)
-        for pi, (node_cache, message_cache) in zip(group, caches, strict=True):
-            h = key(rename(state, pi, node_cache, message_cache))
-            if h < best_hash:
-                best_hash = h
-        return best_hash
+    def _keys(self, part: Any) -> tuple[Any, ...]:
+        """The renamed keys of a node, a message or the manager."""
+        # Objects sit at multiples of 16: the shift spreads them over the table.
+        ident = id(part) >> 4
+        entry = self.by_id.get(ident)
+        if entry is not None and entry[0] is part:
+            return entry[1]
+        found = self.by_value.get(part)
+        if found is None:
+            key = self.key
+            if type(part) is tuple:
+                found = tuple([key(_rename_message(part, pi)) for pi in self.group])
+            elif type(part) is Manager:
+                found = tuple([key(_rename_manager(part, pi)) for pi in self.group])
+            else:
+                found = tuple([key(_rename_node(part, pi)) for pi in self.group])
+            self.by_value[part] = found
+        if len(self.by_id) >= _RECENT_PARTS:
+            self.by_id = {}
+        self.by_id[ident] = (part, found)
+        return found
 
-    return canonical, canonical_hash
+    def _servers(self, servers: tuple[int, ...]) -> list[tuple[int, ...]]:
+        found = self.server_sets.get(servers)
+        if found is None:
+            found = self.server_sets[servers] = [_rename_set(servers, pi) for pi in self.group]
+        return found
+
+    def digests(self, s: State) -> list[int]:
+        """Each renaming's digest of `s`, in `group`'s order."""
+        nodes = [self._keys(node) for node in s.nodes]
+        messages = [self._keys(m) for m in s.network]
+        mgr = s.manager
+        managers = None if mgr is None else self._keys(mgr)
+        servers = self._servers(s.servers)
+        started = s.started
+        epoch, linearized, reconfigs = s.epoch, s.linearized, s.reconfigs
+        builtin = self.builtin
+        result: list[int] = []
+        g = 0
+        for inverse in self.inverses:
+            network = [h[g] for h in messages]
+            network.sort()
+            parts = (
+                epoch,
+                servers[g],
+                tuple([nodes[i][g] for i in inverse]),
+                None if managers is None else managers[g],
+                tuple(network),
+                linearized,
+                tuple([started[i] for i in inverse]),
+                reconfigs,
+            )
+            # The builtin is called directly when compiled: a third cheaper.
+            result.append(hash(parts) if builtin else self.key(parts))
+            g += 1
+        return result
+
+    def canonical_hash(self, s: State) -> int:
+        return min(self.digests(s))
+
+    def canonical(self, s: State) -> State:
+        found = self.digests(s)
+        best = found.index(min(found))
+        if best == 0:
+            return s
+        node_cache, message_cache = self.caches[best]
+        return rename(s, self.group[best], node_cache, message_cache)
+
+
+# Parts remembered by identity before the table starts again: enough for
+# the parts of a few levels' new states, a few MB.
+_RECENT_PARTS = 1 << 16
 
 
 class _Sorter:
@@ -288,13 +365,7 @@ def rename(
         started[pi[i]] = count
     mgr = s.manager
     if mgr is not None:
-        mgr = Manager(
-            mgr.phase,
-            pi[mgr.target],
-            _rename_set(mgr.servers, pi),
-            _rename_mask(mgr.answered, pi),
-            _rename_store(mgr.merged, pi),
-        )
+        mgr = _rename_manager(mgr, pi)
     messages = []
     for m in s.network:
         renamed = message_cache.get(m)
@@ -311,6 +382,16 @@ def rename(
         s.linearized,
         tuple(started),
         s.reconfigs,
+    )
+
+
+def _rename_manager(mgr: Manager, pi: Renaming) -> Manager:
+    return Manager(
+        mgr.phase,
+        pi[mgr.target],
+        _rename_set(mgr.servers, pi),
+        _rename_mask(mgr.answered, pi),
+        _rename_store(mgr.merged, pi),
     )
 
 
