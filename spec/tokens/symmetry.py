@@ -168,46 +168,49 @@ class _Digests:
             found = self.server_sets[servers] = [_rename_set(servers, pi) for pi in self.group]
         return found
 
-    def digests(self, s: State) -> list[int]:
-        """Each renaming's digest of `s`, in `group`'s order."""
+    def best(self, s: State) -> tuple[int, tuple[Any, ...]]:
+        """The renaming of `s` (its index in `group`) with the smallest form,
+        and that form: the keys of the renamed state's parts that a renaming
+        can change, in place, the nodes first. Most states are decided by
+        their nodes, so the rest is built for the renamings tied there only."""
         nodes = [self._keys(node) for node in s.nodes]
+        placed = [tuple([nodes[i][g] for i in inverse]) for g, inverse in enumerate(self.inverses)]
+        first = min(placed)
         messages = [self._keys(m) for m in s.network]
         mgr = s.manager
         managers = None if mgr is None else self._keys(mgr)
         servers = self._servers(s.servers)
         started = s.started
-        epoch, linearized, reconfigs = s.epoch, s.linearized, s.reconfigs
-        builtin = self.builtin
-        result: list[int] = []
-        g = 0
-        for inverse in self.inverses:
+        best_g = -1
+        best_form: tuple[Any, ...] = ()
+        for g, inverse in enumerate(self.inverses):
+            if placed[g] != first:
+                continue
             network = [h[g] for h in messages]
             network.sort()
-            parts = (
-                epoch,
-                servers[g],
-                tuple([nodes[i][g] for i in inverse]),
-                None if managers is None else managers[g],
+            form = (
+                first,
                 tuple(network),
-                linearized,
+                servers[g],
+                None if managers is None else managers[g],
                 tuple([started[i] for i in inverse]),
-                reconfigs,
             )
-            # The builtin is called directly when compiled: a third cheaper.
-            result.append(hash(parts) if builtin else self.key(parts))
-            g += 1
-        return result
+            if best_g < 0 or form < best_form:
+                best_g, best_form = g, form
+        return best_g, best_form
 
     def canonical_hash(self, s: State) -> int:
-        return min(self.digests(s))
+        # Forms are compared, not hashed: only the winner is hashed.
+        digest = (s.epoch, s.linearized, s.reconfigs, self.best(s)[1])
+        # The builtin is called directly when compiled: a third cheaper.
+        return hash(digest) if self.builtin else self.key(digest)
 
     def canonical(self, s: State) -> State:
-        found = self.digests(s)
-        best = found.index(min(found))
-        if best == 0:
+        g = self.best(s)[0]
+        if g == 0:
             return s
-        node_cache, message_cache = self.caches[best]
-        return rename(s, self.group[best], node_cache, message_cache)
+        node_cache, message_cache = self.caches[g]
+        return rename(s, self.group[g], node_cache, message_cache)
 
 
 # Parts remembered by identity before the table starts again: enough for
