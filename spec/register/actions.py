@@ -14,13 +14,17 @@ return it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
-from spec.register.state import INITIAL, Client, Copy, Kind, Message, Phase, State
+from spec.register.state import INITIAL, Client, Copy, Kind, Message, Phase, State, field_values
 
 
 @dataclass(frozen=True, slots=True)
 class ClientStartWrite:
     client: int
+
+    def __reduce__(self) -> tuple[type[ClientStartWrite], tuple[Any, ...]]:
+        return (ClientStartWrite, field_values(self))  # see field_values
 
     def __str__(self) -> str:
         return f"ClientStartWrite c{self.client + 1}"
@@ -30,6 +34,9 @@ class ClientStartWrite:
 class ClientStartRead:
     client: int
 
+    def __reduce__(self) -> tuple[type[ClientStartRead], tuple[Any, ...]]:
+        return (ClientStartRead, field_values(self))  # see field_values
+
     def __str__(self) -> str:
         return f"ClientStartRead c{self.client + 1}"
 
@@ -37,6 +44,9 @@ class ClientStartRead:
 @dataclass(frozen=True, slots=True)
 class Deliver:
     message: Message
+
+    def __reduce__(self) -> tuple[type[Deliver], tuple[Any, ...]]:
+        return (Deliver, field_values(self))  # see field_values
 
     def __str__(self) -> str:
         m = self.message
@@ -56,8 +66,12 @@ def show(copy: Copy) -> str:
     return f"ts={stamp} v={f'c{vw}#{vc}' if vc else 'initial'}"
 
 
+def with_client(clients: tuple[Client, ...], c: int, client: Client) -> tuple[Client, ...]:
+    return (*clients[:c], client, *clients[c + 1 :])
+
+
 def set_client(s: State, c: int, client: Client) -> State:
-    return replace(s, clients=(*s.clients[:c], client, *s.clients[c + 1 :]))
+    return State(s.stores, with_client(s.clients, c, client), s.network, s.linearized)
 
 
 def begin_phase(s: State, c: int, client: Client, kind: Kind) -> State:
@@ -65,7 +79,7 @@ def begin_phase(s: State, c: int, client: Client, kind: Kind) -> State:
     sent = {
         Message(kind, c, srv, client.op, client.phase, client.copy) for srv in range(len(s.stores))
     }
-    return replace(set_client(s, c, client), network=s.network | sent)
+    return State(s.stores, with_client(s.clients, c, client), s.network | sent, s.linearized)
 
 
 def start_write(s: State, c: int, stamped: bool) -> State:
