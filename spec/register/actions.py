@@ -13,7 +13,7 @@ return it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from spec.register.state import INITIAL, Client, Copy, Kind, Message, Phase, State, field_values
@@ -70,10 +70,6 @@ def with_client(clients: tuple[Client, ...], c: int, client: Client) -> tuple[Cl
     return (*clients[:c], client, *clients[c + 1 :])
 
 
-def set_client(s: State, c: int, client: Client) -> State:
-    return State(s.stores, with_client(s.clients, c, client), s.network, s.linearized)
-
-
 def begin_phase(s: State, c: int, client: Client, kind: Kind) -> State:
     """Set client c's new phase and send its message to every server."""
     sent = {
@@ -85,22 +81,12 @@ def begin_phase(s: State, c: int, client: Client, kind: Kind) -> State:
 def start_write(s: State, c: int, stamped: bool) -> State:
     """c starts a write: (1,N) stamps it at once; (N,N) asks a quorum first."""
     client = s.clients[c]
-    client = replace(client, op=client.op + 1, answered=0, snapshot=s.linearized)
     if stamped:
         counter = client.writes_done + 1
         copy = Copy((counter, c + 1), (counter, c + 1))
-        return begin_phase(s, c, replace(client, phase=Phase.WRITING, copy=copy), Kind.WRITE)
-    return begin_phase(s, c, replace(client, phase=Phase.WRITE_QUERY, copy=INITIAL), Kind.QUERY)
+        return begin_phase(s, c, client.begin(Phase.WRITING, copy, s.linearized), Kind.WRITE)
+    return begin_phase(s, c, client.begin(Phase.WRITE_QUERY, INITIAL, s.linearized), Kind.QUERY)
 
 
 def start_read(s: State, c: int) -> State:
-    client = s.clients[c]
-    client = replace(
-        client,
-        phase=Phase.QUERYING,
-        op=client.op + 1,
-        copy=INITIAL,
-        answered=0,
-        snapshot=s.linearized,
-    )
-    return begin_phase(s, c, client, Kind.QUERY)
+    return begin_phase(s, c, s.clients[c].begin(Phase.QUERYING, INITIAL, s.linearized), Kind.QUERY)

@@ -15,7 +15,6 @@ removed (they could change nothing); WRITEs stay, they still change servers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from spec.register.actions import (
@@ -24,7 +23,6 @@ from spec.register.actions import (
     ClientStartWrite,
     Deliver,
     begin_phase,
-    set_client,
     show,
     start_read,
     start_write,
@@ -120,20 +118,19 @@ class RegisterModel:
             counter = best.stamp[0] + 1
             writer = c + 1 if self.params.writer_id else 0
             copy = Copy((counter, writer), (counter, c + 1))
-            return begin_phase(
-                s, c, replace(client, phase=Phase.WRITING, copy=copy, answered=0), Kind.WRITE
-            )
+            return begin_phase(s, c, client.next_phase(Phase.WRITING, copy), Kind.WRITE)
         if phase == Phase.QUERYING and self.params.impose:
-            return begin_phase(s, c, replace(client, phase=Phase.IMPOSING, answered=0), Kind.WRITE)
+            return begin_phase(s, c, client.next_phase(Phase.IMPOSING, best), Kind.WRITE)
         # An idle client keeps only its counts and the outcome of its last operation.
-        done = Client(op=client.op, writes_done=client.writes_done, reads_done=client.reads_done)
-        if phase == Phase.WRITING:
-            done = replace(done, writes_done=done.writes_done + 1, answer=Answer(False, best))
-        else:
-            done = replace(done, reads_done=done.reads_done + 1, answer=Answer(True, best))
-        if best.stamp > s.linearized.stamp:
-            s = replace(s, linearized=best)
-        return set_client(s, c, done)
+        wrote = phase == Phase.WRITING
+        done = Client(
+            op=client.op,
+            writes_done=client.writes_done + wrote,
+            reads_done=client.reads_done + (not wrote),
+            answer=Answer(not wrote, best),
+        )
+        linearized = best if best.stamp > s.linearized.stamp else s.linearized
+        return State(s.stores, with_client(s.clients, c, done), s.network, linearized)
 
     def check_step(self, s: State, action: Action, nxt: State) -> tuple[str, str] | None:
         return check_step(s, action, nxt)

@@ -82,6 +82,35 @@ class Client:
     def __reduce__(self) -> tuple[type[Client], tuple[Any, ...]]:
         return (Client, field_values(self))
 
+    # The steps' updates, written out: dataclasses.replace is a Python loop
+    # over the fields, the model's main cost before (README, "Compiled modules").
+    def begin(self, phase: Phase, copy: Copy, snapshot: Copy) -> Client:
+        """This client starting its next operation in `phase` with `copy`,
+        `snapshot` the copy linearized now; no server has answered yet."""
+        return Client(
+            phase,
+            self.op + 1,
+            copy,
+            0,
+            snapshot,
+            self.writes_done,
+            self.reads_done,
+            self.answer,
+        )
+
+    def next_phase(self, phase: Phase, copy: Copy) -> Client:
+        """This client's operation going on to `phase` with `copy`; no server has answered yet."""
+        return Client(
+            phase,
+            self.op,
+            copy,
+            0,
+            self.snapshot,
+            self.writes_done,
+            self.reads_done,
+            self.answer,
+        )
+
     def heard_from(self, server: int, best: Copy) -> Client:
         """This client once `server` has answered its phase, `best` the highest copy so far."""
         return Client(
