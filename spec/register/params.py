@@ -9,11 +9,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from checker.errors import ParameterError
 from checker.protocol import param
-from spec.register.state import field_values
 
 QUORUM_RULES = ("majority", "half")
 WRITERS = ("one", "all")
@@ -49,9 +47,6 @@ class RegisterParams:
     writer_id: bool = field(
         default=True, metadata=param("(N,N): a timestamp carries the writer id as a tiebreak.")
     )
-
-    def __reduce__(self) -> tuple[type[RegisterParams], tuple[Any, ...]]:
-        return (RegisterParams, field_values(self))  # see spec.register.state.field_values
 
     def validated(self) -> RegisterParams:
         if not 1 <= self.servers <= 7:
