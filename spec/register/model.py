@@ -125,8 +125,8 @@ class RegisterModel:
         wrote = phase == Phase.WRITING
         done = Client(
             op=client.op,
-            writes_done=client.writes_done + wrote,
-            reads_done=client.reads_done + (not wrote),
+            writes_done=client.writes_done + int(wrote),
+            reads_done=client.reads_done + int(not wrote),
             answer=Answer(not wrote, best),
         )
         linearized = best if best.stamp > s.linearized.stamp else s.linearized
