@@ -117,21 +117,22 @@ _SORT_ABOVE = 6
 
 
 class _Digests:
-    """The canonical hash as the smallest digest over the whole group: for
-    small groups. A renaming's digest is the key of a flat tuple of the
-    renamed state's parts (each node, message and the manager by its key),
-    so no renamed state is built: a part is renamed and keyed under every
-    renaming once, when its value is first met. The smallest digest is the
-    same for every state of an orbit (the orbit's states have the same set
-    of renamings), and it tells orbits apart as the state's own hash tells
-    states apart: both are tuple hashes over the same parts' hashes.
-    `canonical` builds the renaming that reaches it."""
+    """Canonical forms over the whole group, for small groups, with no
+    renamed state built for the hash. A renaming's form is the tuple of the
+    keys of the renamed state's parts (each node, message and the manager)
+    in place; a part is renamed and keyed under every renaming once, when
+    its value is first met. The smallest form is the same for every state
+    of an orbit (the orbit's states have the same set of renamings), and
+    its key tells orbits apart as a state's own hash tells states apart:
+    both are tuple hashes over the same parts' hashes. `canonical` builds
+    the renaming that reaches it."""
 
     def __init__(self, group: list[Renaming], key: Callable[[Any], int]) -> None:
         self.group = group  # the identity first
         self.key = key
         self.builtin = key is hash
         # Per part value: its renamed keys, one per renaming in `group`'s order.
+        # Nodes, messages and the manager never compare equal: their lengths differ.
         self.by_value: dict[Any, tuple[Any, ...]] = {}
         # The same, by the identity of a part object met recently: successors
         # share most of their parts with their parent, as objects, and an id
