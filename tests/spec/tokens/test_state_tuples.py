@@ -27,7 +27,8 @@ def test_each_constructor_builds_the_tuple_of_its_fields_with_the_defaults() -> 
     state = State(1, (0, 1), (server,), manager, (), (1,), (0,), 1)
     assert type(state) is State and state.manager is manager and state.reconfigs == 1
     # Equal to the same fields however built; a field changed is another value.
-    assert client == Client(*tuple(client)) and hash(client) == hash(Client(*tuple(client)))
+    again = Client(2, (0, 0, 4), 1, 2, 0b101, ((0, 1, 3),), (1,), 0, answer)
+    assert client == again and hash(client) == hash(again) and client is not again
     assert client != client._replace(answered=0b111)
     assert client._replace(epoch=5).epoch == 5 and type(client._replace(epoch=5)) is Client
 
