@@ -97,7 +97,7 @@ class TokenModel:
         self.config = self.params.config
         self.name = f"token protocol ({self.config.summary()})"
         self.invariants, self.step_properties, self.sometimes = make_properties(self.params)
-        self.check_step = step_check(self.step_properties)
+        self.check_step = step_check(self.params, self.step_properties)
         # Symmetry is opt-in (checker.model.has_symmetry): only a model with
         # interchangeable nodes offers `canonical`.
         symmetry = canonical_form(self.params)

@@ -17,7 +17,13 @@ from collections.abc import Callable, Iterator
 from typing import Final
 
 from checker.model import Invariant, Sometimes, StepProperty
-from spec.tokens.actions import Receive, format_message
+from spec.tokens.actions import (
+    ClientRestartPhase,
+    ClientStartGettokens,
+    ClientStartPay,
+    Receive,
+    format_message,
+)
 from spec.tokens.params import Params
 from spec.tokens.state import (
     ANSWER_NAMES,
@@ -158,73 +164,23 @@ def make_properties(
                     return f"{names[i]}'s store has no copy of token {t}"
         raise AssertionError("conservation holds")
 
-    def read_completed(s: State, action: object, after: State) -> tuple[int, Client, Client] | None:
-        """(client, before, after) when this step completes a READ phase."""
-        if type(action) is not Receive or action.message[0] != READ_REPLY:
-            return None
-        i = action.message[2]
-        was, now = s.nodes[i], after.nodes[i]
-        if type(was) is not Client or was.phase != PHASE_READ or type(now) is not Client:
-            return None
-        if now.phase == PHASE_READ:
-            return None  # not yet a quorum
-        return i, was, now
-
     def read_not_stale(s: State, action: object, after: State) -> str | None:
         done = read_completed(s, action, after)
-        if done is None:
-            return None
-        i, was, now = done
-        snapshot = was.snapshot or ()
-        assert was.op is not None, "a client in its READ phase has an operation"
-        asked = (was.op[1],) if was.op[0] == PAY else tuple(range(params.tokens))
-        floors = dict(zip(asked, snapshot, strict=False))
-        # fast-read writes back only the tokens whose replies disagreed.
-        if len(now.values) != len(snapshot) and not (params.fast_read and now.values):
-            return (
-                f"{names[i]}'s READ phase ends carrying {len(now.values)} values"
-                f" for the {len(snapshot)} tokens it asked"
-            )
-        # A pay by the owner carries the version it writes: above the snapshot.
-        writes = now.phase == PHASE_WRITE
-        for t, v, o in now.values:
-            floor = floors.get(t, v + 1)
-            if v < floor + writes:
-                carried = "writes" if writes else "carries"
-                need = f"above {floor}" if writes else f"at least {floor}"
-                return (
-                    f"{names[i]}'s READ phase ends and it {carried} token {t} at version {v}"
-                    f" (owner {names[o]}), but version {floor} was linearized when the"
-                    f" operation started: it needs {need}"
-                )
-        return None
+        return None if done is None else _read_problem(params, *done)
 
     def answer_is_fresh(s: State, action: object, after: State) -> str | None:
         done = read_completed(s, action, after)
-        if done is None:
-            return None
-        i, was, now = done
-        return _answer_problem(params, i, was, now, after)
+        return None if done is None else _answer_problem(params, *done, after)
 
     def store_monotone(s: State, action: object, after: State) -> str | None:
         if s.nodes is after.nodes:
             return None
-        # Most steps change one node, a client or a server: skip the others
-        # by identity (a plain loop beats compress() for a handful of nodes;
-        # not strict: a mutant may add a node, as map() over both allowed).
-        i = -1
-        for old, new in zip(s.nodes, after.nodes, strict=False):
-            i += 1
-            if old is new or type(old) is not Server or type(new) is not Server:
-                continue
-            was_store, now_store = old.store, new.store
-            if was_store is None or now_store is None or was_store is now_store:
-                continue
-            for t, (was, now) in enumerate(zip(was_store, now_store, strict=True)):
-                before = 0 if was is None else was[0]
-                later = 0 if now is None else now[0]
-                if later < before:
-                    return f"{names[i]}'s token {t} goes back from version {before} to {later}"
+        # Not strict: a mutant may add a node, as map() over both allowed.
+        old, new = s.nodes, after.nodes
+        for i in range(min(len(old), len(new))):
+            detail = _store_goes_back(names, i, old[i], new[i])
+            if detail is not None:
+                return detail
         return None
 
     def operation_completes(s: State) -> bool:
@@ -287,29 +243,118 @@ def make_properties(
     )
 
 
+def read_completed(s: State, action: object, after: State) -> tuple[int, Client, Client] | None:
+    """(client, before, after) when this step completes a READ phase."""
+    if type(action) is not Receive or action.message[0] != READ_REPLY:
+        return None
+    i = action.message[2]
+    was, now = s.nodes[i], after.nodes[i]
+    if type(was) is not Client or was.phase != PHASE_READ or type(now) is not Client:
+        return None
+    if now.phase == PHASE_READ:
+        return None  # not yet a quorum
+    return i, was, now
+
+
+def _read_problem(params: Params, i: int, was: Client, now: Client) -> str | None:
+    """ReadNotStale on a step that completes client i's READ phase."""
+    names = params.names
+    snapshot = was.snapshot or ()
+    assert was.op is not None, "a client in its READ phase has an operation"
+    asked = (was.op[1],) if was.op[0] == PAY else tuple(range(params.tokens))
+    floors = dict(zip(asked, snapshot, strict=False))
+    # fast-read writes back only the tokens whose replies disagreed.
+    if len(now.values) != len(snapshot) and not (params.fast_read and now.values):
+        return (
+            f"{names[i]}'s READ phase ends carrying {len(now.values)} values"
+            f" for the {len(snapshot)} tokens it asked"
+        )
+    # A pay by the owner carries the version it writes: above the snapshot.
+    writes = now.phase == PHASE_WRITE
+    for t, v, o in now.values:
+        floor = floors.get(t, v + 1)
+        if v < floor + writes:
+            carried = "writes" if writes else "carries"
+            need = f"above {floor}" if writes else f"at least {floor}"
+            return (
+                f"{names[i]}'s READ phase ends and it {carried} token {t} at version {v}"
+                f" (owner {names[o]}), but version {floor} was linearized when the"
+                f" operation started: it needs {need}"
+            )
+    return None
+
+
+def _store_goes_back(names: tuple[str, ...], i: int, old: object, new: object) -> str | None:
+    """StoreMonotone at node i: a token of its store at a lower version than
+    before (a node that is no server on either side, or has no store, has
+    nothing to compare)."""
+    if old is new or type(old) is not Server or type(new) is not Server:
+        return None
+    was_store, now_store = old.store, new.store
+    if was_store is None or now_store is None or was_store is now_store:
+        return None
+    for t in range(min(len(was_store), len(now_store))):
+        was, now = was_store[t], now_store[t]
+        before = 0 if was is None else was[0]
+        later = 0 if now is None else now[0]
+        if later < before:
+            return f"{names[i]}'s token {t} goes back from version {before} to {later}"
+    if len(was_store) != len(now_store):
+        raise ValueError("a store changed its number of tokens")  # as zip(strict=True) did
+    return None
+
+
+_CLIENT_ACTIONS: Final = (ClientStartPay, ClientStartGettokens, ClientRestartPhase)
+
+
 def step_check(
-    steps: tuple[StepProperty, ...],
+    params: Params, steps: tuple[StepProperty, ...]
 ) -> Callable[[State, object, State], tuple[str, str] | None]:
-    """The step properties at once (`checker.model.has_step_check`), in
-    their order. ReadNotStale and AnswerIsFresh speak only of a step that
-    delivers a READ_REPLY (`read_completed`), StoreMonotone only of a step
-    that changes `nodes`: every other step passes all three, and most steps
-    are such steps, so one test spares three calls."""
-    read_reply = tuple(steps)
-    store_only = tuple(p for p in steps if p.name == "StoreMonotone")
+    """The step properties at once (`checker.model.has_step_check`), with
+    what each one-by-one check would report first, in their order.
+
+    It checks only where a step can break a property: ReadNotStale and
+    AnswerIsFresh speak only of a step that completes a READ phase
+    (`read_completed`); StoreMonotone only of a step that changes `nodes`,
+    and of those the model knows which node changes: a delivery's receiver,
+    the client that starts or restarts a phase. Only the manager's steps
+    (its changes, a SYNC_STATE or SYNC_ACK it receives) may change several,
+    and get StoreMonotone's whole walk over the nodes.
+    `tests/spec/tokens/test_step_check.py` compares it with the properties
+    one by one, on the protocol and every mutant."""
     assert [p.name for p in steps] == ["ReadNotStale", "StoreMonotone", "AnswerIsFresh"]
-    store_monotone = store_only[0].check
+    store_monotone = steps[1].check
+    names = params.names
 
     def check_step(s: State, action: object, after: State) -> tuple[str, str] | None:
-        if type(action) is Receive and action.message[0] == READ_REPLY:
-            for p in read_reply:
-                detail = p.check(s, action, after)
-                if detail is not None:
-                    return p.name, detail
-        elif s.nodes is not after.nodes:
-            detail = store_monotone(s, action, after)
+        nodes, later = s.nodes, after.nodes
+        if nodes is later:
+            return None  # no node changed: no store, and no READ phase completed
+        done = None
+        kind = type(action)
+        if kind is Receive:
+            m = action.message  # type: ignore[attr-defined]
+            i = m[2]  # the receiver, or the manager (id params.nodes)
+            if m[0] == READ_REPLY:
+                done = read_completed(s, action, after)
+                if done is not None:
+                    detail = _read_problem(params, *done)
+                    if detail is not None:
+                        return "ReadNotStale", detail
+        elif kind in _CLIENT_ACTIONS:
+            i = action.client  # type: ignore[attr-defined]
+        else:
+            i = -1
+        if 0 <= i < len(nodes) and i < len(later):
+            store = _store_goes_back(names, i, nodes[i], later[i])
+        else:
+            store = store_monotone(s, action, after)
+        if store is not None:
+            return "StoreMonotone", store
+        if done is not None:
+            detail = _answer_problem(params, *done, after)
             if detail is not None:
-                return "StoreMonotone", detail
+                return "AnswerIsFresh", detail
         return None
 
     return check_step

@@ -126,6 +126,66 @@ class State(NamedTuple):
 _tuple_new: Final = tuple.__new__
 
 
+# The steps build these tuples millions of times, and a NamedTuple's own
+# `__new__` is Python code (a frame a call). These do the same with one
+# `tuple.__new__` and are compiled with this module: Client(...) costs
+# about a third. Same fields, defaults and values
+# (tests/spec/tokens/test_state_tuples.py).
+def _server_new(cls: type, epoch: int, store: Store | None) -> Any:
+    return _tuple_new(cls, (epoch, store))
+
+
+def _client_new(
+    cls: type,
+    phase: int,
+    op: tuple[int, int, int] | None,
+    epoch: int,
+    needed: int,
+    answered: int,
+    values: tuple[Value, ...],
+    snapshot: tuple[int, ...] | None,
+    mixed: int = 0,
+    answer: Answer | None = None,
+) -> Any:
+    return _tuple_new(cls, (phase, op, epoch, needed, answered, values, snapshot, mixed, answer))
+
+
+def _manager_new(
+    cls: type,
+    phase: int,
+    target: int,
+    servers: tuple[int, ...],
+    answered: int,
+    merged: Store | None,
+) -> Any:
+    return _tuple_new(cls, (phase, target, servers, answered, merged))
+
+
+def _state_new(
+    cls: type,
+    epoch: int,
+    servers: tuple[int, ...],
+    nodes: tuple[Server | Client, ...],
+    manager: Manager | None,
+    network: tuple[Message, ...],
+    linearized: tuple[int, ...],
+    started: tuple[int, ...],
+    reconfigs: int,
+) -> Any:
+    return _tuple_new(
+        cls, (epoch, servers, nodes, manager, network, linearized, started, reconfigs)
+    )
+
+
+for _cls, _new in (
+    (Server, _server_new),
+    (Client, _client_new),
+    (Manager, _manager_new),
+    (State, _state_new),
+):
+    _cls.__new__ = staticmethod(_new)  # type: ignore[method-assign]
+
+
 def evolve(s: State, nodes: tuple[Server | Client, ...], network: tuple[Message, ...]) -> State:
     """`s` with new nodes and network: most steps change just these, and
     building the tuple directly costs a third of `_replace`."""
@@ -155,15 +215,23 @@ def popcount(mask: int) -> int:
 
 
 def merge_store(base: Store | None, other: Store | None) -> Store | None:
-    """Highest version per token; None entries (missing tokens) lose."""
-    if base is None:
+    """Highest version per token; None entries (missing tokens) lose. When
+    `other` adds nothing, `base` itself (the same object: a later identity
+    test, as in StoreMonotone, is then enough)."""
+    if base is None or base is other:
         return other
     if other is None:
         return base
-    return tuple(
-        b if o is None or (b is not None and b[0] >= o[0]) else o
-        for b, o in zip(base, other, strict=True)
-    )
+    if len(base) != len(other):
+        raise ValueError("stores of different lengths")  # what zip(strict=True) said
+    merged: list[tuple[int, int] | None] | None = None
+    for t in range(len(other)):
+        b, o = base[t], other[t]
+        if o is not None and (b is None or b[0] < o[0]):
+            if merged is None:
+                merged = list(base)
+            merged[t] = o
+    return base if merged is None else tuple(merged)
 
 
 def disagreeing(best: tuple[Value, ...], reply: tuple[Value, ...]) -> int:
@@ -185,7 +253,9 @@ def merge_values(best: tuple[Value, ...], reply: tuple[Value, ...]) -> tuple[Val
 
 
 def with_messages(network: tuple[Message, ...], new: list[Message]) -> tuple[Message, ...]:
-    """The network with `new` added, kept sorted and free of duplicates."""
+    """The network with `new` added, kept sorted and free of duplicates.
+    Each message goes in by bisection: a few comparisons, where a set would
+    hash every message of the network."""
     if len(new) == 1:
         m = new[0]
         i = bisect_left(network, m)
@@ -194,10 +264,21 @@ def with_messages(network: tuple[Message, ...], new: list[Message]) -> tuple[Mes
         return (*network[:i], m, *network[i:])
     if not new:
         return network
-    return tuple(sorted(set(network).union(new)))
+    out = list(network)
+    for m in new:
+        i = bisect_left(out, m)
+        if i == len(out) or out[i] != m:
+            out.insert(i, m)
+    return tuple(out)
 
 
 def without_message(network: tuple[Message, ...], m: Message) -> tuple[Message, ...]:
+    # A delivered message is, nearly always, the very object of the state's
+    # network (`enabled_actions` took it from there): find it by identity
+    # before comparing tuples.
+    for i in range(len(network)):
+        if network[i] is m:
+            return network[:i] + network[i + 1 :]
     i = network.index(m)
     return network[:i] + network[i + 1 :]
 
@@ -207,4 +288,11 @@ def without_tag(
 ) -> tuple[Message, ...]:
     """The network less the messages of these kinds carrying this phase tag:
     the dead messages of a completed or restarted phase."""
-    return tuple(m for m in network if not (m[0] in kinds and m[3:7] == tag))
+    client, opnum, phase, epoch = tag
+    return tuple(
+        m
+        for m in network
+        if not (
+            m[0] in kinds and m[3] == client and m[4] == opnum and m[5] == phase and m[6] == epoch
+        )
+    )
