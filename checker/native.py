@@ -33,6 +33,8 @@ COMPILED = (
     "checker.explore",
     "checker.fingerprint",
     "checker.liveness",
+    "checker.progress_shards",
+    "checker.shard",
     "checker.visited",
     "spec.tokens.client_steps",
     "spec.tokens.enabled",

@@ -133,18 +133,15 @@ class Shard:
         self.home = ProgressHome(index, shards)
         self._reset_level()
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent to Ray's actors: the sometimes-properties' checks are the
-        # model's closures, which do not pickle when compiled
-        # (checker.native); they are found again by name on arrival.
-        state = dict(self.__dict__)
-        state["unmet"] = [name for name, _ in self.unmet]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        checks = {p.name: p.check for p in self.model.sometimes}
-        self.unmet = [(name, checks[name]) for name in state["unmet"]]
+    def __reduce__(self) -> tuple[Callable[..., Shard], tuple[Any, ...]]:
+        # Sent to Ray's actors once seeded, before the first level, so the
+        # constructor's arguments and the seeds are the whole state. Explicit,
+        # because a compiled class has no __dict__ (checker.native); the
+        # sometimes-properties' checks are the model's closures, which do not
+        # pickle when compiled, so they travel by name.
+        seeds = (self.table, self.frontier, [name for name, _ in self.unmet])
+        args = (self.model, self.index, self.shards, self.liveness, self.fingerprint)
+        return _seeded_shard, (args, seeds)
 
     def _reset_level(self) -> None:
         self.out_fp = [array("q") for _ in range(self.shards)]
@@ -437,6 +434,18 @@ def balance(won: list[int], tolerance: float) -> list[list[int]]:
                 gaps[d] -= given
                 surplus -= given
     return moves
+
+
+def _seeded_shard(
+    args: tuple[Model[Any, Any], int, int, bool, Callable[[Any], int]],
+    seeds: tuple[FingerprintTable, list[tuple[int, Any]], list[str]],
+) -> Shard:
+    """A pickled shard again (`Shard.__reduce__`)."""
+    shard = Shard(*args)
+    shard.table, shard.frontier, unmet = seeds
+    checks = {p.name: p.check for p in shard.model.sometimes}
+    shard.unmet = [(name, checks[name]) for name in unmet]
+    return shard
 
 
 def _first_item(entry: tuple[int, Any]) -> int:
