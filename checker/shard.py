@@ -204,11 +204,15 @@ class Shard:
                 for (fps, _), answer in zip(self.incoming, self.answers, strict=True)
             ]
         gone = self.gone
-        frontier = [
-            (sid, state)
-            for i, (sid, (_, state)) in enumerate(zip(source_ids, self.won, strict=True))
-            if i not in gone
-        ]
+        frontier = (
+            [
+                (sid, state)
+                for i, (sid, (_, state)) in enumerate(zip(source_ids, self.won, strict=True))
+                if i not in gone
+            ]
+            if gone
+            else [(sid, state) for sid, (_, state) in zip(source_ids, self.won, strict=True)]
+        )
         arrived = False
         for ids, blob in moved:
             if ids:
@@ -242,9 +246,13 @@ class Shard:
         step_check = step_checker(model)
         is_fair = model.is_fair if self.liveness else None
         is_quiescent = model.is_quiescent if self.liveness else None
-        quiescent = self.quiescent
-        shards, out_fp, out_key, out_state = self.shards, self.out_fp, self.out_key, self.out_state
-        fair_ref, fair_count = self.fair_ref, self.fair_count
+        # The arrays' appends, bound once: compiled code would look each
+        # method up at every call (arrays are plain objects to mypyc).
+        add_quiescent = self.quiescent.append
+        shards, out_fp, out_state = self.shards, self.out_fp, self.out_state
+        add_fp = [a.append for a in out_fp]
+        add_key = [a.append for a in self.out_key]
+        add_fair, add_fair_count = self.fair_ref.append, self.fair_count.append
         me, table_get = self.index, self.table.get
         sent: dict[int, int] = {}  # fp -> owner << 32 | position, this level
         sent_get = sent.get
@@ -253,6 +261,7 @@ class Shard:
         flagged = self.flagged
         unmet = self.unmet
         sids, counts = self.sids, array("i")
+        add_sid, add_count = sids.append, counts.append
         violation: Violation = None
         stopped = False
         for position, (sid, state) in enumerate(self.frontier):
@@ -262,10 +271,10 @@ class Shard:
             enabled = actions(state)
             if len(enabled) > ACTION_MASK:
                 raise ValueError(f"{len(enabled)} actions enabled in one state: at most 2**20")
-            sids.append(sid)
-            counts.append(len(enabled))
+            add_sid(sid)
+            add_count(len(enabled))
             if is_quiescent is not None:
-                quiescent.append(1 if is_quiescent(state) else 0)
+                add_quiescent(1 if is_quiescent(state) else 0)
             for action in enabled:  # not Counter.update: its Mapping check costs more
                 kind = kind_of(action)
                 kinds[kind] = kinds.get(kind, 0) + 1
@@ -286,14 +295,14 @@ class Shard:
                         known = table_get(fp)
                         if known is not None:  # visited in an earlier level: no message
                             if is_fair is not None and is_fair(state, action):
-                                fair_ref.append(-1 - known)
+                                add_fair(-1 - known)
                                 fair_here += 1
                             continue
-                    fps = out_fp[owner]
-                    ref = sent[fp] = owner << 32 | len(fps)
-                    fps.append(fp)
-                    out_key[owner].append(base | ai)
-                    out_state[owner].append(nxt)
+                    states = out_state[owner]
+                    ref = sent[fp] = owner << 32 | len(states)
+                    add_fp[owner](fp)
+                    add_key[owner](base | ai)
+                    states.append(nxt)
                     # Checked now, while the state is in the cache, though
                     # the candidate may lose: `accept` reports the winners'.
                     for name, check in inv_checks:
@@ -304,13 +313,13 @@ class Shard:
                     if unmet:
                         unmet = [(n, c) for n, c in unmet if not c(nxt)]
                 if is_fair is not None and is_fair(state, action):
-                    fair_ref.append(ref)
+                    add_fair(ref)
                     fair_here += 1
-            fair_count.append(fair_here)
+            add_fair_count(fair_here)
             if violation is not None:
                 break
         self.unmet = unmet
-        out = list(zip(out_fp, out_key, strict=True))
+        out = list(zip(out_fp, self.out_key, strict=True))
         return out, violation, sids, counts, stopped
 
     def resolve(
