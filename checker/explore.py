@@ -427,7 +427,8 @@ def _fingerprint(
 ) -> Callable[[Any], Any]:
     """What the visited set is keyed by: the state or its hash, of the
     canonical form when symmetry is on (the model's `canonical_hash`, if it
-    offers one, is hash(canonical(s)) computed without hashing twice).
+    offers one: a fingerprint of the class, equal for two states exactly
+    when their canonical forms are equal, else hash(canonical(s))).
 
     With fingerprints, the canonical hash is remembered per concrete
     fingerprint: most successors are concrete states met before (diamonds),

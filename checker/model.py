@@ -83,8 +83,10 @@ def has_symmetry(model: object) -> bool:
     and the renaming must map initial states to initial states, successors
     to successors, and keep every property, `is_fair` and `is_quiescent`.
     The engine then visits one state per class (`explore(symmetry=True)`).
-    A model may also offer `canonical_hash(state)`, equal to
-    `hash(canonical(state))` but cheaper (no winner built twice), and
+    A model may also offer `canonical_hash(state)`, a fingerprint of the
+    class: equal for two states exactly when their canonical forms are
+    equal (but for 64-bit collisions, as `hash`), and cheaper than
+    `hash(canonical(state))`, which it need not equal; and
     `canonical_by(key)`: the pair (canonical, canonical_hash) with `key` in
     place of `hash`, for engines whose processes must agree on the
     representative (Ray's: `hash` differs between interpreters)."""

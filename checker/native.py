@@ -28,7 +28,8 @@ from pathlib import Path
 from types import ModuleType
 
 # The modules an exploration spends its time in: the engine's loop, the
-# Progress check and the token model. The list is read by setup.py, so it is a plain literal.
+# Progress check, the token model and the register model (its params module
+# is not: it is read once a run). The list is read by setup.py, so it is a plain literal.
 COMPILED = (
     "checker.explore",
     "checker.fingerprint",
@@ -36,6 +37,10 @@ COMPILED = (
     "checker.progress_shards",
     "checker.shard",
     "checker.visited",
+    "spec.register.actions",
+    "spec.register.model",
+    "spec.register.properties",
+    "spec.register.state",
     "spec.tokens.client_steps",
     "spec.tokens.enabled",
     "spec.tokens.manager_steps",

@@ -18,7 +18,7 @@ from typing import Any
 from checker.auto import available_cores, explore_auto
 from checker.cli.interrupt import stop_requested
 from checker.explore import explore
-from checker.model import Model
+from checker.model import PROGRESS, Model
 from checker.parallel import explore_parallel
 from checker.progress import ProgressLine
 from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
@@ -173,16 +173,26 @@ def _mutant_result(
     workers: int = 1,
 ) -> CheckResult:
     protocol = _lookup(job[0])
-    config = protocol.mutant_params(protocol.mutant(job[1]))
+    mutant = protocol.mutant(job[1])
     return check_config(
         protocol,
-        config,
+        protocol.mutant_params(mutant),
         on_progress=on_progress,
         max_seconds=max_seconds,
         should_stop=_should_stop,
         symmetry=True,
         workers=workers,
+        liveness=needs_progress(mutant),
     )[1]
+
+
+def needs_progress(mutant: MutantSpec) -> bool:
+    """Whether a mutant's run must check Progress: only when Progress may
+    catch it. Progress is decided after a complete search, so a mutant
+    that a safety property catches stops before it either way; skipping
+    the fairness bookkeeping (a call and an edge per transition) changes
+    no caught mutant's result, only spares its cost."""
+    return PROGRESS in mutant.caught_by
 
 
 def run_standards(

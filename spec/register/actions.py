@@ -13,14 +13,18 @@ return it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
-from spec.register.state import INITIAL, Client, Copy, Kind, Message, Phase, State
+from spec.register.state import INITIAL, Client, Copy, Kind, Message, Phase, State, field_values
 
 
 @dataclass(frozen=True, slots=True)
 class ClientStartWrite:
     client: int
+
+    def __reduce__(self) -> tuple[type[ClientStartWrite], tuple[Any, ...]]:
+        return (ClientStartWrite, field_values(self))  # see field_values
 
     def __str__(self) -> str:
         return f"ClientStartWrite c{self.client + 1}"
@@ -30,6 +34,9 @@ class ClientStartWrite:
 class ClientStartRead:
     client: int
 
+    def __reduce__(self) -> tuple[type[ClientStartRead], tuple[Any, ...]]:
+        return (ClientStartRead, field_values(self))  # see field_values
+
     def __str__(self) -> str:
         return f"ClientStartRead c{self.client + 1}"
 
@@ -37,6 +44,9 @@ class ClientStartRead:
 @dataclass(frozen=True, slots=True)
 class Deliver:
     message: Message
+
+    def __reduce__(self) -> tuple[type[Deliver], tuple[Any, ...]]:
+        return (Deliver, field_values(self))  # see field_values
 
     def __str__(self) -> str:
         m = self.message
@@ -56,8 +66,8 @@ def show(copy: Copy) -> str:
     return f"ts={stamp} v={f'c{vw}#{vc}' if vc else 'initial'}"
 
 
-def set_client(s: State, c: int, client: Client) -> State:
-    return replace(s, clients=(*s.clients[:c], client, *s.clients[c + 1 :]))
+def with_client(clients: tuple[Client, ...], c: int, client: Client) -> tuple[Client, ...]:
+    return (*clients[:c], client, *clients[c + 1 :])
 
 
 def begin_phase(s: State, c: int, client: Client, kind: Kind) -> State:
@@ -65,28 +75,18 @@ def begin_phase(s: State, c: int, client: Client, kind: Kind) -> State:
     sent = {
         Message(kind, c, srv, client.op, client.phase, client.copy) for srv in range(len(s.stores))
     }
-    return replace(set_client(s, c, client), network=s.network | sent)
+    return State(s.stores, with_client(s.clients, c, client), s.network | sent, s.linearized)
 
 
 def start_write(s: State, c: int, stamped: bool) -> State:
     """c starts a write: (1,N) stamps it at once; (N,N) asks a quorum first."""
     client = s.clients[c]
-    client = replace(client, op=client.op + 1, answered=0, snapshot=s.linearized)
     if stamped:
         counter = client.writes_done + 1
         copy = Copy((counter, c + 1), (counter, c + 1))
-        return begin_phase(s, c, replace(client, phase=Phase.WRITING, copy=copy), Kind.WRITE)
-    return begin_phase(s, c, replace(client, phase=Phase.WRITE_QUERY, copy=INITIAL), Kind.QUERY)
+        return begin_phase(s, c, client.begin(Phase.WRITING, copy, s.linearized), Kind.WRITE)
+    return begin_phase(s, c, client.begin(Phase.WRITE_QUERY, INITIAL, s.linearized), Kind.QUERY)
 
 
 def start_read(s: State, c: int) -> State:
-    client = s.clients[c]
-    client = replace(
-        client,
-        phase=Phase.QUERYING,
-        op=client.op + 1,
-        copy=INITIAL,
-        answered=0,
-        snapshot=s.linearized,
-    )
-    return begin_phase(s, c, client, Kind.QUERY)
+    return begin_phase(s, c, s.clients[c].begin(Phase.QUERYING, INITIAL, s.linearized), Kind.QUERY)

@@ -15,7 +15,6 @@ removed (they could change nothing); WRITEs stay, they still change servers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from spec.register.actions import (
@@ -24,13 +23,13 @@ from spec.register.actions import (
     ClientStartWrite,
     Deliver,
     begin_phase,
-    set_client,
     show,
     start_read,
     start_write,
+    with_client,
 )
 from spec.register.params import RegisterParams
-from spec.register.properties import INVARIANTS, SOMETIMES, STEP_PROPERTIES
+from spec.register.properties import INVARIANTS, SOMETIMES, STEP_PROPERTIES, check_step
 from spec.register.state import INITIAL, Answer, Client, Copy, Kind, Message, Phase, State
 
 
@@ -47,6 +46,11 @@ class RegisterModel:
         self.stamped_by_writer = self.params.writers == "one"  # (1,N): no query phase
         self.writes = [self.params.writes_of(c) for c in range(self.params.clients)]
         self.reads = [self.params.reads_of(c) for c in range(self.params.clients)]
+
+    def __reduce__(self) -> tuple[type[RegisterModel], tuple[RegisterParams]]:
+        # Pickled (for Ray's actors) as its parameters: compiled, the class
+        # has no pickling of its own (checker.native).
+        return (RegisterModel, (self.params,))
 
     def initial_states(self) -> Sequence[State]:
         p = self.params
@@ -69,42 +73,44 @@ class RegisterModel:
             return start_write(s, action.client, self.stamped_by_writer)
         if isinstance(action, ClientStartRead):
             return start_read(s, action.client)
+        # One State is built per step (not one per changed field): the model's
+        # time goes to building states (README, "Compiled modules").
         m = action.message
-        s = replace(s, network=s.network - {m})
+        network = s.network - {m}
         if m.kind == Kind.WRITE:
-            return self._server_receive_write(s, m)
+            return self._server_receive_write(s, network, m)
         if m.kind == Kind.QUERY:
             reply = Message(Kind.REPLY, m.client, m.server, m.op, m.phase, s.stores[m.server])
-            return replace(s, network=s.network | {reply})
-        return self._client_receive(s, m)
+            return State(s.stores, s.clients, network | {reply}, s.linearized)
+        return self._client_receive(s, network, m)
 
-    def _server_receive_write(self, s: State, m: Message) -> State:
+    def _server_receive_write(self, s: State, network: frozenset[Message], m: Message) -> State:
         """The server keeps the higher stamp, and acks a phase that is still live."""
-        if m.copy.stamp > s.stores[m.server].stamp:
-            s = replace(s, stores=(*s.stores[: m.server], m.copy, *s.stores[m.server + 1 :]))
+        stores = s.stores
+        if m.copy.stamp > stores[m.server].stamp:
+            stores = (*stores[: m.server], m.copy, *stores[m.server + 1 :])
         client = s.clients[m.client]
         if client.op == m.op and client.phase == m.phase:
-            ack = Message(Kind.ACK, m.client, m.server, m.op, m.phase, INITIAL)
-            s = replace(s, network=s.network | {ack})
-        return s
+            network = network | {Message(Kind.ACK, m.client, m.server, m.op, m.phase, INITIAL)}
+        return State(stores, s.clients, network, s.linearized)
 
-    def _client_receive(self, s: State, m: Message) -> State:
+    def _client_receive(self, s: State, network: frozenset[Message], m: Message) -> State:
         """A REPLY or ACK: counted once per server; at a quorum the phase ends."""
         c, client = m.client, s.clients[m.client]
         if client.op != m.op or client.phase != m.phase or client.answered >> m.server & 1:
-            return s  # a reply to a phase that is over
+            return State(s.stores, s.clients, network, s.linearized)  # its phase is over
         best = client.copy
         if m.kind == Kind.REPLY and m.copy.stamp > best.stamp:
             best = m.copy
-        client = replace(client, answered=client.answered | 1 << m.server, copy=best)
+        client = client.heard_from(m.server, best)
         if client.answered.bit_count() < self.quorum:
-            return set_client(s, c, client)
+            return State(s.stores, with_client(s.clients, c, client), network, s.linearized)
         network = frozenset(  # the phase is over: its queries, replies and acks are dead
             x
-            for x in s.network
+            for x in network
             if x.kind == Kind.WRITE or x.client != c or x.op != m.op or x.phase != m.phase
         )
-        return self._end_phase(replace(s, network=network), c, client)
+        return self._end_phase(State(s.stores, s.clients, network, s.linearized), c, client)
 
     def _end_phase(self, s: State, c: int, client: Client) -> State:
         phase, best = client.phase, client.copy
@@ -112,20 +118,22 @@ class RegisterModel:
             counter = best.stamp[0] + 1
             writer = c + 1 if self.params.writer_id else 0
             copy = Copy((counter, writer), (counter, c + 1))
-            return begin_phase(
-                s, c, replace(client, phase=Phase.WRITING, copy=copy, answered=0), Kind.WRITE
-            )
+            return begin_phase(s, c, client.next_phase(Phase.WRITING, copy), Kind.WRITE)
         if phase == Phase.QUERYING and self.params.impose:
-            return begin_phase(s, c, replace(client, phase=Phase.IMPOSING, answered=0), Kind.WRITE)
+            return begin_phase(s, c, client.next_phase(Phase.IMPOSING, best), Kind.WRITE)
         # An idle client keeps only its counts and the outcome of its last operation.
-        done = Client(op=client.op, writes_done=client.writes_done, reads_done=client.reads_done)
-        if phase == Phase.WRITING:
-            done = replace(done, writes_done=done.writes_done + 1, answer=Answer(False, best))
-        else:
-            done = replace(done, reads_done=done.reads_done + 1, answer=Answer(True, best))
-        if best.stamp > s.linearized.stamp:
-            s = replace(s, linearized=best)
-        return set_client(s, c, done)
+        wrote = phase == Phase.WRITING
+        done = Client(
+            op=client.op,
+            writes_done=client.writes_done + int(wrote),
+            reads_done=client.reads_done + int(not wrote),
+            answer=Answer(not wrote, best),
+        )
+        linearized = best if best.stamp > s.linearized.stamp else s.linearized
+        return State(s.stores, with_client(s.clients, c, done), s.network, linearized)
+
+    def check_step(self, s: State, action: Action, nxt: State) -> tuple[str, str] | None:
+        return check_step(s, action, nxt)
 
     def is_fair(self, s: State, action: Action) -> bool:
         return not isinstance(action, Deliver) or action.message.server >= self.faulty

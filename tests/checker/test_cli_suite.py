@@ -13,6 +13,8 @@ from checker.cli import main, runs, suite_runs
 from checker.cli import suite as suite_module
 from checker.cli.registry import lookup
 from checker.cli.runs import (
+    check_config,
+    needs_progress,
     run_mutants,
     run_standards,
     start_suite_runs,
@@ -20,6 +22,7 @@ from checker.cli.runs import (
     suite_workers,
 )
 from checker.cli.suite import PARTS, SuitePart, worst_exit_code
+from checker.model import PROGRESS
 
 
 def test_the_standard_suite_has_the_model_mutant_and_quorum_parts() -> None:
@@ -158,3 +161,27 @@ def test_a_run_on_shard_workers_inside_the_suite_gives_one_process_results(
     )
     assert caught == ["caught"]
     assert [p.name for p in tmp_path.iterdir()] == ["workers-2"]  # S1 alone, on 2 workers
+
+
+def test_only_mutants_that_progress_may_catch_check_progress_in_the_catalog_run() -> None:
+    tokens = lookup("tokens")
+    assert needs_progress(tokens.mutant("wait-all"))  # caught by Progress
+    assert not needs_progress(tokens.mutant("no-owner-check"))  # NoDoubleSpend
+    caught = {m.name for p in (tokens, lookup("smr")) for m in p.mutants if needs_progress(m)}
+    assert caught == {"wait-all", "no-null-messages", "no-crash-detection"}
+
+
+def test_a_safety_caught_mutant_gives_the_same_result_without_the_progress_bookkeeping() -> None:
+    tokens = lookup("tokens")
+    run = next(iter(run_mutants([(tokens, "first-reply")], 1)))
+    assert run.status == "caught"
+    assert PROGRESS not in run.result.checked  # the catalog run skipped it
+    mutant = tokens.mutant_params(tokens.mutant("first-reply"))
+    full = check_config(tokens, mutant, symmetry=True)[1]
+    assert PROGRESS in full.checked
+    assert run.result.counterexample is not None and full.counterexample is not None
+    assert run.result.counterexample.steps == full.counterexample.steps
+    assert (run.result.stats.states, run.result.stats.transitions) == (
+        full.stats.states,
+        full.stats.transitions,
+    )

@@ -93,6 +93,7 @@ def test_the_variable_makes_a_fresh_process_import_the_source() -> None:
 def test_a_built_install_imports_the_compiled_modules() -> None:
     assert _file_of("spec.tokens.state", pure=False).endswith(extension_path("x").suffix)
     assert _file_of("checker.explore", pure=False).endswith(extension_path("x").suffix)
+    assert _file_of("spec.register.model", pure=False).endswith(extension_path("x").suffix)
 
 
 @pytest.mark.parametrize(

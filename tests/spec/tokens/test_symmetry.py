@@ -178,3 +178,83 @@ def test_standard_configurations_with_symmetry_keep_their_verdict_with_pinned_co
     assert got == standard.expected
     assert (result.stats.states, result.stats.transitions) == PINNED_WITH_SYMMETRY[name]
     assert standard.states is not None and result.stats.states < standard.states
+
+
+def _walk_states(model: TokenModel, seed: int, walks: int, depth: int) -> list[Any]:
+    import random
+
+    rng = random.Random(seed)
+    found = []
+    for _ in range(walks):
+        state = model.initial_states()[0]
+        for _ in range(depth):
+            found.append(state)
+            enabled = model.actions(state)
+            if not enabled:
+                break
+            state = model.next_state(state, enabled[rng.randrange(len(enabled))])
+    return found
+
+
+_RENAMED_CONFIGS = {
+    # Two classes of servers (faulty s1, s2; correct s3, s4): a group of 4.
+    "F2": STANDARD_CONFIGS["F2"].config,
+    # Servers s2, s3 and clients c2, c3, with changes by messages (manager
+    # parts, SYNC payloads, joiners): a group of 4 that renames owners too.
+    "clients-and-changes": replace(S1, clients=3, reconfigs=1, max_servers=4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_RENAMED_CONFIGS))
+@pytest.mark.parametrize("stable", [False, True], ids=["hash", "stable_fingerprint"])
+def test_every_renaming_of_a_state_has_the_same_canonical_hash_and_form(
+    name: str, stable: bool
+) -> None:
+    from checker.fingerprint import stable_fingerprint
+
+    model = TokenModel(_RENAMED_CONFIGS[name])
+    group = renamings(model.params)
+    assert len(group) == 3
+    if stable:
+        canonical, canonical_hash = model.canonical_by(stable_fingerprint)
+    else:
+        canonical, canonical_hash = model.canonical, model.canonical_hash
+    # A second form with empty caches: the answer must not depend on what
+    # the first has seen (parts are cached by value and by identity).
+    fresh = TokenModel(_RENAMED_CONFIGS[name])
+    fresh_hash = fresh.canonical_by(stable_fingerprint)[1] if stable else fresh.canonical_hash
+    states = _walk_states(model, seed=11, walks=6, depth=30)
+    hashes = set()
+    for state in states:
+        h = canonical_hash(state)
+        form = canonical(state)
+        orbit = [state, *(rename(state, pi) for pi in group)]
+        assert form in orbit  # a renaming of the state, as written
+        for other in orbit:
+            assert canonical_hash(other) == h
+            assert canonical(other) == form
+        assert canonical_hash(form) == h
+        assert fresh_hash(orbit[-1]) == h
+        hashes.add(h)
+    # Distinct classes along the walks (counted as sets of renamings) get
+    # distinct hashes.
+    orbits = {frozenset([s, *(rename(s, pi) for pi in group)]) for s in states}
+    assert len(hashes) == len(orbits) > 1
+
+
+def test_the_renaming_check_catches_a_hash_of_one_renaming_only() -> None:
+    # The mutant: a form over the identity alone is no class invariant, and
+    # the comparison above tells it apart on the first few states.
+    model = TokenModel(_RENAMED_CONFIGS["F2"])
+    group = renamings(model.params)
+    identity_only = symmetry._Digests([tuple(range(model.params.nodes + 1))], hash)
+    states = _walk_states(model, seed=11, walks=2, depth=10)
+    assert any(
+        identity_only.canonical_hash(rename(s, pi)) != identity_only.canonical_hash(s)
+        for s in states
+        for pi in group
+    )
+    full = symmetry._Digests([tuple(range(model.params.nodes + 1)), *group], hash)
+    assert all(
+        full.canonical_hash(rename(s, pi)) == full.canonical_hash(s) for s in states for pi in group
+    )
