@@ -34,6 +34,8 @@ COMPILED = (
     "checker.explore",
     "checker.fingerprint",
     "checker.liveness",
+    "checker.progress_shards",
+    "checker.shard",
     "checker.visited",
     "spec.register.actions",
     "spec.register.model",

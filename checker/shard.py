@@ -30,9 +30,11 @@ data between them and numbers the new states after the third):
    candidates are new, and which source won each (the smallest key); and,
    from the answers, the previous level's fair edges with destination ids,
    split by the homes of their states (`checker.progress_shards`).
-3. `accept(won positions from every owner, how many to move to each shard,
-   fair edges for this home)`: invariants and sometimes properties of the
-   states this shard won; their keys, and the states that move, pickled.
+3. `accept(won keys from every owner, how many to move to each shard,
+   fair edges for this home)`: the first invariant violation among the
+   states this shard won (`expand` checks each candidate as it makes it,
+   while the state is still in the CPU's caches), their keys, and the
+   states that move, pickled.
 
 The last level ends with `settle` and `fair_edges` (liveness only); then
 `progress` runs the Progress check's rounds on the homes.
@@ -133,23 +135,22 @@ class Shard:
         self.home = ProgressHome(index, shards)
         self._reset_level()
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent to Ray's actors: the sometimes-properties' checks are the
-        # model's closures, which do not pickle when compiled
-        # (checker.native); they are found again by name on arrival.
-        state = dict(self.__dict__)
-        state["unmet"] = [name for name, _ in self.unmet]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        checks = {p.name: p.check for p in self.model.sometimes}
-        self.unmet = [(name, checks[name]) for name in state["unmet"]]
+    def __reduce__(self) -> tuple[Callable[..., Shard], tuple[Any, ...]]:
+        # Sent to Ray's actors once seeded, before the first level, so the
+        # constructor's arguments and the seeds are the whole state. Explicit,
+        # because a compiled class has no __dict__ (checker.native); the
+        # sometimes-properties' checks are the model's closures, which do not
+        # pickle when compiled, so they travel by name.
+        seeds = (self.table, self.frontier, [name for name, _ in self.unmet])
+        args = (self.model, self.index, self.shards, self.liveness, self.fingerprint)
+        return _seeded_shard, (args, seeds)
 
     def _reset_level(self) -> None:
         self.out_fp = [array("q") for _ in range(self.shards)]
         self.out_key = [array("q") for _ in range(self.shards)]
         self.out_state: list[list[Any]] = [[] for _ in range(self.shards)]
+        # invariant violations of candidates, by owner << 32 | position
+        self.flagged: dict[int, tuple[str, str]] = {}
         # per fair transition: owner << 32 | index there, or -1 - id when known
         self.fair_ref = array("q")
         self.fair_count = array("i")  # per expanded frontier state
@@ -203,18 +204,22 @@ class Shard:
                 for (fps, _), answer in zip(self.incoming, self.answers, strict=True)
             ]
         gone = self.gone
-        frontier = [
-            (sid, state)
-            for i, (sid, (_, state)) in enumerate(zip(source_ids, self.won, strict=True))
-            if i not in gone
-        ]
+        frontier = (
+            [
+                (sid, state)
+                for i, (sid, (_, state)) in enumerate(zip(source_ids, self.won, strict=True))
+                if i not in gone
+            ]
+            if gone
+            else [(sid, state) for sid, (_, state) in zip(source_ids, self.won, strict=True)]
+        )
         arrived = False
         for ids, blob in moved:
             if ids:
                 frontier.extend(zip(ids, pickle.loads(blob), strict=True))
                 arrived = True
         if arrived:
-            frontier.sort(key=_first_item)
+            frontier.sort()  # ids are unique: the states are never compared
         self.frontier = frontier
         self.kinds_done += self.kinds_level
         self.kinds_level = Counter()
@@ -233,20 +238,30 @@ class Shard:
         about five transitions a state), and the first candidate has the
         smallest key this shard can offer. Its state is the first concrete
         state reached, which under symmetry is the one the one-process
-        engine keeps."""
+        engine keeps. Each candidate's invariants and sometimes properties
+        are checked here: a candidate that loses has the winner's class (the
+        properties are the same on it) or was visited before (and checked)."""
         model = self.model
         actions, next_state, fingerprint = model.actions, model.next_state, self.fingerprint
         step_check = step_checker(model)
         is_fair = model.is_fair if self.liveness else None
         is_quiescent = model.is_quiescent if self.liveness else None
-        quiescent = self.quiescent
-        shards, out_fp, out_key, out_state = self.shards, self.out_fp, self.out_key, self.out_state
-        fair_ref, fair_count = self.fair_ref, self.fair_count
+        # The arrays' appends, bound once: compiled code would look each
+        # method up at every call (arrays are plain objects to mypyc).
+        add_quiescent = self.quiescent.append
+        shards, out_fp, out_state = self.shards, self.out_fp, self.out_state
+        add_fp = [a.append for a in out_fp]
+        add_key = [a.append for a in self.out_key]
+        add_fair, add_fair_count = self.fair_ref.append, self.fair_count.append
         me, table_get = self.index, self.table.get
         sent: dict[int, int] = {}  # fp -> owner << 32 | position, this level
         sent_get = sent.get
-        count_kinds, kind_of = self.kinds_level.update, kind_function(model)
+        kinds, kind_of = self.kinds_level, kind_function(model)
+        inv_checks = tuple((p.name, p.check) for p in model.invariants)
+        flagged = self.flagged
+        unmet = self.unmet
         sids, counts = self.sids, array("i")
+        add_sid, add_count = sids.append, counts.append
         violation: Violation = None
         stopped = False
         for position, (sid, state) in enumerate(self.frontier):
@@ -256,11 +271,13 @@ class Shard:
             enabled = actions(state)
             if len(enabled) > ACTION_MASK:
                 raise ValueError(f"{len(enabled)} actions enabled in one state: at most 2**20")
-            sids.append(sid)
-            counts.append(len(enabled))
+            add_sid(sid)
+            add_count(len(enabled))
             if is_quiescent is not None:
-                quiescent.append(1 if is_quiescent(state) else 0)
-            count_kinds(map(kind_of, enabled))
+                add_quiescent(1 if is_quiescent(state) else 0)
+            for action in enabled:  # not Counter.update: its Mapping check costs more
+                kind = kind_of(action)
+                kinds[kind] = kinds.get(kind, 0) + 1
             base = sid << ACTION_BITS
             fair_here = 0
             for ai, action in enumerate(enabled):
@@ -278,85 +295,99 @@ class Shard:
                         known = table_get(fp)
                         if known is not None:  # visited in an earlier level: no message
                             if is_fair is not None and is_fair(state, action):
-                                fair_ref.append(-1 - known)
+                                add_fair(-1 - known)
                                 fair_here += 1
                             continue
-                    fps = out_fp[owner]
-                    ref = sent[fp] = owner << 32 | len(fps)
-                    fps.append(fp)
-                    out_key[owner].append(base | ai)
-                    out_state[owner].append(nxt)
+                    states = out_state[owner]
+                    ref = sent[fp] = owner << 32 | len(states)
+                    add_fp[owner](fp)
+                    add_key[owner](base | ai)
+                    states.append(nxt)
+                    # Checked now, while the state is in the cache, though
+                    # the candidate may lose: `accept` reports the winners'.
+                    for name, check in inv_checks:
+                        detail = check(nxt)
+                        if detail is not None:
+                            flagged[ref] = (name, detail)
+                            break
+                    if unmet:
+                        unmet = [(n, c) for n, c in unmet if not c(nxt)]
                 if is_fair is not None and is_fair(state, action):
-                    fair_ref.append(ref)
+                    add_fair(ref)
                     fair_here += 1
-            fair_count.append(fair_here)
+            add_fair_count(fair_here)
             if violation is not None:
                 break
-        out = list(zip(out_fp, out_key, strict=True))
+        self.unmet = unmet
+        out = list(zip(out_fp, self.out_key, strict=True))
         return out, violation, sids, counts, stopped
 
     def resolve(
         self, incoming: list[Candidates], answers: list[array[int]]
     ) -> tuple[list[array[int]], array[int], list[Batch] | None]:
         """As owner, from every source's candidates for this shard: for each
-        source, the positions of the candidates it won (new states it reached
-        first, by key), in key order, and the keys of all new states here,
-        in order. As source, from every owner's `answers` (ids of the
-        candidates this shard sent the level before): that level's fair
-        edges for their homes (`fair_edges`), or None without them."""
+        source, the keys of the candidates it won (new states it reached
+        first), in order, and the keys of all new states here, in order. As
+        source, from every owner's `answers` (ids of the candidates this
+        shard sent the level before): that level's fair edges for their
+        homes (`fair_edges`), or None without them."""
         fair = self.fair_edges(answers) if answers else None
         self.incoming = incoming
         get = self.table.get
-        winners: dict[int, int] = {}  # new fp -> key << 40 | source << 32 | position
+        # new fp -> key << 8 | source (source < 2**8): below 2**63, a
+        # machine integer, for ids below 2**35
+        winners: dict[int, int] = {}
         best = winners.get
         for source, (fps, keys) in enumerate(incoming):
             ids = array("q", [-1]) * len(fps)
+            mine = source == self.index  # `expand` sent only the unvisited
             for i, fp in enumerate(fps):
-                known = get(fp)
-                if known is not None:
-                    ids[i] = known
-                    continue
-                tagged = keys[i] << 40 | source << 32 | i  # source < 2**8, i < 2**32
+                if not mine:
+                    known = get(fp)
+                    if known is not None:
+                        ids[i] = known
+                        continue
+                tagged = keys[i] << 8 | source
                 found = best(fp)
                 if found is None or tagged < found:
                     winners[fp] = tagged
             self.answers.append(ids)
         ordered = sorted(zip(winners.values(), winners.keys(), strict=True))
         self.new_fps = [fp for _, fp in ordered]
-        positions = [array("q") for _ in incoming]
+        won = [array("q") for _ in incoming]
         for tagged, _ in ordered:
-            positions[(tagged >> 32) & 0xFF].append(tagged & 0xFFFFFFFF)
-        keys = array("q", [tagged >> 40 for tagged, _ in ordered])
-        return positions, keys, fair
+            won[tagged & 0xFF].append(tagged >> 8)
+        keys = array("q", [tagged >> 8 for tagged, _ in ordered])
+        return won, keys, fair
 
     def accept(
-        self, positions: list[array[int]], moves: list[int], fair: list[Batch | None]
+        self, won_keys: list[array[int]], moves: list[int], fair: list[Batch | None]
     ) -> tuple[array[int], Violation, list[str], list[bytes]]:
-        """The states this shard won (`positions` among the candidates it
-        sent each owner): check them. Returns their keys in order, the first
-        invariant violation by key, the sometimes properties not met so far,
+        """The states this shard won (`won_keys`: per owner, the keys of the
+        candidates sent there that won, in order). Returns their keys in
+        order, the first invariant violation by key, the sometimes properties not met so far,
         and for each shard the states `moves` sends there (pickled;
         `plan_moves` says which). `fair`: the batches of fair edges the
         shards sent this home (`resolve`)."""
         self.home.take(fair)
         won: list[tuple[int, Any]] = []
-        for owner, chosen in enumerate(positions):
-            keys, states = self.out_key[owner], self.out_state[owner]
-            won.extend([(keys[p], states[p]) for p in chosen])
-        self.out_state = []  # the losers and the visited go now, not at the level's end
-        won.sort(key=_first_item)
-        self.won = won
+        flagged = self.flagged
         violation: Violation = None
-        inv_checks = tuple((p.name, p.check) for p in self.model.invariants)
-        for key, state in won:
-            if violation is None:
-                for name, check in inv_checks:
-                    detail = check(state)
-                    if detail is not None:
-                        violation = (key, name, detail)
-                        break
-            if self.unmet:
-                self.unmet = [(n, c) for n, c in self.unmet if not c(state)]
+        for owner, wanted in enumerate(won_keys):
+            # Both in key order: one walk finds each won candidate.
+            keys, states = self.out_key[owner], self.out_state[owner]
+            p = 0
+            for key in wanted:
+                while keys[p] != key:
+                    p += 1
+                won.append((key, states[p]))
+                if flagged:  # the first invariant violation by key (`expand` checked)
+                    found = flagged.get(owner << 32 | p)
+                    if found is not None and (violation is None or key < violation[0]):
+                        violation = (key, *found)
+        self.out_state = []  # the losers and the visited go now, not at the level's end
+        won.sort()  # keys are unique: the states are never compared
+        self.won = won
         batches = []
         for leaving in plan_moves(len(won), moves):
             self.gone.update(leaving)
@@ -439,8 +470,16 @@ def balance(won: list[int], tolerance: float) -> list[list[int]]:
     return moves
 
 
-def _first_item(entry: tuple[int, Any]) -> int:
-    return entry[0]
+def _seeded_shard(
+    args: tuple[Model[Any, Any], int, int, bool, Callable[[Any], int]],
+    seeds: tuple[FingerprintTable, list[tuple[int, Any]], list[str]],
+) -> Shard:
+    """A pickled shard again (`Shard.__reduce__`)."""
+    shard = Shard(*args)
+    shard.table, shard.frontier, unmet = seeds
+    checks = {p.name: p.check for p in shard.model.sometimes}
+    shard.unmet = [(name, checks[name]) for name in unmet]
+    return shard
 
 
 def _never() -> bool:

@@ -327,6 +327,18 @@ def test_balance_moves_only_the_surplus_above_the_tolerance() -> None:
     assert balance([0, 0], 0.02) == [[0, 0], [0, 0]]
 
 
+def test_a_seeded_shard_pickles_with_its_seeds_and_expands_alike() -> None:
+    # Ray's actors get their shards pickled, compiled (no __dict__) or not.
+    shard = Shard(Grid(3), 1, 2, True)
+    shard.seed(hash((0, 0)), 0, (0, 0))
+    copy = pickle.loads(pickle.dumps(shard))
+    assert (copy.index, copy.shards, copy.liveness) == (1, 2, True)
+    assert copy.frontier == [(0, (0, 0))] and copy.table.get(hash((0, 0))) == 0
+    expanded = copy.expand()
+    assert sum(map(len, (fps for fps, _ in expanded[0]))) == 2  # (1, 0) and (0, 1)
+    assert expanded == shard.expand()
+
+
 def test_the_states_that_move_are_spread_over_the_key_range() -> None:
     assert plan_moves(10, [0, 2]) == [[], [2, 7]]
     assert plan_moves(6, [0, 0]) == [[], []]
