@@ -9,32 +9,21 @@ import pickle
 from checker.fingerprint import stable_fingerprint
 from spec.register import PROTOCOL
 from spec.register.model import RegisterModel
-from spec.register.state import State
-
-
-def _reachable(model: RegisterModel, levels: int) -> list[State]:
-    states = list(model.initial_states())
-    seen, frontier = set(states), states
-    for _ in range(levels):
-        frontier = [model.next_state(s, a) for s in frontier for a in model.actions(s)]
-        frontier = [s for s in dict.fromkeys(frontier) if s not in seen]
-        seen.update(frontier)
-        states += frontier
-    return states
+from tests.step_checks import reachable_within
 
 
 def test_a_register_model_pickles_as_its_parameters_and_steps_alike() -> None:
     model = RegisterModel(PROTOCOL.standard("RGN").config)
     copy = pickle.loads(pickle.dumps(model))
     assert copy.params == model.params
-    states = _reachable(model, 6)
+    states = reachable_within(model, 6)
     assert len(states) > 100
-    assert _reachable(copy, 6) == states
+    assert reachable_within(copy, 6) == states
 
 
 def test_states_and_actions_pickle_to_equal_values_with_equal_fingerprints() -> None:
     model = RegisterModel(PROTOCOL.standard("RG1").config)
-    states = _reachable(model, 6)
+    states = reachable_within(model, 6)
     actions = [a for s in states for a in model.actions(s)]
     assert pickle.loads(pickle.dumps(states)) == states
     assert pickle.loads(pickle.dumps(actions)) == actions

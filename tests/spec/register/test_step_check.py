@@ -6,7 +6,6 @@ that break a step property; and the hand-written hashes cover every field."""
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
 
 import pytest
 
@@ -14,6 +13,7 @@ from checker.model import has_step_check
 from spec.register import PROTOCOL
 from spec.register.model import RegisterModel
 from spec.register.state import Client, State
+from tests.step_checks import breadth_first_transitions, one_by_one
 
 
 def _model(config: str, mutant: str | None) -> RegisterModel:
@@ -21,32 +21,6 @@ def _model(config: str, mutant: str | None) -> RegisterModel:
     if mutant is not None:
         params = PROTOCOL.mutated(params, PROTOCOL.mutant(mutant))
     return RegisterModel(params)
-
-
-def _transitions(model: RegisterModel, limit: int) -> list[tuple[State, Any, State]]:
-    """The first `limit` transitions of a breadth-first search that goes on past violations."""
-    frontier = list(model.initial_states())
-    seen = set(frontier)
-    found: list[tuple[State, Any, State]] = []
-    while frontier and len(found) < limit:
-        later = []
-        for s in frontier:
-            for a in model.actions(s):
-                after = model.next_state(s, a)
-                found.append((s, a, after))
-                if after not in seen:
-                    seen.add(after)
-                    later.append(after)
-        frontier = later
-    return found
-
-
-def _one_by_one(model: RegisterModel, s: State, a: Any, after: State) -> tuple[str, str] | None:
-    for p in model.step_properties:
-        detail = p.check(s, a, after)
-        if detail is not None:
-            return p.name, detail
-    return None
 
 
 @pytest.mark.parametrize(
@@ -59,10 +33,10 @@ def test_check_step_equals_the_properties_one_by_one_on_every_transition(
 ) -> None:
     model = _model(config, mutant)
     assert has_step_check(model)
-    found = _transitions(model, limit)
+    found = breadth_first_transitions(model, limit)
     skipped = violated = 0
     for s, a, after in found:
-        expected = _one_by_one(model, s, a, after)
+        expected = one_by_one(model, s, a, after)
         assert model.check_step(s, a, after) == expected
         violated += expected is not None
         skipped += after.clients is s.clients
@@ -74,7 +48,7 @@ def test_check_step_equals_the_properties_one_by_one_on_every_transition(
 
 def test_the_written_out_hashes_cover_every_field_in_order() -> None:
     model = RegisterModel(PROTOCOL.standard("RGN").config)
-    states = [after for _, _, after in _transitions(model, 3_000)]
+    states = [after for _, _, after in breadth_first_transitions(model, 3_000)]
     clients = {c for s in states for c in s.clients}
     assert len(clients) > 20
     for c in clients:

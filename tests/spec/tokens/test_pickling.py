@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 import pickle
-from typing import Any
 
 from checker.fingerprint import stable_fingerprint
 from checker.parallel import CanonicalFingerprint
 from checker.shard import Shard
 from spec.tokens.model import TokenModel
 from spec.tokens.standard import S1, S3A
-
-
-def _reachable(model: TokenModel, levels: int) -> list[Any]:
-    """The distinct states within `levels` steps, in breadth-first order."""
-    states = list(model.initial_states())
-    seen = set(states)
-    frontier = states
-    for _ in range(levels):
-        frontier = [model.next_state(s, a) for s in frontier for a in model.actions(s)]
-        frontier = [s for s in dict.fromkeys(frontier) if s not in seen]
-        seen.update(frontier)
-        states += frontier
-    return states
+from tests.step_checks import reachable_within
 
 
 def test_a_token_model_pickles_as_its_config_and_steps_alike() -> None:
     model = TokenModel(S3A)
     copy = pickle.loads(pickle.dumps(model))
     assert copy.config == model.config
-    states = _reachable(model, 3)
+    states = reachable_within(model, 3)
     assert len(states) > 100
-    assert _reachable(copy, 3) == states
+    assert reachable_within(copy, 3) == states
     assert [copy.canonical(s) for s in states] == [model.canonical(s) for s in states]
     assert [[p.check(s) for p in copy.invariants] for s in states] == [
         [p.check(s) for p in model.invariants] for s in states
@@ -42,7 +29,7 @@ def test_a_canonical_fingerprint_pickles_and_gives_the_same_fingerprints() -> No
     model = TokenModel(S1)
     fingerprint = CanonicalFingerprint(model, stable_fingerprint)
     copy = pickle.loads(pickle.dumps(fingerprint))
-    states = _reachable(model, 3)
+    states = reachable_within(model, 3)
     assert [copy(s) for s in states] == [fingerprint(s) for s in states]
     # classes, not states: two renamings of one state share a fingerprint
     assert len({fingerprint(s) for s in states}) < len(set(states))
@@ -53,7 +40,7 @@ def test_a_shard_of_the_token_model_pickles_with_its_sometimes_properties() -> N
     shard = Shard(model, 0, 2, True, CanonicalFingerprint(model, stable_fingerprint))
     copy = pickle.loads(pickle.dumps(shard))
     assert [name for name, _ in copy.unmet] == [p.name for p in model.sometimes]
-    states = _reachable(model, 12)
+    states = reachable_within(model, 12)
     assert [[check(s) for _, check in copy.unmet] for s in states] == [
         [check(s) for _, check in shard.unmet] for s in states
     ]

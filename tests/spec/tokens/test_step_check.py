@@ -16,6 +16,7 @@ from spec.tokens.model import TokenModel
 from spec.tokens.mutants import MUTANTS as CATALOG
 from spec.tokens.standard import STANDARD_CONFIGS
 from tests.spec.tokens.helpers import mutant_config
+from tests.step_checks import breadth_first_transitions, one_by_one
 
 # Mutants caught by a step property -> transitions to compare (S1's whole
 # graph has 92,403; sync-replace's S3a breaks StoreMonotone early).
@@ -27,33 +28,6 @@ MUTANTS = {
 }
 
 
-def one_by_one(model: TokenModel, s: Any, a: Any, after: Any) -> tuple[str, str] | None:
-    for p in model.step_properties:
-        detail = p.check(s, a, after)
-        if detail is not None:
-            return p.name, detail
-    return None
-
-
-def transitions(model: TokenModel, limit: int) -> list[tuple[Any, Any, Any]]:
-    """The first `limit` transitions of a breadth-first search that goes on
-    past violations (the engine would stop at the first)."""
-    frontier = list(model.initial_states())
-    seen = set(frontier)
-    found: list[tuple[Any, Any, Any]] = []
-    while frontier and len(found) < limit:
-        later = []
-        for s in frontier:
-            for a in model.actions(s):
-                after = model.next_state(s, a)
-                found.append((s, a, after))
-                if after not in seen:
-                    seen.add(after)
-                    later.append(after)
-        frontier = later
-    return found
-
-
 @pytest.mark.parametrize("mutant", (None, *MUTANTS))
 def test_check_step_equals_the_properties_one_by_one_on_every_transition(
     mutant: str | None,
@@ -62,7 +36,7 @@ def test_check_step_equals_the_properties_one_by_one_on_every_transition(
     model = TokenModel(config)
     assert has_step_check(model)
     violated = 0
-    for s, a, after in transitions(model, MUTANTS.get(mutant or "", 20_000)):
+    for s, a, after in breadth_first_transitions(model, MUTANTS.get(mutant or "", 20_000)):
         expected = one_by_one(model, s, a, after)
         assert model.check_step(s, a, after) == expected
         violated += expected is not None
