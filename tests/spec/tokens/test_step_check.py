@@ -15,6 +15,7 @@ from checker.model import has_step_check
 from spec.tokens.model import TokenModel
 from spec.tokens.mutants import MUTANTS as CATALOG
 from spec.tokens.standard import STANDARD_CONFIGS
+from spec.tokens.state import Server, State
 from tests.spec.tokens.helpers import mutant_config
 from tests.step_checks import breadth_first_transitions, one_by_one
 
@@ -88,6 +89,31 @@ def test_check_step_equals_the_properties_one_by_one_on_random_walks(name: str) 
     assert {p for p, n in seen.items() if p is not None and n} == (
         {broken[name]} if name in broken else set()
     )
+
+
+def _token_version_at_s2(state: State) -> int:
+    node = state.nodes[1]
+    if type(node) is not Server or node.store is None or node.store[0] is None:
+        return 0
+    return node.store[0][0]
+
+
+def test_a_store_going_back_off_the_receiver_is_caught_as_a_mutated_step_would_make_it() -> None:
+    """check_step assumes nothing about which node a step changes: a
+    delivery to one server that lowers another server's store (what a step
+    mutated by `check mutate` might do) breaks StoreMonotone."""
+    model = TokenModel(STANDARD_CONFIGS["S1"].config)
+    after = next(
+        t for _, _, t in breadth_first_transitions(model, 20_000) if _token_version_at_s2(t) > 1
+    )
+    other = next(b for b in model.actions(after) if getattr(b, "message", (0, 0, 0))[2] != 1)
+    s2 = after.nodes[1]
+    assert type(s2) is Server and s2.store is not None and s2.store[0] is not None
+    lowered = s2._replace(store=((1, s2.store[0][1]),))
+    bad = after._replace(nodes=(*after.nodes[:1], lowered, *after.nodes[2:]))
+    expected = one_by_one(model, after, other, bad)
+    assert expected is not None and expected[0] == "StoreMonotone"
+    assert model.check_step(after, other, bad) == expected
 
 
 class WithoutStepCheck:
