@@ -174,16 +174,25 @@ def _mutant_result(
 ) -> CheckResult:
     protocol = _lookup(job[0])
     mutant = protocol.mutant(job[1])
-    return check_config(
-        protocol,
-        protocol.mutant_params(mutant),
-        on_progress=on_progress,
-        max_seconds=max_seconds,
-        should_stop=_should_stop,
-        symmetry=True,
-        workers=workers,
-        liveness=needs_progress(mutant),
-    )[1]
+
+    def run(liveness: bool) -> CheckResult:
+        return check_config(
+            protocol,
+            protocol.mutant_params(mutant),
+            on_progress=on_progress,
+            max_seconds=max_seconds,
+            should_stop=_should_stop,
+            symmetry=True,
+            workers=workers,
+            liveness=liveness,
+        )[1]
+
+    result = run(needs_progress(mutant))
+    if result.verdict is Verdict.VERIFIED and not needs_progress(mutant):
+        # Not caught by safety: a regression. Run again with Progress, so the
+        # report says WRONG PROPERTY where Progress catches it, as it would have.
+        result = run(True)
+    return result
 
 
 def needs_progress(mutant: MutantSpec) -> bool:
@@ -191,7 +200,8 @@ def needs_progress(mutant: MutantSpec) -> bool:
     catch it. Progress is decided after a complete search, so a mutant
     that a safety property catches stops before it either way; skipping
     the fairness bookkeeping (a call and an edge per transition) changes
-    no caught mutant's result, only spares its cost."""
+    no caught mutant's result, only spares its cost. (One that safety no
+    longer catches runs again with Progress: `_mutant_result`.)"""
     return PROGRESS in mutant.caught_by
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,11 @@ from checker.cli.runs import (
     start_suite_runs,
     suite_order,
     suite_workers,
+    violated_property,
 )
 from checker.cli.suite import PARTS, SuitePart, worst_exit_code
 from checker.model import PROGRESS
+from checker.protocol import MutantSpec
 
 
 def test_the_standard_suite_has_the_model_mutant_and_quorum_parts() -> None:
@@ -167,7 +170,8 @@ def test_only_mutants_that_progress_may_catch_check_progress_in_the_catalog_run(
     tokens = lookup("tokens")
     assert needs_progress(tokens.mutant("wait-all"))  # caught by Progress
     assert not needs_progress(tokens.mutant("no-owner-check"))  # NoDoubleSpend
-    caught = {m.name for p in (tokens, lookup("smr")) for m in p.mutants if needs_progress(m)}
+    protocols = (tokens, lookup("smr"), lookup("register"), lookup("generals"))
+    caught = {m.name for p in protocols for m in p.mutants if needs_progress(m)}
     assert caught == {"wait-all", "no-null-messages", "no-crash-detection"}
 
 
@@ -185,3 +189,18 @@ def test_a_safety_caught_mutant_gives_the_same_result_without_the_progress_bookk
         full.stats.states,
         full.stats.transitions,
     )
+
+
+def test_a_mutant_safety_no_longer_catches_is_run_again_with_progress(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A stand-in regression: meant for ReadNotStale, but on RGF's parameters
+    # (two of three servers fail-silent) only Progress breaks.
+    real = lookup("register")
+    regressed = MutantSpec("regressed", "a stand-in", ("ReadNotStale",), "RGF", {})
+    register = dataclasses.replace(real, mutants=(*real.mutants, regressed))
+    monkeypatch.setattr(runs, "_lookup", lambda name: register)  # one process: jobs 1
+    run = next(iter(run_mutants([(register, "regressed")], 1)))
+    assert PROGRESS in run.result.checked  # the second run checked it
+    assert run.status == "WRONG PROPERTY"  # not SURVIVED: Progress catches it
+    assert violated_property(run.result) == PROGRESS
