@@ -66,6 +66,9 @@ Candidates = tuple["array[int]", "array[int]"]  # fingerprints, keys
 Violation = tuple[int, str, str] | None
 
 
+MAX_SHARDS = 1 << 8  # a candidate's source shard travels in 8 bits (`resolve`)
+
+
 def route(fp: int, shards: int) -> int:
     """The shard owning fingerprint `fp`: bits 0 and 31 mixed, where the
     table's probe mixes bits 0 and 32 (the two must not coincide, or a
@@ -74,7 +77,7 @@ def route(fp: int, shards: int) -> int:
 
 
 # Pickling a NamedTuple goes through Python-level __reduce_ex__/__getnewargs__
-# (55 us for a token state) and unpickling through its Python __new__. Handing
+# (55 us for a token state) and unpickling through its __new__. Handing
 # pickle the class and the plain tuple, rebuilt by the C tuple.__new__, costs
 # 6 us (measured on 5,000 S3a states).
 _tuple_new = tuple.__new__
@@ -115,6 +118,9 @@ class Shard:
         liveness: bool,
         fingerprint: Callable[[Any], int] = hash,
     ) -> None:
+        if not 1 <= shards <= MAX_SHARDS:
+            # `resolve` tags a candidate with its source shard in 8 bits
+            raise ValueError(f"{shards} shards: a search takes 1 to {MAX_SHARDS}")
         self.model = model
         self.index = index
         self.shards = shards
@@ -141,6 +147,8 @@ class Shard:
         # because a compiled class has no __dict__ (checker.native); the
         # sometimes-properties' checks are the model's closures, which do not
         # pickle when compiled, so they travel by name.
+        if self.sids or self.last_sids or self.kinds_done or self.kinds_level:
+            raise pickle.PicklingError("a shard pickles only seeded, before its first level")
         seeds = (self.table, self.frontier, [name for name, _ in self.unmet])
         args = (self.model, self.index, self.shards, self.liveness, self.fingerprint)
         return _seeded_shard, (args, seeds)

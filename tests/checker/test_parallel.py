@@ -337,6 +337,15 @@ def test_a_seeded_shard_pickles_with_its_seeds_and_expands_alike() -> None:
     expanded = copy.expand()
     assert sum(map(len, (fps for fps, _ in expanded[0]))) == 2  # (1, 0) and (0, 1)
     assert expanded == shard.expand()
+    with pytest.raises(pickle.PicklingError, match="before its first level"):
+        pickle.dumps(shard)  # mid-level state would not travel: refused, not lost
+
+
+def test_a_search_takes_at_most_256_shards() -> None:
+    # A candidate's source shard travels in 8 bits (Shard.resolve).
+    assert Shard(Grid(3), 255, 256, False).shards == 256
+    with pytest.raises(ValueError, match="1 to 256"):
+        Shard(Grid(3), 0, 257, False)
 
 
 def test_the_states_that_move_are_spread_over_the_key_range() -> None:
