@@ -50,7 +50,7 @@ class RegisterModel:
     def __reduce__(self) -> tuple[type[RegisterModel], tuple[RegisterParams]]:
         # Pickled (for Ray's actors) as its parameters: compiled, the class
         # has no pickling of its own (checker.native).
-        return (RegisterModel, (self.params,))
+        return (type(self), (self.params,))
 
     def initial_states(self) -> Sequence[State]:
         p = self.params

@@ -159,11 +159,11 @@ def make_properties(
         raise AssertionError("conservation holds")
 
     def read_not_stale(s: State, action: object, after: State) -> str | None:
-        done = read_completed(s, action, after)
+        done = _read_completed(s, action, after)
         return None if done is None else _read_problem(params, *done)
 
     def answer_is_fresh(s: State, action: object, after: State) -> str | None:
-        done = read_completed(s, action, after)
+        done = _read_completed(s, action, after)
         return None if done is None else _answer_problem(params, *done, after)
 
     def store_monotone(s: State, action: object, after: State) -> str | None:
@@ -229,7 +229,7 @@ def make_properties(
     )
 
 
-def read_completed(s: State, action: object, after: State) -> tuple[int, Client, Client] | None:
+def _read_completed(s: State, action: object, after: State) -> tuple[int, Client, Client] | None:
     """(client, before, after) when this step completes a READ phase."""
     if type(action) is not Receive or action.message[0] != READ_REPLY:
         return None
@@ -312,7 +312,7 @@ def step_check(
 
     It checks only where a step can break a property: ReadNotStale and
     AnswerIsFresh speak only of a step that completes a READ phase
-    (`read_completed`); StoreMonotone only of a step that changes `nodes`,
+    (`_read_completed`); StoreMonotone only of a step that changes `nodes`,
     and then only of the nodes that are new objects (an identity test each).
     It assumes nothing about which node a step changes, so a step mutated by
     `check mutate` that writes the wrong node is still checked.
@@ -327,7 +327,7 @@ def step_check(
             return None  # no node changed: no store, and no READ phase completed
         done = None
         if type(action) is Receive and action.message[0] == READ_REPLY:
-            done = read_completed(s, action, after)
+            done = _read_completed(s, action, after)
             if done is not None:
                 detail = _read_problem(params, *done)
                 if detail is not None:

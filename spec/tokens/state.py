@@ -130,7 +130,9 @@ _tuple_new: Final = tuple.__new__
 # `__new__` is Python code (a frame a call). These do the same with one
 # `tuple.__new__` and are compiled with this module: Client(...) costs
 # about a third. Same fields, defaults and values
-# (tests/spec/tokens/test_state_tuples.py).
+# (tests/spec/tokens/test_state_tuples.py); compiled, `inspect.signature`
+# no longer shows the fields (nothing here reads it: `_fields` and
+# `_field_defaults` are intact).
 def _server_new(cls: type, epoch: int, store: Store | None) -> Any:
     return _tuple_new(cls, (epoch, store))
 
