@@ -212,15 +212,11 @@ class Shard:
                 for (fps, _), answer in zip(self.incoming, self.answers, strict=True)
             ]
         gone = self.gone
-        frontier = (
-            [
-                (sid, state)
-                for i, (sid, (_, state)) in enumerate(zip(source_ids, self.won, strict=True))
-                if i not in gone
-            ]
-            if gone
-            else [(sid, state) for sid, (_, state) in zip(source_ids, self.won, strict=True)]
-        )
+        frontier = [
+            (sid, state)
+            for i, (sid, (_, state)) in enumerate(zip(source_ids, self.won, strict=True))
+            if i not in gone
+        ]
         arrived = False
         for ids, blob in moved:
             if ids:
