@@ -20,32 +20,30 @@ from spec.register.actions import Action, show
 from spec.register.state import INITIAL, Copy, Kind, State
 
 
-def _copies(s: State) -> Iterator[tuple[int, int, Copy]]:
+def _copies(s: State) -> Iterator[tuple[str, int, Copy]]:
     """Every copy in `s`, with where it is as (place, index): see `_where`.
     Names are built only for a violation: this runs on every state."""
     for i, copy in enumerate(s.stores):
-        yield _STORE, i, copy
+        yield "store", i, copy
     for m in s.network:
         if m.kind == Kind.WRITE or m.kind == Kind.REPLY:
-            yield _MESSAGE, m.kind, m.copy
+            yield "message", m.kind, m.copy
     for i, c in enumerate(s.clients):
-        yield _BUFFER, i, c.copy
+        yield "buffer", i, c.copy
         if c.answer is not None:
-            yield _ANSWER, i, c.answer.copy
+            yield "answer", i, c.answer.copy
 
 
-_STORE, _MESSAGE, _BUFFER, _ANSWER = range(4)
-
-
-def _where(place: int, index: int) -> str:
-    if place == _MESSAGE:
+def _where(place: str, index: int) -> str:
+    """A copy's place for a person: a message by its kind, else a node's part."""
+    if place == "message":
         return f"a {Kind(index).name} message"
-    node = f"s{index + 1}" if place == _STORE else f"c{index + 1}"
-    return f"{node}'s {('store', '', 'buffer', 'answer')[place]}"
+    node = f"s{index + 1}" if place == "store" else f"c{index + 1}"
+    return f"{node}'s {place}"
 
 
 def one_value_per_timestamp(s: State) -> str | None:
-    seen: dict[tuple[int, int], tuple[int, int, Copy]] = {}
+    seen: dict[tuple[int, int], tuple[str, int, Copy]] = {}
     for place, index, copy in _copies(s):
         first = seen.setdefault(copy.stamp, (place, index, copy))
         if first[2].value != copy.value:
