@@ -131,9 +131,11 @@ class _Digests:
         self.group = group  # the identity first
         self.key = key
         self.builtin = key is hash
-        # Per part value: its renamed keys, one per renaming in `group`'s order.
-        # Nodes, messages and the manager never compare equal: their lengths differ.
-        self.by_value: dict[Any, tuple[Any, ...]] = {}
+        # Per part value: its renamed keys, one per renaming in `group`'s order;
+        # a table per kind of part, so that no two kinds can meet as equal tuples.
+        self.node_keys: dict[Any, tuple[Any, ...]] = {}
+        self.message_keys: dict[Any, tuple[Any, ...]] = {}
+        self.manager_keys: dict[Any, tuple[Any, ...]] = {}
         # The same, by the identity of a part object met recently: successors
         # share most of their parts with their parent, as objects, and an id
         # costs less than hashing and comparing a nested tuple. Each entry
@@ -153,16 +155,18 @@ class _Digests:
         entry = self.by_id.get(ident)
         if entry is not None and entry[0] is part:
             return entry[1]
-        found = self.by_value.get(part)
+        kind = type(part)
+        table = (
+            self.message_keys
+            if kind is tuple
+            else self.manager_keys
+            if kind is Manager
+            else self.node_keys
+        )
+        found = table.get(part)
         if found is None:
             key = self.key
-            if type(part) is tuple:
-                found = tuple([key(_rename_message(part, pi)) for pi in self.group])
-            elif type(part) is Manager:
-                found = tuple([key(_rename_manager(part, pi)) for pi in self.group])
-            else:
-                found = tuple([key(_rename_node(part, pi)) for pi in self.group])
-            self.by_value[part] = found
+            found = table[part] = tuple([key(_rename_part(part, pi)) for pi in self.group])
         if len(self.by_id) >= _RECENT_PARTS:
             self.by_id = {}
         self.by_id[ident] = (part, found)
@@ -393,6 +397,15 @@ def rename(
         tuple(started),
         s.reconfigs,
     )
+
+
+def _rename_part(part: Any, pi: Renaming) -> Any:
+    """A message, the manager or a node, renamed."""
+    if type(part) is tuple:
+        return _rename_message(part, pi)
+    if type(part) is Manager:
+        return _rename_manager(part, pi)
+    return _rename_node(part, pi)
 
 
 def _rename_manager(mgr: Manager, pi: Renaming) -> Manager:
