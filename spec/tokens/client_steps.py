@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from spec.tokens.params import Params
 from spec.tokens.state import (
+    CLIENT_CLASS,
     IDLE,
     IDLE_CLIENT,
     NOT_OWNER,
@@ -34,6 +35,7 @@ from spec.tokens.state import (
     disagreeing,
     evolve,
     merge_values,
+    new_client,
     popcount,
     with_messages,
     without_message,
@@ -57,7 +59,7 @@ def start_operation(params: Params, s: State, client: int, op: tuple[int, int, i
     """The client invokes pay or gettokens: snapshot linearized, send READ."""
     tokens = asked_tokens(params, op)
     opnum = s.started[client] + 1
-    state = Client(
+    state = new_client(
         PHASE_READ,
         op,
         s.epoch,
@@ -79,14 +81,14 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
     """One more server answered the READ phase; at a quorum, move on."""
     _, server, client, _, opnum, phase, epoch, values = m
     c = s.nodes[client]
-    assert type(c) is Client, "only a client receives replies"
+    assert type(c) is CLIENT_CLASS, "only a client receives replies"
     answered = c.answered | 1 << server
     # Mutant `first-reply` keeps the first reply instead of the highest version.
     best = c.values if params.first_reply and c.values else merge_values(c.values, values)
     mixed = c.mixed | disagreeing(c.values, values) if params.fast_read else 0
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot, mixed)
+        state = new_client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot, mixed)
         return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _READ_MESSAGES, (client, opnum, phase, epoch))
     assert c.op is not None, "a client in a phase has an operation"
@@ -130,7 +132,7 @@ def _answered_at_once(op: tuple[int, int, int], best: tuple[Value, ...], answer:
     """An operation that answers on its READ step leaves its answer and what
     it read on the idle client until its next operation, so that the
     properties see it (only the no-write-back mutant and fast-read get here)."""
-    return Client(IDLE, op, 0, 0, 0, best, None, answer=answer)
+    return new_client(IDLE, op, 0, 0, 0, best, None, answer=answer)
 
 
 def _begin_write(
@@ -144,7 +146,7 @@ def _begin_write(
 ) -> State:
     """Start a WRITE or WRITE-BACK phase on the installed configuration."""
     needed = params.client_quorum(len(s.servers))
-    state = Client(phase, op, s.epoch, needed, 0, values, None, answer=answer)
+    state = new_client(phase, op, s.epoch, needed, 0, values, None, answer=answer)
     opnum = s.started[client]
     writes = [(WRITE, client, srv, client, opnum, phase, s.epoch, values) for srv in s.servers]
     return evolve(s, set_node(s.nodes, client, state), with_messages(s.network, writes))
@@ -171,11 +173,11 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
     """One more server acknowledged the WRITE (or WRITE-BACK) phase."""
     _, server, client, _, opnum, phase, epoch, _ = m
     c = s.nodes[client]
-    assert type(c) is Client, "only a client receives replies"
+    assert type(c) is CLIENT_CLASS, "only a client receives replies"
     answered = c.answered | 1 << server
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(
+        state = new_client(
             c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot, c.mixed, c.answer
         )
         return evolve(s, set_node(s.nodes, client, state), network)
@@ -186,7 +188,7 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
 def restart_phase(params: Params, s: State, client: int) -> State:
     """Redo the current phase, same values, on the newer configuration."""
     c = s.nodes[client]
-    assert type(c) is Client, "only a client restarts a phase"
+    assert type(c) is CLIENT_CLASS, "only a client restarts a phase"
     opnum = s.started[client]
     old_tag = (client, opnum, c.phase, c.epoch)
     if c.phase == PHASE_READ:
