@@ -22,6 +22,7 @@ from spec.tokens.state import (
     Message,
     State,
     Store,
+    Value,
     evolve,
     merge_store,
     new_server,
@@ -69,16 +70,26 @@ def receive_read(params: Params, s: State, m: Message) -> State:
 
 def receive_write(params: Params, s: State, m: Message) -> State:
     """Apply each value whose version is higher than the stored one; ack."""
-    _, client, server, _, opnum, phase, epoch, values = m
+    _, client, server, _, opnum, phase, epoch, _ = m
+    values: tuple[Value, ...] = m[7]
     node = s.nodes[server]
     assert type(node) is SERVER_CLASS and node.store is not None, "WRITEs reach servers with stores"
-    store = list(node.store)
+    old: Store = node.store
+    store: list[tuple[int, int] | None] | None = None  # a copy once a value applies
     overwrite = not params.version_check
     for token, version, owner in values:
-        current = store[token]
+        current = old[token] if store is None else store[token]
         if overwrite or current is None or version > current[0]:
+            if store is None:
+                store = list(old)
             store[token] = (version, owner)
-    nodes = set_node(s.nodes, server, new_server(node.epoch, tuple(store)))
+    # A write that changes nothing (a write-back of what the store holds)
+    # leaves the node itself: equal either way, and nothing to build or hash.
+    nodes = (
+        s.nodes
+        if store is None
+        else set_node(s.nodes, server, new_server(node.epoch, tuple(store)))
+    )
     network = without_message(s.network, m)
     if client_phase_live(s, client, opnum, phase, epoch):
         ack = (WRITE_ACK, server, client, client, opnum, phase, epoch, ())
