@@ -47,7 +47,11 @@ _ACKS: Final = frozenset((WRITE_ACK,))
 
 
 def set_node(nodes: tuple[Any, ...], node: int, value: object) -> tuple[Any, ...]:
-    return (*nodes[:node], value, *nodes[node + 1 :])
+    # Through a list: compiled, `(*nodes[:node], value, *nodes[node + 1 :])`
+    # builds two slices and grows a list three times (measured 194 vs 133 ns).
+    changed = list(nodes)
+    changed[node] = value
+    return tuple(changed)
 
 
 def asked_tokens(params: Params, op: tuple[int, int, int]) -> tuple[int, ...]:

@@ -297,7 +297,9 @@ def with_messages(network: tuple[Message, ...], new: list[Message]) -> tuple[Mes
         i = _bisect_left(network, m)
         if i < len(network) and network[i] == m:
             return network
-        return (*network[:i], m, *network[i:])
+        out = list(network)  # compiled, cheaper than (*network[:i], m, *network[i:])
+        out.insert(i, m)
+        return tuple(out)
     if not new:
         return network
     out = list(network)
