@@ -37,6 +37,7 @@ from spec.tokens.state import (
     merge_values,
     new_client,
     popcount,
+    started_operation,
     with_messages,
     without_message,
     without_tag,
@@ -74,10 +75,8 @@ def start_operation(params: Params, s: State, client: int, op: tuple[int, int, i
     )
     reads = [(READ, client, srv, client, opnum, PHASE_READ, s.epoch, tokens) for srv in s.servers]
     started = set_node(s.started, client, opnum)
-    return s._replace(
-        nodes=set_node(s.nodes, client, state),
-        network=with_messages(s.network, reads),
-        started=started,
+    return started_operation(
+        s, set_node(s.nodes, client, state), with_messages(s.network, reads), started
     )
 
 
@@ -205,9 +204,10 @@ def restart_phase(params: Params, s: State, client: int) -> State:
         payload = c.values
         kind = WRITE
     messages = [(kind, client, srv, client, opnum, c.phase, s.epoch, payload) for srv in s.servers]
-    state = c._replace(epoch=s.epoch, needed=params.client_quorum(len(s.servers)), answered=0)
-    if params.fast_read and c.phase == PHASE_READ:
-        # replies of the old configuration prove no quorum of the new one:
-        # write back every token this read returns
-        state = state._replace(mixed=(1 << params.tokens) - 1)
+    # replies of the old configuration prove no quorum of the new one:
+    # fast-read writes back every token this read returns
+    mixed = (1 << params.tokens) - 1 if params.fast_read and c.phase == PHASE_READ else c.mixed
+    # Built directly, not by `_replace` (Python code, a few times the cost).
+    needed = params.client_quorum(len(s.servers))
+    state = new_client(c.phase, c.op, s.epoch, needed, 0, c.values, c.snapshot, mixed, c.answer)
     return evolve(s, set_node(s.nodes, client, state), with_messages(network, messages))

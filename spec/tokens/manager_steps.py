@@ -121,7 +121,7 @@ def _install(s: State, node: int, servers: tuple[int, ...]) -> State:
     nodes = s.nodes
     if node not in servers:
         nodes = set_node(nodes, node, IDLE_CLIENT)
-    return s._replace(epoch=s.epoch + 1, servers=servers, nodes=nodes, manager=None)
+    return installed(s, s.epoch + 1, servers, nodes, s.network, s.reconfigs)
 
 
 def _server(nodes: tuple[Server | Client, ...], node: int) -> Server:

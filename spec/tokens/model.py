@@ -42,6 +42,7 @@ from spec.tokens.enabled import enabled_actions
 from spec.tokens.params import Params, compile_params
 from spec.tokens.properties import make_properties, step_check
 from spec.tokens.state import (
+    CLIENT_CLASS,
     GETTOKENS,
     IDLE,
     IDLE_CLIENT,
@@ -200,7 +201,7 @@ class TokenModel:
     def is_quiescent(self, state: State) -> bool:
         """No operation pending and no role change under way."""
         return state.manager is None and all(
-            type(n) is not Client or n.phase == IDLE for n in state.nodes
+            type(n) is not CLIENT_CLASS or n.phase == IDLE for n in state.nodes
         )
 
     def ample(self, state: State, enabled: Sequence[Action]) -> list[int] | None:

@@ -374,14 +374,14 @@ def step_check(
         if type(action) is _RECEIVE:
             done = _read_completed(s, action, after)
             if done is not None:
-                detail = _read_problem(params, *done)
+                detail = _read_problem(params, done[0], done[1], done[2])
                 if detail is not None:
                     return "ReadNotStale", detail
         store = _stores_go_back(names, nodes, later)
         if store is not None:
             return "StoreMonotone", store
         if done is not None:
-            detail = _answer_problem(params, *done, after)
+            detail = _answer_problem(params, done[0], done[1], done[2], after)
             if detail is not None:
                 return "AnswerIsFresh", detail
         return None

@@ -233,6 +233,17 @@ def completed(s: State, nodes: tuple[Server | Client, ...], linearized: tuple[in
     return _tuple_new(STATE_CLASS, (s[0], s[1], nodes, s[3], s[4], linearized, s[6], s[7]))
 
 
+def started_operation(
+    s: State,
+    nodes: tuple[Server | Client, ...],
+    network: tuple[Message, ...],
+    started: tuple[int, ...],
+) -> State:
+    """`s` with new nodes, network and operations started: an operation's
+    first step (built directly, as `evolve` is)."""
+    return _tuple_new(STATE_CLASS, (s[0], s[1], nodes, s[3], network, s[5], started, s[7]))
+
+
 def installed(
     s: State,
     epoch: int,
