@@ -274,7 +274,6 @@ def _explore(
         # visited table: three successors in four are one of them (diamonds),
         # and a dict answers at C speed. It lives for one level.
         fresh: dict[Any, int] = {}
-        fresh_get = fresh.get
         if ample_sets is not None:  # the cycle proviso compares ids with the next level's first
             ample_sets.next_level = first_id + len(frontier)
         push = next_frontier.append
@@ -324,7 +323,7 @@ def _explore(
                             Verdict.VIOLATED, transitions + ai + 1, level + 1, counterexample=cex
                         )
                 fp = fingerprint(nxt)
-                nid = fresh_get(fp)
+                nid = fresh.get(fp)  # compiled: dict's own get, no bound method
                 if nid is None:
                     nid = get(fp)
                 if nid is None:
@@ -448,11 +447,10 @@ def _fingerprint(
     rep = canonical
     slow = canonical_hash if canonical_hash is not None else lambda s: hash(rep(s))
     memo: dict[int, int] = {}
-    get = memo.get
 
     def remembered(state: Any) -> int:
         h = hash(state)
-        found = get(h)
+        found = memo.get(h)
         if found is None:
             found = memo[h] = slow(state)
         return found

@@ -190,7 +190,7 @@ class TokenModel:
         kind = type(action)
         if kind is _RECEIVE or kind is _DISCARD:
             m = action.message  # type: ignore[union-attr]
-            server = m[2] if m[0] in TO_SERVER else m[1]
+            server: int = m[2] if m[0] in TO_SERVER else m[1]  # typed: native int ops
             return not self.params.faulty_mask >> server & 1  # p.is_faulty inlined
         if kind is _TRANSFORM_ATOMIC:
             p = self.params
