@@ -74,9 +74,10 @@ def _copies(s: State, names: tuple[str, ...]) -> Iterator[tuple[int, int, int, s
 
 
 # A copy's (token, version) as one int, version * _TOKEN_SPAN + token: an
-# int key hashes for free, a tuple key is built and hashed. Tokens are
-# numbered from 0 far below the span; a copy naming a token outside it goes
-# to the slow pass, which is exact.
+# int key hashes for free, a tuple key is built and hashed. One (token,
+# version) always gives one key, so the fast pass never misses two owners
+# of it; two pairs share a key only for a token outside [0, span), which
+# looks like a conflict and goes to the slow pass, which is exact.
 _TOKEN_SPAN: Final = 1 << 20
 
 
@@ -130,8 +131,6 @@ def _store_agrees(owners: dict[int, int], store: Store) -> bool:
     for t in range(len(store)):
         entry = store[t]
         if entry is not None:
-            if t >= _TOKEN_SPAN:
-                return False
             owner = entry[1]
             if owners.setdefault(entry[0] * _TOKEN_SPAN + t, owner) != owner:
                 return False
@@ -141,11 +140,8 @@ def _store_agrees(owners: dict[int, int], store: Store) -> bool:
 def _values_agree(owners: dict[int, int], values: tuple[Value, ...]) -> bool:
     """Record (token, version, owner) copies in `owners`; False at a second owner."""
     for value in values:
-        t = value[0]
-        if not 0 <= t < _TOKEN_SPAN:
-            return False
         owner = value[2]
-        if owners.setdefault(value[1] * _TOKEN_SPAN + t, owner) != owner:
+        if owners.setdefault(value[1] * _TOKEN_SPAN + value[0], owner) != owner:
             return False
     return True
 
