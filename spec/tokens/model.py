@@ -63,10 +63,9 @@ from spec.tokens.state import (
 )
 from spec.tokens.symmetry import canonical_form
 
-# The action classes and the verbs as compiled-in constants: mypyc looks a
-# plain global name up in the module's dict on every use, a Final one not.
-_RECEIVE: Final = Receive
-_DISCARD: Final = Discard
+# The interpreted action classes and the verbs as compiled-in constants:
+# mypyc looks a plain global name up in the module's dict on every use, a
+# Final one not (Receive and Discard are native classes: tested directly).
 _RESTART: Final = ClientRestartPhase
 _TRANSFORM_ATOMIC: Final = ManagerTransformAtomic
 _VERBS: Final = tuple(RECEIVER_VERBS[k] for k in range(len(RECEIVER_VERBS)))
@@ -144,9 +143,8 @@ class TokenModel:
         # `type(a) is X` rather than isinstance: the hot path. The handlers
         # are called directly, not from a table: a compiled call, where one
         # through a dict of functions parses its arguments as Python's do.
-        kind = type(action)
-        if kind is _RECEIVE:
-            m = action.message  # type: ignore[union-attr]
+        if type(action) is Receive:
+            m = action.message
             k = m[0]
             if k == READ:
                 return server_steps.receive_read(p, state, m)
@@ -165,16 +163,16 @@ class TokenModel:
             if k == SYNC_ACK:
                 return manager_steps.receive_sync_ack(p, state, m)
             raise KeyError(k)  # as the table of receivers did
-        if kind is _DISCARD:
-            return server_steps.discard(p, state, action.message)  # type: ignore[union-attr]
+        if type(action) is Discard:
+            return server_steps.discard(p, state, action.message)
         if type(action) is ClientStartPay:
             op = (PAY, action.token, action.payee)
             return client_steps.start_operation(p, state, action.client, op)
         if type(action) is ClientStartGettokens:
             op = (GETTOKENS, 0, action.owner)
             return client_steps.start_operation(p, state, action.client, op)
-        if kind is _RESTART:
-            return client_steps.restart_phase(p, state, action.client)  # type: ignore[union-attr]
+        if type(action) is _RESTART:
+            return client_steps.restart_phase(p, state, action.client)
         if type(action) is ManagerStartTransform:
             return manager_steps.start_transform(p, state, action.node)
         if type(action) is ManagerTransformAtomic:
@@ -187,14 +185,13 @@ class TokenModel:
         """Fair unless it needs a faulty server: a message whose server end
         is faulty may never be delivered; an atomic change may use only
         correct servers to be guaranteed."""
-        kind = type(action)
-        if kind is _RECEIVE or kind is _DISCARD:
-            m = action.message  # type: ignore[union-attr]
+        if type(action) is Receive or type(action) is Discard:
+            m = action.message
             server: int = m[2] if m[0] in TO_SERVER else m[1]  # typed: native int ops
             return not self.params.faulty_mask >> server & 1  # p.is_faulty inlined
-        if kind is _TRANSFORM_ATOMIC:
+        if type(action) is _TRANSFORM_ATOMIC:
             p = self.params
-            used = (*action.read_quorum, *action.write_quorum)  # type: ignore[union-attr]
+            used = (*action.read_quorum, *action.write_quorum)
             return not any(p.is_faulty(x) for x in used)
         return True
 
@@ -220,10 +217,9 @@ class TokenModel:
 
     def action_kind(self, action: Action) -> str:
         """Action coverage's kind: the action's name, a delivery by its receiver."""
-        kind = type(action)
-        if kind is _RECEIVE:
-            return _VERBS[action.message[0]]  # type: ignore[union-attr]
-        return _KIND_NAMES[kind]
+        if type(action) is Receive:
+            return _VERBS[action.message[0]]
+        return _KIND_NAMES[type(action)]
 
     def action_kinds(self) -> tuple[str, ...]:
         """Every kind this configuration could take: role changes only with

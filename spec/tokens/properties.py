@@ -42,8 +42,6 @@ from spec.tokens.state import (
     Value,
 )
 
-_RECEIVE: Final = Receive  # compiled code reads a Final name without a dict lookup
-
 
 def _copies(s: State, names: tuple[str, ...]) -> Iterator[tuple[int, int, int, str]]:
     """Every copy of a token version: (token, version, owner, where)."""
@@ -267,7 +265,7 @@ def _complete(store: Store, tokens: int) -> bool:
 
 def _read_completed(s: State, action: object, after: State) -> tuple[int, Client, Client] | None:
     """(client, before, after) when this step completes a READ phase."""
-    if type(action) is not _RECEIVE:
+    if type(action) is not Receive:
         return None
     m = action.message
     if m[0] != READ_REPLY:
@@ -367,7 +365,7 @@ def step_check(
         if nodes is later:
             return None  # no node changed: no store, and no READ phase completed
         done = None
-        if type(action) is _RECEIVE:
+        if type(action) is Receive:
             done = _read_completed(s, action, after)
             if done is not None:
                 detail = _read_problem(params, done[0], done[1], done[2])
