@@ -254,9 +254,10 @@ class Shard:
         add_fp = [a.append for a in out_fp]
         add_key = [a.append for a in self.out_key]
         add_fair, add_fair_count = self.fair_ref.append, self.fair_count.append
-        me, table_get = self.index, self.table.get
+        # The table typed, not its bound method: compiled code calls
+        # FingerprintTable.get natively instead of through Python's call protocol.
+        me, table = self.index, self.table
         sent: dict[int, int] = {}  # fp -> owner << 32 | position, this level
-        sent_get = sent.get
         kinds, kind_of = self.kinds_level, kind_function(model)
         sids, counts = self.sids, array("i")
         add_sid, add_count = sids.append, counts.append
@@ -286,11 +287,11 @@ class Shard:
                         violation = (base | ai, *found)
                         break
                 fp = fingerprint(nxt)
-                ref = sent_get(fp)
+                ref = sent.get(fp)
                 if ref is None:
                     owner = (fp ^ (fp >> 31)) % shards
                     if owner == me:
-                        known = table_get(fp)
+                        known = table.get(fp)
                         if known is not None:  # visited in an earlier level: no message
                             if is_fair is not None and is_fair(state, action):
                                 add_fair(-1 - known)
@@ -321,22 +322,23 @@ class Shard:
         homes (`fair_edges`), or None without them."""
         fair = self.fair_edges(answers) if answers else None
         self.incoming = incoming
-        get = self.table.get
+        table = self.table  # typed: a native call per candidate (see `expand`)
         # new fp -> key << 8 | source (source < 2**8): below 2**63, a
         # machine integer, for ids below 2**35
         winners: dict[int, int] = {}
-        best = winners.get
         for source, (fps, keys) in enumerate(incoming):
             ids = array("q", [-1]) * len(fps)
             mine = source == self.index  # `expand` sent only the unvisited
-            for i, fp in enumerate(fps):
+            i = -1
+            for fp, key in zip(fps, keys):
+                i += 1
                 if not mine:
-                    known = get(fp)
+                    known = table.get(fp)
                     if known is not None:
                         ids[i] = known
                         continue
-                tagged = keys[i] << 8 | source
-                found = best(fp)
+                tagged = key << 8 | source
+                found = winners.get(fp)  # a dict typed as one: CPyDict_Get, no call
                 if found is None or tagged < found:
                     winners[fp] = tagged
             self.answers.append(ids)
