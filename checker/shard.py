@@ -32,9 +32,9 @@ data between them and numbers the new states after the third):
    split by the homes of their states (`checker.progress_shards`).
 3. `accept(won keys from every owner, how many to move to each shard,
    fair edges for this home)`: the first invariant violation among the
-   states this shard won (checked there, on the winners only: the new
-   states, as one process checks them), their keys, and the states that
-   move, pickled.
+   states this shard won (`expand` checks each candidate as it makes it,
+   while the state is still in the CPU's caches), their keys, and the
+   states that move, pickled.
 
 The last level ends with `settle` and `fair_edges` (liveness only); then
 `progress` runs the Progress check's rounds on the homes.
@@ -157,6 +157,8 @@ class Shard:
         self.out_fp = [array("q") for _ in range(self.shards)]
         self.out_key = [array("q") for _ in range(self.shards)]
         self.out_state: list[list[Any]] = [[] for _ in range(self.shards)]
+        # invariant violations of candidates, by owner << 32 | position
+        self.flagged: dict[int, tuple[str, str]] = {}
         # per fair transition: owner << 32 | index there, or -1 - id when known
         self.fair_ref = array("q")
         self.fair_count = array("i")  # per expanded frontier state
@@ -240,8 +242,9 @@ class Shard:
         about five transitions a state), and the first candidate has the
         smallest key this shard can offer. Its state is the first concrete
         state reached, which under symmetry is the one the one-process
-        engine keeps. The properties are checked on the winners, in
-        `accept`."""
+        engine keeps. Each candidate's invariants and sometimes properties
+        are checked here: a candidate that loses has the winner's class (the
+        properties are the same on it) or was visited before (and checked)."""
         model = self.model
         actions, next_state, fingerprint = model.actions, model.next_state, self.fingerprint
         step_check = step_checker(model)
@@ -259,6 +262,9 @@ class Shard:
         me, table = self.index, self.table
         sent: dict[int, int] = {}  # fp -> owner << 32 | position, this level
         kinds, kind_of = self.kinds_level, kind_function(model)
+        inv_checks = tuple((p.name, p.check) for p in model.invariants)
+        flagged = self.flagged
+        unmet = self.unmet
         sids, counts = self.sids, array("i")
         add_sid, add_count = sids.append, counts.append
         violation: Violation = None
@@ -302,12 +308,22 @@ class Shard:
                     add_fp[owner](fp)
                     add_key[owner](base | ai)
                     states.append(nxt)
+                    # Checked now, while the state is in the cache, though
+                    # the candidate may lose: `accept` reports the winners'.
+                    for name, check in inv_checks:
+                        detail = check(nxt)
+                        if detail is not None:
+                            flagged[ref] = (name, detail)
+                            break
+                    if unmet:
+                        unmet = [(n, c) for n, c in unmet if not c(nxt)]
                 if is_fair is not None and is_fair(state, action):
                     add_fair(ref)
                     fair_here += 1
             add_fair_count(fair_here)
             if violation is not None:
                 break
+        self.unmet = unmet
         out = list(zip(out_fp, self.out_key, strict=True))
         return out, violation, sids, counts, stopped
 
@@ -361,6 +377,8 @@ class Shard:
         shards sent this home (`resolve`)."""
         self.home.take(fair)
         won: list[tuple[int, Any]] = []
+        flagged = self.flagged
+        violation: Violation = None
         for owner, wanted in enumerate(won_keys):
             # Both in key order: one walk finds each won candidate.
             keys, states = self.out_key[owner], self.out_state[owner]
@@ -369,38 +387,19 @@ class Shard:
                 while keys[p] != key:
                     p += 1
                 won.append((key, states[p]))
+                if flagged:  # the first invariant violation by key (`expand` checked)
+                    found = flagged.get(owner << 32 | p)
+                    if found is not None and (violation is None or key < violation[0]):
+                        violation = (key, *found)
         self.out_state = []  # the losers and the visited go now, not at the level's end
         won.sort()  # keys are unique: the states are never compared
         self.won = won
-        violation = self._check(won)
         batches = []
         for leaving in plan_moves(len(won), moves):
             self.gone.update(leaving)
             batches.append(dumps_states([won[p][1] for p in leaving]) if leaving else b"")
         keys_won = array("q", [key for key, _ in won])
         return keys_won, violation, [n for n, _ in self.unmet], batches
-
-    def _check(self, won: list[tuple[int, Any]]) -> Violation:
-        """The invariants and the unmet sometimes properties on the states
-        won, which are the level's new states here, as one process checks
-        them: in key order, up to the first invariant violation. Only
-        winners: a candidate that loses reached a state visited before, or
-        the winner's (1.8 candidates a new state on R2)."""
-        inv_checks = tuple((p.name, p.check) for p in self.model.invariants)
-        unmet = self.unmet
-        violation: Violation = None
-        for key, state in won:
-            for name, check in inv_checks:
-                detail = check(state)
-                if detail is not None:
-                    violation = (key, name, detail)
-                    break
-            if violation is not None:
-                break
-            if unmet:
-                unmet = [(n, c) for n, c in unmet if not c(state)]
-        self.unmet = unmet
-        return violation
 
     def fair_edges(self, answers: list[array[int]]) -> list[Batch]:
         """The level before's expanded states and fair edges, with
