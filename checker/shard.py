@@ -257,10 +257,9 @@ class Shard:
         add_fp = [a.append for a in out_fp]
         add_key = [a.append for a in self.out_key]
         add_fair, add_fair_count = self.fair_ref.append, self.fair_count.append
-        # The table typed, not its bound method: compiled code calls
-        # FingerprintTable.get natively instead of through Python's call protocol.
-        me, table = self.index, self.table
+        me, table_get = self.index, self.table.get
         sent: dict[int, int] = {}  # fp -> owner << 32 | position, this level
+        sent_get = sent.get
         kinds, kind_of = self.kinds_level, kind_function(model)
         inv_checks = tuple((p.name, p.check) for p in model.invariants)
         flagged = self.flagged
@@ -293,11 +292,11 @@ class Shard:
                         violation = (base | ai, *found)
                         break
                 fp = fingerprint(nxt)
-                ref = sent.get(fp)
+                ref = sent_get(fp)
                 if ref is None:
                     owner = (fp ^ (fp >> 31)) % shards
                     if owner == me:
-                        known = table.get(fp)
+                        known = table_get(fp)
                         if known is not None:  # visited in an earlier level: no message
                             if is_fair is not None and is_fair(state, action):
                                 add_fair(-1 - known)
@@ -338,23 +337,22 @@ class Shard:
         homes (`fair_edges`), or None without them."""
         fair = self.fair_edges(answers) if answers else None
         self.incoming = incoming
-        table = self.table  # typed: a native call per candidate (see `expand`)
+        get = self.table.get
         # new fp -> key << 8 | source (source < 2**8): below 2**63, a
         # machine integer, for ids below 2**35
         winners: dict[int, int] = {}
+        best = winners.get
         for source, (fps, keys) in enumerate(incoming):
             ids = array("q", [-1]) * len(fps)
             mine = source == self.index  # `expand` sent only the unvisited
-            i = -1
-            for fp, key in zip(fps, keys):
-                i += 1
+            for i, fp in enumerate(fps):
                 if not mine:
-                    known = table.get(fp)
+                    known = get(fp)
                     if known is not None:
                         ids[i] = known
                         continue
-                tagged = key << 8 | source
-                found = winners.get(fp)  # a dict typed as one: CPyDict_Get, no call
+                tagged = keys[i] << 8 | source
+                found = best(fp)
                 if found is None or tagged < found:
                     winners[fp] = tagged
             self.answers.append(ids)
