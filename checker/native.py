@@ -42,6 +42,7 @@ COMPILED = (
     "spec.register.properties",
     "spec.register.state",
     "spec.tokens.client_steps",
+    "spec.tokens.delivery",
     "spec.tokens.enabled",
     "spec.tokens.manager_steps",
     "spec.tokens.model",

@@ -12,6 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# Receive and Discard are compiled records of their own module (see there),
+# named here with the other actions.
+from spec.tokens.delivery import RECEIVER_VERBS as RECEIVER_VERBS
+from spec.tokens.delivery import Discard as Discard
+from spec.tokens.delivery import Receive as Receive
 from spec.tokens.state import (
     KIND_NAMES,
     NOT_OWNER,
@@ -19,8 +24,6 @@ from spec.tokens.state import (
     PHASE_NAMES,
     READ,
     READ_REPLY,
-    SYNC_ACK,
-    SYNC_READ,
     SYNC_STATE,
     SYNC_WRITE,
     WRITE,
@@ -49,40 +52,6 @@ class ClientRestartPhase:
     client: int
 
 
-# Receive and Discard are most of the actions built (one per deliverable
-# message of every state expanded): their __init__ fills the slot through
-# its descriptor, which a frozen dataclass's own __init__ does through
-# object.__setattr__ at about 1.5 times the cost. Still frozen: assigning
-# a field later raises FrozenInstanceError.
-@dataclass(frozen=True, slots=True, init=False)
-class Receive:
-    """A message is delivered and handled by its destination."""
-
-    message: Message
-
-    def __init__(self, message: Message) -> None:
-        _set_receive_message(self, message)
-
-    @property
-    def name(self) -> str:
-        return RECEIVER_VERBS[self.message[0]]
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class Discard:
-    """A server drops a message of an older epoch; a node that is no longer a
-    server drops a message meant for a server."""
-
-    message: Message
-
-    def __init__(self, message: Message) -> None:
-        _set_discard_message(self, message)
-
-
-_set_receive_message = vars(Receive)["message"].__set__
-_set_discard_message = vars(Discard)["message"].__set__
-
-
 @dataclass(frozen=True, slots=True)
 class ManagerStartTransform:
     node: int
@@ -106,17 +75,6 @@ Action = (
     | ManagerStartTransform
     | ManagerTransformAtomic
 )
-
-RECEIVER_VERBS = {
-    READ: "ServerReceiveRead",
-    READ_REPLY: "ClientReceiveReadReply",
-    WRITE: "ServerReceiveWrite",
-    WRITE_ACK: "ClientReceiveWriteAck",
-    SYNC_READ: "ServerReceiveSyncRead",
-    SYNC_STATE: "ManagerReceiveSyncState",
-    SYNC_WRITE: "ServerReceiveSyncWrite",
-    SYNC_ACK: "ManagerReceiveSyncAck",
-}
 
 
 def action_name(action: Action) -> str:

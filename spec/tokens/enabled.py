@@ -10,7 +10,7 @@ and the epoch rules that make a message deliverable, discardable, or wait.
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Any
+from typing import Any, Final
 
 from spec.tokens.actions import (
     Action,
@@ -36,14 +36,20 @@ from spec.tokens.state import (
     State,
 )
 
+# Compiled (checker.native), a class of another module is looked up by name
+# at each use; a Final name is a C static. These run once a node and once a
+# message of every state expanded.
+_SERVER: Final = Server
+_CLIENT: Final = Client
+
 
 def enabled_actions(params: Params, s: State) -> list[Action]:
     actions: list[Action] = []
     nodes = s.nodes
-    clients = [i for i, n in enumerate(nodes) if type(n) is Client]
+    clients = [i for i, n in enumerate(nodes) if type(n) is _CLIENT]
     for c in clients:
         node = nodes[c]
-        assert type(node) is Client
+        assert type(node) is _CLIENT
         if node.phase == IDLE:
             _starts(params, s, c, clients, actions)
         elif node.epoch < s.epoch:
@@ -61,28 +67,31 @@ def message_step(params: Params, s: State, m: tuple[Any, ...]) -> Receive | Disc
     """What can happen to an in-flight message now: delivered, discarded by
     the epoch rule (or by a node that is no longer a server), or nothing (it
     waits for a newer epoch)."""
-    kind = m[0]
+    # Typed locals: compiled, the tests below compare machine ints.
+    kind: int = m[0]
     if kind not in TO_SERVER:
         return Receive(m)
-    server = s.nodes[m[2]]
-    if type(server) is not Server:
+    dst: int = m[2]
+    server = s.nodes[dst]
+    if type(server) is not _SERVER:
         return Discard(m)
+    epoch: int = m[6]
     if kind in (READ, WRITE):
         if not params.epoch_check:
             return Receive(m) if server.store is not None else None
-        if m[6] < server.epoch:
+        if epoch < server.epoch:
             return Discard(m)
-        if m[6] == server.epoch and server.store is not None:
+        if epoch == server.epoch and server.store is not None:
             return Receive(m)
         return None
     if kind == SYNC_READ:
-        if m[6] < server.epoch:
+        if epoch < server.epoch:
             return Discard(m)
-        return Receive(m) if m[6] == server.epoch else None
+        return Receive(m) if epoch == server.epoch else None
     # SYNC_WRITE
-    if m[6] <= server.epoch:
+    if epoch <= server.epoch:
         return Discard(m)
-    return Receive(m) if m[6] == server.epoch + 1 else None
+    return Receive(m) if epoch == server.epoch + 1 else None
 
 
 def _starts(params: Params, s: State, c: int, clients: list[int], out: list[Action]) -> None:
