@@ -315,6 +315,24 @@ def test_the_benchmark_prints_one_row_per_engine_with_the_pinned_counts() -> Non
     assert {(r["states"], r["transitions"], r["verdict"]) for r in runs} == {(101, 136, "violated")}
 
 
+def test_the_rounds_benchmark_splits_the_workers_cpu_and_counts_the_candidates() -> None:
+    root = __import__("pathlib").Path(__file__).parents[2]
+    out = subprocess.run(
+        [sys.executable, "benchmarks/bench_shard_rounds.py", "S1", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    )
+    row = json.loads(out.stdout)
+    assert (row["states"], row["transitions"], row["verdict"]) == (11_103, 50_895, "verified")
+    # every state but the initial one is won in some level, by one shard
+    assert row["won_own"] + row["won_other"] == 11_102
+    assert row["candidates"] >= 11_102 and 0 < row["own"] < row["candidates"]
+    assert {"expand", "settle", "resolve", "accept"} <= set(row["rounds"])
+    assert all(len(per_worker) == 2 for per_worker in row["rounds"].values())
+
+
 # Generator keeps the state: balance and the states that move
 
 
