@@ -46,7 +46,7 @@ import time
 from array import array
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 from checker.coverage import declared_kinds, kind_function, summarize
 from checker.errors import BadBound, NondeterministicModel
@@ -62,7 +62,7 @@ from checker.visited import FingerprintTable
 # How often (in successors generated, not states expanded: one state may
 # have thousands) the hot loop looks at the clock, the stop flag and the
 # memory: often enough for a 0.5 s progress line, rarely enough to cost nothing.
-_POLL_EVERY = 1024
+_POLL_EVERY: Final = 1024
 _PROGRESS_PERIOD = 0.5
 
 
@@ -188,12 +188,14 @@ def _explore(
     fair_off = array("i")  # per expanded id: start of its fair edges in fair_dst
     fair_dst = array("i")  # destination ids of fair edges, grouped by source id
 
-    kind_counts: Counter[Any] = Counter()  # action coverage: transitions per kind
+    # Action coverage: transitions per kind. A plain dict, not a Counter: the
+    # compiled loop then calls dict's own get and set, not a subclass's methods.
+    kind_counts: dict[Any, int] = {}
 
     def finish(verdict: Verdict, transitions: int, depth: int, **fields: Any) -> CheckResult:
         _fill(stats, len(seen), transitions, depth, started, exact)
         stats.frontier = 0
-        coverage = summarize(kind_counts, declared_kinds(model))
+        coverage = summarize(Counter(kind_counts), declared_kinds(model))
         return CheckResult(
             verdict,
             stats,
@@ -272,7 +274,6 @@ def _explore(
         # visited table: three successors in four are one of them (diamonds),
         # and a dict answers at C speed. It lives for one level.
         fresh: dict[Any, int] = {}
-        fresh_get = fresh.get
         if ample_sets is not None:  # the cycle proviso compares ids with the next level's first
             ample_sets.next_level = first_id + len(frontier)
         push = next_frontier.append
@@ -302,7 +303,11 @@ def _explore(
                 kind = kind_of(action)
                 kind_counts[kind] = kind_counts.get(kind, 0) + 1
             inner_poll = _POLL_EVERY
-            for ai, action in enumerate(enabled) if picks is None else picks:
+            # By index, not `enumerate(...) if ... else picks`: compiled, that
+            # is a generic iterator building an (index, action) tuple a successor.
+            for j in range(len(enabled)):
+                action = enabled[j]
+                ai = j if picks is None else picks[j][0]
                 if ai >= inner_poll:  # one state with thousands of successors: poll within it
                     inner_poll += _POLL_EVERY
                     now = time.perf_counter()
@@ -318,7 +323,7 @@ def _explore(
                             Verdict.VIOLATED, transitions + ai + 1, level + 1, counterexample=cex
                         )
                 fp = fingerprint(nxt)
-                nid = fresh_get(fp)
+                nid = fresh.get(fp)  # compiled: dict's own get, no bound method
                 if nid is None:
                     nid = get(fp)
                 if nid is None:
@@ -442,11 +447,10 @@ def _fingerprint(
     rep = canonical
     slow = canonical_hash if canonical_hash is not None else lambda s: hash(rep(s))
     memo: dict[int, int] = {}
-    get = memo.get
 
     def remembered(state: Any) -> int:
         h = hash(state)
-        found = get(h)
+        found = memo.get(h)
         if found is None:
             found = memo[h] = slow(state)
         return found

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from spec.tokens.params import Params
 from spec.tokens.state import (
+    CLIENT_CLASS,
     IDLE,
     IDLE_CLIENT,
     NOT_OWNER,
@@ -34,7 +35,9 @@ from spec.tokens.state import (
     disagreeing,
     evolve,
     merge_values,
+    new_client,
     popcount,
+    started_operation,
     with_messages,
     without_message,
     without_tag,
@@ -45,7 +48,11 @@ _ACKS: Final = frozenset((WRITE_ACK,))
 
 
 def set_node(nodes: tuple[Any, ...], node: int, value: object) -> tuple[Any, ...]:
-    return (*nodes[:node], value, *nodes[node + 1 :])
+    # Through a list: compiled, `(*nodes[:node], value, *nodes[node + 1 :])`
+    # builds two slices and grows a list three times (measured 194 vs 133 ns).
+    changed = list(nodes)
+    changed[node] = value
+    return tuple(changed)
 
 
 def asked_tokens(params: Params, op: tuple[int, int, int]) -> tuple[int, ...]:
@@ -57,7 +64,7 @@ def start_operation(params: Params, s: State, client: int, op: tuple[int, int, i
     """The client invokes pay or gettokens: snapshot linearized, send READ."""
     tokens = asked_tokens(params, op)
     opnum = s.started[client] + 1
-    state = Client(
+    state = new_client(
         PHASE_READ,
         op,
         s.epoch,
@@ -68,10 +75,8 @@ def start_operation(params: Params, s: State, client: int, op: tuple[int, int, i
     )
     reads = [(READ, client, srv, client, opnum, PHASE_READ, s.epoch, tokens) for srv in s.servers]
     started = set_node(s.started, client, opnum)
-    return s._replace(
-        nodes=set_node(s.nodes, client, state),
-        network=with_messages(s.network, reads),
-        started=started,
+    return started_operation(
+        s, set_node(s.nodes, client, state), with_messages(s.network, reads), started
     )
 
 
@@ -79,14 +84,14 @@ def receive_read_reply(params: Params, s: State, m: Message) -> State:
     """One more server answered the READ phase; at a quorum, move on."""
     _, server, client, _, opnum, phase, epoch, values = m
     c = s.nodes[client]
-    assert type(c) is Client, "only a client receives replies"
+    assert type(c) is CLIENT_CLASS, "only a client receives replies"
     answered = c.answered | 1 << server
     # Mutant `first-reply` keeps the first reply instead of the highest version.
     best = c.values if params.first_reply and c.values else merge_values(c.values, values)
     mixed = c.mixed | disagreeing(c.values, values) if params.fast_read else 0
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot, mixed)
+        state = new_client(c.phase, c.op, c.epoch, c.needed, answered, best, c.snapshot, mixed)
         return evolve(s, set_node(s.nodes, client, state), network)
     network = without_tag(network, _READ_MESSAGES, (client, opnum, phase, epoch))
     assert c.op is not None, "a client in a phase has an operation"
@@ -130,7 +135,7 @@ def _answered_at_once(op: tuple[int, int, int], best: tuple[Value, ...], answer:
     """An operation that answers on its READ step leaves its answer and what
     it read on the idle client until its next operation, so that the
     properties see it (only the no-write-back mutant and fast-read get here)."""
-    return Client(IDLE, op, 0, 0, 0, best, None, answer=answer)
+    return new_client(IDLE, op, 0, 0, 0, best, None, answer=answer)
 
 
 def _begin_write(
@@ -144,7 +149,7 @@ def _begin_write(
 ) -> State:
     """Start a WRITE or WRITE-BACK phase on the installed configuration."""
     needed = params.client_quorum(len(s.servers))
-    state = Client(phase, op, s.epoch, needed, 0, values, None, answer=answer)
+    state = new_client(phase, op, s.epoch, needed, 0, values, None, answer=answer)
     opnum = s.started[client]
     writes = [(WRITE, client, srv, client, opnum, phase, s.epoch, values) for srv in s.servers]
     return evolve(s, set_node(s.nodes, client, state), with_messages(s.network, writes))
@@ -171,11 +176,11 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
     """One more server acknowledged the WRITE (or WRITE-BACK) phase."""
     _, server, client, _, opnum, phase, epoch, _ = m
     c = s.nodes[client]
-    assert type(c) is Client, "only a client receives replies"
+    assert type(c) is CLIENT_CLASS, "only a client receives replies"
     answered = c.answered | 1 << server
     network = without_message(s.network, m)
     if popcount(answered) < c.needed:
-        state = Client(
+        state = new_client(
             c.phase, c.op, c.epoch, c.needed, answered, c.values, c.snapshot, c.mixed, c.answer
         )
         return evolve(s, set_node(s.nodes, client, state), network)
@@ -186,7 +191,7 @@ def receive_write_ack(params: Params, s: State, m: Message) -> State:
 def restart_phase(params: Params, s: State, client: int) -> State:
     """Redo the current phase, same values, on the newer configuration."""
     c = s.nodes[client]
-    assert type(c) is Client, "only a client restarts a phase"
+    assert type(c) is CLIENT_CLASS, "only a client restarts a phase"
     opnum = s.started[client]
     old_tag = (client, opnum, c.phase, c.epoch)
     if c.phase == PHASE_READ:
@@ -199,9 +204,10 @@ def restart_phase(params: Params, s: State, client: int) -> State:
         payload = c.values
         kind = WRITE
     messages = [(kind, client, srv, client, opnum, c.phase, s.epoch, payload) for srv in s.servers]
-    state = c._replace(epoch=s.epoch, needed=params.client_quorum(len(s.servers)), answered=0)
-    if params.fast_read and c.phase == PHASE_READ:
-        # replies of the old configuration prove no quorum of the new one:
-        # write back every token this read returns
-        state = state._replace(mixed=(1 << params.tokens) - 1)
+    # replies of the old configuration prove no quorum of the new one:
+    # fast-read writes back every token this read returns
+    mixed = (1 << params.tokens) - 1 if params.fast_read and c.phase == PHASE_READ else c.mixed
+    # Built directly, not by `_replace` (Python code, a few times the cost).
+    needed = params.client_quorum(len(s.servers))
+    state = new_client(c.phase, c.op, s.epoch, needed, 0, c.values, c.snapshot, mixed, c.answer)
     return evolve(s, set_node(s.nodes, client, state), with_messages(network, messages))

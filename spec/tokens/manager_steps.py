@@ -14,6 +14,7 @@ from spec.tokens.state import (
     IDLE_CLIENT,
     MANAGER_SYNC_READ,
     MANAGER_SYNC_WRITE,
+    SERVER_CLASS,
     SYNC,
     SYNC_ACK,
     SYNC_READ,
@@ -27,6 +28,7 @@ from spec.tokens.state import (
     Store,
     installed,
     merge_store,
+    new_server,
     popcount,
     with_messages,
     without_message,
@@ -51,8 +53,8 @@ def initial_store(params: Params) -> Store:
 def _joiner(params: Params, epoch: int) -> Server:
     """A joining node: a server at epoch e without a store, from the start."""
     if params.transfer is Transfer.NONE:
-        return Server(epoch, initial_store(params))
-    return Server(epoch, None)
+        return new_server(epoch, initial_store(params))
+    return new_server(epoch, None)
 
 
 def _transferred(params: Params, merged: Store | None) -> Store | None:
@@ -119,12 +121,12 @@ def _install(s: State, node: int, servers: tuple[int, ...]) -> State:
     nodes = s.nodes
     if node not in servers:
         nodes = set_node(nodes, node, IDLE_CLIENT)
-    return s._replace(epoch=s.epoch + 1, servers=servers, nodes=nodes, manager=None)
+    return installed(s, s.epoch + 1, servers, nodes, s.network, s.reconfigs)
 
 
 def _server(nodes: tuple[Server | Client, ...], node: int) -> Server:
     server = nodes[node]
-    assert type(server) is Server, "quorums are made of servers"
+    assert type(server) is SERVER_CLASS, "quorums are made of servers"
     return server
 
 
@@ -148,7 +150,9 @@ def transform_atomic(
     epoch = s.epoch + 1
     for srv in write_quorum:
         nodes = set_node(
-            nodes, srv, Server(epoch, apply_sync(params, _server(nodes, srv).store, payload_store))
+            nodes,
+            srv,
+            new_server(epoch, apply_sync(params, _server(nodes, srv).store, payload_store)),
         )
     change = s.reconfigs + 1
     man = params.manager

@@ -42,6 +42,7 @@ from spec.tokens.enabled import enabled_actions
 from spec.tokens.params import Params, compile_params
 from spec.tokens.properties import make_properties, step_check
 from spec.tokens.state import (
+    CLIENT_CLASS,
     GETTOKENS,
     IDLE,
     IDLE_CLIENT,
@@ -62,19 +63,15 @@ from spec.tokens.state import (
 )
 from spec.tokens.symmetry import canonical_form
 
-_RECEIVERS: Final = {
-    READ: server_steps.receive_read,
-    READ_REPLY: client_steps.receive_read_reply,
-    WRITE: server_steps.receive_write,
-    WRITE_ACK: client_steps.receive_write_ack,
-    SYNC_READ: server_steps.receive_sync_read,
-    SYNC_STATE: manager_steps.receive_sync_state,
-    SYNC_WRITE: server_steps.receive_sync_write,
-    SYNC_ACK: manager_steps.receive_sync_ack,
-}
+# The interpreted action classes and the verbs as compiled-in constants:
+# mypyc looks a plain global name up in the module's dict on every use, a
+# Final one not (Receive and Discard are native classes: tested directly).
+_RESTART: Final = ClientRestartPhase
+_TRANSFORM_ATOMIC: Final = ManagerTransformAtomic
+_VERBS: Final = tuple(RECEIVER_VERBS[k] for k in range(len(RECEIVER_VERBS)))
 
 
-_KIND_NAMES: dict[type, str] = {
+_KIND_NAMES: Final[dict[type, str]] = {
     Discard: "NodeDiscardMessage",
     **{
         k: k.__name__
@@ -143,10 +140,29 @@ class TokenModel:
 
     def next_state(self, state: State, action: Action) -> State:
         p = self.params
-        # `type(a) is X` rather than isinstance: the hot path, and mypy narrows both.
+        # `type(a) is X` rather than isinstance: the hot path. The handlers
+        # are called directly, not from a table: a compiled call, where one
+        # through a dict of functions parses its arguments as Python's do.
         if type(action) is Receive:
             m = action.message
-            return _RECEIVERS[m[0]](p, state, m)
+            k = m[0]
+            if k == READ:
+                return server_steps.receive_read(p, state, m)
+            if k == READ_REPLY:
+                return client_steps.receive_read_reply(p, state, m)
+            if k == WRITE:
+                return server_steps.receive_write(p, state, m)
+            if k == WRITE_ACK:
+                return client_steps.receive_write_ack(p, state, m)
+            if k == SYNC_READ:
+                return server_steps.receive_sync_read(p, state, m)
+            if k == SYNC_STATE:
+                return manager_steps.receive_sync_state(p, state, m)
+            if k == SYNC_WRITE:
+                return server_steps.receive_sync_write(p, state, m)
+            if k == SYNC_ACK:
+                return manager_steps.receive_sync_ack(p, state, m)
+            raise KeyError(k)  # as the table of receivers did
         if type(action) is Discard:
             return server_steps.discard(p, state, action.message)
         if type(action) is ClientStartPay:
@@ -155,7 +171,7 @@ class TokenModel:
         if type(action) is ClientStartGettokens:
             op = (GETTOKENS, 0, action.owner)
             return client_steps.start_operation(p, state, action.client, op)
-        if type(action) is ClientRestartPhase:
+        if type(action) is _RESTART:
             return client_steps.restart_phase(p, state, action.client)
         if type(action) is ManagerStartTransform:
             return manager_steps.start_transform(p, state, action.node)
@@ -169,12 +185,12 @@ class TokenModel:
         """Fair unless it needs a faulty server: a message whose server end
         is faulty may never be delivered; an atomic change may use only
         correct servers to be guaranteed."""
-        p = self.params
         if type(action) is Receive or type(action) is Discard:
             m = action.message
-            server = m[2] if m[0] in TO_SERVER else m[1]
-            return not p.faulty_mask >> server & 1  # p.is_faulty inlined: once a transition
-        if type(action) is ManagerTransformAtomic:
+            server: int = m[2] if m[0] in TO_SERVER else m[1]  # typed: native int ops
+            return not self.params.faulty_mask >> server & 1  # p.is_faulty inlined
+        if type(action) is _TRANSFORM_ATOMIC:
+            p = self.params
             used = (*action.read_quorum, *action.write_quorum)
             return not any(p.is_faulty(x) for x in used)
         return True
@@ -182,7 +198,7 @@ class TokenModel:
     def is_quiescent(self, state: State) -> bool:
         """No operation pending and no role change under way."""
         return state.manager is None and all(
-            type(n) is not Client or n.phase == IDLE for n in state.nodes
+            type(n) is not CLIENT_CLASS or n.phase == IDLE for n in state.nodes
         )
 
     def ample(self, state: State, enabled: Sequence[Action]) -> list[int] | None:
@@ -201,10 +217,9 @@ class TokenModel:
 
     def action_kind(self, action: Action) -> str:
         """Action coverage's kind: the action's name, a delivery by its receiver."""
-        kind = type(action)
-        if kind is Receive:
-            return RECEIVER_VERBS[action.message[0]]  # type: ignore[union-attr]
-        return _KIND_NAMES[kind]
+        if type(action) is Receive:
+            return _VERBS[action.message[0]]
+        return _KIND_NAMES[type(action)]
 
     def action_kinds(self) -> tuple[str, ...]:
         """Every kind this configuration could take: role changes only with

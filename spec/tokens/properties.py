@@ -14,13 +14,14 @@ Each check returns None when the claim holds, else the values that break it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Final
+from typing import Final, cast
 
 from checker.model import Invariant, Sometimes, StepProperty
 from spec.tokens.actions import Receive, format_message
 from spec.tokens.params import Params
 from spec.tokens.state import (
     ANSWER_NAMES,
+    CLIENT_CLASS,
     GETTOKENS,
     IDLE,
     NOT_OWNER,
@@ -29,6 +30,7 @@ from spec.tokens.state import (
     PHASE_READ,
     PHASE_WRITE,
     READ_REPLY,
+    SERVER_CLASS,
     SYNC_STATE,
     SYNC_WRITE,
     TOKENS,
@@ -69,49 +71,77 @@ def _copies(s: State, names: tuple[str, ...]) -> Iterator[tuple[int, int, int, s
                         yield t, entry[0], entry[1], format_message(m, names)
 
 
-_VALUED: Final = frozenset((READ_REPLY, WRITE))
+# A copy's (token, version) as one int, version * _TOKEN_SPAN + token: an
+# int key hashes for free, a tuple key is built and hashed. One (token,
+# version) always gives one key, so the fast pass never misses two owners
+# of it; two pairs share a key only for a token outside [0, span), which
+# looks like a conflict and goes to the slow pass, which is exact.
+_TOKEN_SPAN: Final = 1 << 20
 
 
-def _holders(s: State) -> tuple[frozenset[Store | None], frozenset[tuple[Value, ...]]]:
-    """Where copies live, deduplicated: the distinct stores (servers', the
-    manager's merge, SYNC_STATE and SYNC_WRITE payloads) and the distinct
-    value tuples (non-idle clients' buffers, READ_REPLY and WRITE payloads).
-    Many states share these: R2's first 100,000 states have 35 pairs."""
-    stores: set[Store | None] = set()
-    valued: set[tuple[Value, ...]] = set()
-    for node in s.nodes:
-        if isinstance(node, Server):
-            stores.add(node.store)
-        elif node.phase != IDLE:
-            valued.add(node.values)
-    if s.manager is not None:
-        stores.add(s.manager.merged)
-    for m in s.network:
+def _owners_agree(s: State) -> bool:
+    """True when every copy of each (token, version) names one owner (the
+    fast pass of NoDoubleSpend: no locations, nothing built but one dict).
+    A holder object met already in this state (a store a SYNC_WRITE carries
+    on, a payload every server's reply shares) is looked at once."""
+    owners: dict[int, int] = {}
+    last: object = None
+    for node in s[2]:
+        if type(node) is SERVER_CLASS:
+            store = node[1]
+            if store is not None and store is not last:
+                last = store
+                if not _store_agrees(owners, store):
+                    return False
+        else:
+            client = cast(Client, node)  # the nodes are servers and clients
+            if client.phase != IDLE and not _values_agree(owners, client.values):
+                return False
+    manager = s[3]
+    if (
+        manager is not None
+        and manager.merged is not None
+        and not _store_agrees(owners, manager.merged)
+    ):
+        return False
+    for m in s[4]:
         kind = m[0]
-        if kind in _VALUED:
-            valued.add(m[7])
+        payload = m[7]
+        if payload is last:
+            continue
+        if kind == READ_REPLY or kind == WRITE:  # noqa: SIM109 (compiled: two int compares)
+            last = payload
+            if not _values_agree(owners, payload):
+                return False
         elif kind == SYNC_STATE:
-            stores.add(m[7])
+            last = payload
+            if payload is not None and not _store_agrees(owners, payload):
+                return False
         elif kind == SYNC_WRITE:
-            stores.add(m[7][1])
-    return frozenset(stores), frozenset(valued)
+            store = payload[1]
+            if store is not None and not _store_agrees(owners, store):
+                return False
+    return True
 
 
-def _owners_agree(
-    holders: tuple[frozenset[Store | None], frozenset[tuple[Value, ...]]],
-) -> bool:
-    """True when every copy of each (token, version) names one owner: no
-    two distinct (token, version, owner) copies share (token, version)."""
-    stores, valued = holders
-    copies: set[Value] = set()
-    for values in valued:
-        copies.update(values)
-    for store in stores:
-        if store is not None:
-            for t, entry in enumerate(store):
-                if entry is not None:
-                    copies.add((t, entry[0], entry[1]))
-    return len({(t, v) for t, v, _ in copies}) == len(copies)
+def _store_agrees(owners: dict[int, int], store: Store) -> bool:
+    """Record a store's copies in `owners`; False at a second owner."""
+    for t in range(len(store)):
+        entry = store[t]
+        if entry is not None:
+            owner = entry[1]
+            if owners.setdefault(entry[0] * _TOKEN_SPAN + t, owner) != owner:
+                return False
+    return True
+
+
+def _values_agree(owners: dict[int, int], values: tuple[Value, ...]) -> bool:
+    """Record (token, version, owner) copies in `owners`; False at a second owner."""
+    for value in values:
+        owner = value[2]
+        if owners.setdefault(value[1] * _TOKEN_SPAN + value[0], owner) != owner:
+            return False
+    return True
 
 
 def make_properties(
@@ -119,16 +149,10 @@ def make_properties(
 ) -> tuple[tuple[Invariant, ...], tuple[StepProperty, ...], tuple[Sometimes, ...]]:
     names = params.names
 
-    agree: dict[tuple[frozenset[Store | None], frozenset[tuple[Value, ...]]], bool] = {}
-
     def no_double_spend(s: State) -> str | None:
-        # Fast pass without locations, remembered per distinct holders; the
-        # slow pass names the locations on a conflict.
-        holders = _holders(s)
-        ok = agree.get(holders)
-        if ok is None:
-            ok = agree[holders] = _owners_agree(holders)
-        if ok:
+        # Fast pass without locations; the slow pass names the locations
+        # on a conflict (or says none, when the fast pass was unsure).
+        if _owners_agree(s):
             return None
         seen: dict[tuple[int, int], tuple[int, str]] = {}
         for t, v, o, where in _copies(s, names):
@@ -140,11 +164,14 @@ def make_properties(
                 )
         return None
 
+    tokens = params.tokens
+
     def conservation(s: State) -> str | None:
-        for node in s.nodes:
-            store = node.store if type(node) is Server else None
-            if store is not None and (len(store) != params.tokens or None in store):
-                return _explain_conservation(s)
+        for node in s[2]:
+            if type(node) is SERVER_CLASS:
+                store = node[1]
+                if store is not None and not _complete(store, tokens):
+                    return _explain_conservation(s)
         return None
 
     def _explain_conservation(s: State) -> str:
@@ -229,13 +256,25 @@ def make_properties(
     )
 
 
+def _complete(store: Store, tokens: int) -> bool:
+    """A copy of every token, and no more."""
+    if len(store) != tokens:
+        return False
+    return None not in store
+
+
 def _read_completed(s: State, action: object, after: State) -> tuple[int, Client, Client] | None:
     """(client, before, after) when this step completes a READ phase."""
-    if type(action) is not Receive or action.message[0] != READ_REPLY:
+    if type(action) is not Receive:
         return None
-    i = action.message[2]
+    m = action.message
+    if m[0] != READ_REPLY:
+        return None
+    i = m[2]
     was, now = s.nodes[i], after.nodes[i]
-    if type(was) is not Client or was.phase != PHASE_READ or type(now) is not Client:
+    if type(was) is not CLIENT_CLASS or type(now) is not CLIENT_CLASS:
+        return None
+    if was.phase != PHASE_READ:
         return None
     if now.phase == PHASE_READ:
         return None  # not yet a quorum
@@ -288,7 +327,7 @@ def _store_goes_back(names: tuple[str, ...], i: int, old: object, new: object) -
     """StoreMonotone at node i: a token of its store at a lower version than
     before (a node that is no server on either side, or has no store, has
     nothing to compare)."""
-    if old is new or type(old) is not Server or type(new) is not Server:
+    if old is new or type(old) is not SERVER_CLASS or type(new) is not SERVER_CLASS:
         return None
     was_store, now_store = old.store, new.store
     if was_store is None or now_store is None or was_store is now_store:
@@ -326,17 +365,17 @@ def step_check(
         if nodes is later:
             return None  # no node changed: no store, and no READ phase completed
         done = None
-        if type(action) is Receive and action.message[0] == READ_REPLY:
+        if type(action) is Receive:
             done = _read_completed(s, action, after)
             if done is not None:
-                detail = _read_problem(params, *done)
+                detail = _read_problem(params, done[0], done[1], done[2])
                 if detail is not None:
                     return "ReadNotStale", detail
         store = _stores_go_back(names, nodes, later)
         if store is not None:
             return "StoreMonotone", store
         if done is not None:
-            detail = _answer_problem(params, *done, after)
+            detail = _answer_problem(params, done[0], done[1], done[2], after)
             if detail is not None:
                 return "AnswerIsFresh", detail
         return None

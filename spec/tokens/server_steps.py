@@ -11,19 +11,21 @@ from __future__ import annotations
 from spec.tokens.client_steps import set_node
 from spec.tokens.params import Params
 from spec.tokens.state import (
+    CLIENT_CLASS,
     MANAGER_SYNC_READ,
     MANAGER_SYNC_WRITE,
     READ_REPLY,
+    SERVER_CLASS,
     SYNC_ACK,
     SYNC_STATE,
     WRITE_ACK,
-    Client,
     Message,
-    Server,
     State,
     Store,
+    Value,
     evolve,
     merge_store,
+    new_server,
     with_messages,
     without_message,
 )
@@ -33,7 +35,10 @@ def client_phase_live(s: State, client: int, opnum: int, phase: int, epoch: int)
     """Is this client still in the phase a message is tagged with?"""
     c = s.nodes[client]
     return (
-        type(c) is Client and c.phase == phase and c.epoch == epoch and s.started[client] == opnum
+        type(c) is CLIENT_CLASS
+        and c.phase == phase
+        and c.epoch == epoch
+        and s.started[client] == opnum
     )
 
 
@@ -45,7 +50,9 @@ def server_store(s: State, server: int) -> Store:
     """The store of a server that handles a client's or the manager's read:
     one without a store (a joiner) is at an older epoch, and waits."""
     node = s.nodes[server]
-    assert type(node) is Server and node.store is not None, "a read reaches a server with a store"
+    assert type(node) is SERVER_CLASS and node.store is not None, (
+        "a read reaches a server with a store"
+    )
     return node.store
 
 
@@ -63,16 +70,26 @@ def receive_read(params: Params, s: State, m: Message) -> State:
 
 def receive_write(params: Params, s: State, m: Message) -> State:
     """Apply each value whose version is higher than the stored one; ack."""
-    _, client, server, _, opnum, phase, epoch, values = m
+    _, client, server, _, opnum, phase, epoch, _ = m
+    values: tuple[Value, ...] = m[7]
     node = s.nodes[server]
-    assert type(node) is Server and node.store is not None, "WRITEs reach servers with stores"
-    store = list(node.store)
+    assert type(node) is SERVER_CLASS and node.store is not None, "WRITEs reach servers with stores"
+    old: Store = node.store
+    store: list[tuple[int, int] | None] | None = None  # a copy once a value applies
     overwrite = not params.version_check
     for token, version, owner in values:
-        current = store[token]
+        current = old[token] if store is None else store[token]
         if overwrite or current is None or version > current[0]:
+            if store is None:
+                store = list(old)
             store[token] = (version, owner)
-    nodes = set_node(s.nodes, server, Server(node.epoch, tuple(store)))
+    # A write that changes nothing (a write-back of what the store holds)
+    # leaves the node itself: equal either way, and nothing to build or hash.
+    nodes = (
+        s.nodes
+        if store is None
+        else set_node(s.nodes, server, new_server(node.epoch, tuple(store)))
+    )
     network = without_message(s.network, m)
     if client_phase_live(s, client, opnum, phase, epoch):
         ack = (WRITE_ACK, server, client, client, opnum, phase, epoch, ())
@@ -102,8 +119,8 @@ def receive_sync_write(params: Params, s: State, m: Message) -> State:
     """Merge the transferred state and enter the new epoch; ack."""
     _, manager, server, _, change, phase, epoch, (_, merged) = m
     node = s.nodes[server]
-    assert type(node) is Server, "SYNC_WRITE reaches servers"
-    nodes = set_node(s.nodes, server, Server(epoch, apply_sync(params, node.store, merged)))
+    assert type(node) is SERVER_CLASS, "SYNC_WRITE reaches servers"
+    nodes = set_node(s.nodes, server, new_server(epoch, apply_sync(params, node.store, merged)))
     network = without_message(s.network, m)
     if manager_phase_live(s, change, MANAGER_SYNC_WRITE):
         ack = (SYNC_ACK, server, manager, manager, change, phase, epoch, ())

@@ -124,6 +124,7 @@ class State(NamedTuple):
 
 
 _tuple_new: Final = tuple.__new__
+_bisect_left: Final = bisect_left  # Final: no dict lookup a call (see SERVER_CLASS)
 
 
 # The steps build these tuples millions of times, and a NamedTuple's own
@@ -188,15 +189,59 @@ for _cls, _new in (
     _cls.__new__ = staticmethod(_new)  # type: ignore[method-assign]
 
 
+# The classes as compiled-in constants: compiled code looks a plain global
+# name (`State`, `Client`) up in its module's dict at every use, a Final one
+# not. The hot paths test `type(x) is SERVER_CLASS` and build with these.
+SERVER_CLASS: Final = Server
+CLIENT_CLASS: Final = Client
+STATE_CLASS: Final = State
+
+
+def new_server(epoch: int, store: Store | None) -> Server:
+    """`Server(epoch, store)`, called directly: the class call goes through
+    `__new__`'s Python calling convention first."""
+    server: Server = _tuple_new(SERVER_CLASS, (epoch, store))
+    return server
+
+
+def new_client(
+    phase: int,
+    op: tuple[int, int, int] | None,
+    epoch: int,
+    needed: int,
+    answered: int,
+    values: tuple[Value, ...],
+    snapshot: tuple[int, ...] | None,
+    mixed: int = 0,
+    answer: Answer | None = None,
+) -> Client:
+    """`Client(...)`, called directly (see `new_server`)."""
+    client: Client = _tuple_new(
+        CLIENT_CLASS, (phase, op, epoch, needed, answered, values, snapshot, mixed, answer)
+    )
+    return client
+
+
 def evolve(s: State, nodes: tuple[Server | Client, ...], network: tuple[Message, ...]) -> State:
     """`s` with new nodes and network: most steps change just these, and
     building the tuple directly costs a third of `_replace`."""
-    return _tuple_new(State, (s[0], s[1], nodes, s[3], network, s[5], s[6], s[7]))
+    return _tuple_new(STATE_CLASS, (s[0], s[1], nodes, s[3], network, s[5], s[6], s[7]))
 
 
 def completed(s: State, nodes: tuple[Server | Client, ...], linearized: tuple[int, ...]) -> State:
     """`s` with new nodes and linearized: an operation's last step."""
-    return _tuple_new(State, (s[0], s[1], nodes, s[3], s[4], linearized, s[6], s[7]))
+    return _tuple_new(STATE_CLASS, (s[0], s[1], nodes, s[3], s[4], linearized, s[6], s[7]))
+
+
+def started_operation(
+    s: State,
+    nodes: tuple[Server | Client, ...],
+    network: tuple[Message, ...],
+    started: tuple[int, ...],
+) -> State:
+    """`s` with new nodes, network and operations started: an operation's
+    first step (built directly, as `evolve` is)."""
+    return _tuple_new(STATE_CLASS, (s[0], s[1], nodes, s[3], network, s[5], started, s[7]))
 
 
 def installed(
@@ -209,7 +254,7 @@ def installed(
 ) -> State:
     """`s` after a role change is installed (no change under way): built
     directly, as `evolve` is, since `_replace` costs about three times as much."""
-    return _tuple_new(State, (epoch, servers, nodes, None, network, s[5], s[6], reconfigs))
+    return _tuple_new(STATE_CLASS, (epoch, servers, nodes, None, network, s[5], s[6], reconfigs))
 
 
 def popcount(mask: int) -> int:
@@ -260,15 +305,17 @@ def with_messages(network: tuple[Message, ...], new: list[Message]) -> tuple[Mes
     hash every message of the network."""
     if len(new) == 1:
         m = new[0]
-        i = bisect_left(network, m)
+        i = _bisect_left(network, m)
         if i < len(network) and network[i] == m:
             return network
-        return (*network[:i], m, *network[i:])
+        out = list(network)  # compiled, cheaper than (*network[:i], m, *network[i:])
+        out.insert(i, m)
+        return tuple(out)
     if not new:
         return network
     out = list(network)
     for m in new:
-        i = bisect_left(out, m)
+        i = _bisect_left(out, m)
         if i == len(out) or out[i] != m:
             out.insert(i, m)
     return tuple(out)
