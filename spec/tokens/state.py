@@ -135,22 +135,12 @@ _bisect_left: Final = bisect_left  # Final: no dict lookup a call (see SERVER_CL
 # no longer shows the fields (nothing here reads it: `_fields` and
 # `_field_defaults` are intact).
 def _server_new(cls: type, epoch: int, store: Store | None) -> Any:
-    return _tuple_new(cls, (epoch, store))
+    return new_server(epoch, store)  # the one layout of a Server (cls is Server)
 
 
-def _client_new(
-    cls: type,
-    phase: int,
-    op: tuple[int, int, int] | None,
-    epoch: int,
-    needed: int,
-    answered: int,
-    values: tuple[Value, ...],
-    snapshot: tuple[int, ...] | None,
-    mixed: int = 0,
-    answer: Answer | None = None,
-) -> Any:
-    return _tuple_new(cls, (phase, op, epoch, needed, answered, values, snapshot, mixed, answer))
+def _client_new(cls: type, *fields: Any, **named: Any) -> Any:
+    # `new_client` holds the fields and their defaults; a wrong call fails there.
+    return new_client(*fields, **named)
 
 
 def _manager_new(

@@ -48,6 +48,8 @@ from spec.tokens.state import (
     Manager,
     Server,
     State,
+    new_client,
+    new_server,
 )
 
 Renaming = tuple[int, ...]  # new id per old id; the manager's id maps to itself
@@ -445,7 +447,7 @@ def _rename_values(values: tuple[tuple[int, int, int], ...], pi: Renaming) -> An
 
 def _rename_node(node: Server | Client, pi: Renaming) -> Server | Client:
     if isinstance(node, Server):
-        return Server(node.epoch, _rename_store(node.store, pi))
+        return new_server(node.epoch, _rename_store(node.store, pi))
     op = node.op
     if op is not None:
         op = (op[0], op[1], pi[op[2]])
@@ -453,7 +455,7 @@ def _rename_node(node: Server | Client, pi: Renaming) -> Server | Client:
     answer = node.answer  # the answer names owners too (issue 16)
     if answer is not None:
         answer = Answer(answer.kind, _rename_values(answer.values, pi))
-    return Client(
+    return new_client(
         node.phase,
         op,
         node.epoch,
