@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from impl.tokens.config import Board, Params
 from impl.tokens.errors import BadMessage
-from impl.tokens.messages import Message, Tag, validate
+from impl.tokens.messages import Message, Tag, server_end, validate
 from impl.tokens.recorder import Recorder
 
 if TYPE_CHECKING:
@@ -45,6 +45,12 @@ class Env:
         """Messages to or from `name` may be lost: it is faulty and acts as a server."""
         node = self.nodes.get(name)
         return name in self.faulty and node is not None and node.server is not None
+
+    def may_lose(self, msg: Message) -> bool:
+        """`msg` may be lost: its server end is lossy. A reply to a client that has
+        since joined as a faulty server may not: a correct server sent it, and the
+        model, which goes by the message's kind, needs it to arrive."""
+        return self.is_lossy(server_end(msg.kind, msg.src, msg.dst))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from impl.tokens.errors import BadMessage
 CLIENT_KINDS = ("READ", "READ_REPLY", "WRITE", "WRITE_ACK")
 SYNC_KINDS = ("SYNC_READ", "SYNC_STATE", "SYNC_WRITE", "SYNC_ACK")
 KINDS = CLIENT_KINDS + SYNC_KINDS
+TO_SERVER_KINDS = ("READ", "WRITE", "SYNC_READ", "SYNC_WRITE")  # the rest are replies
 PHASES = ("read", "write", "write-back")
 
 Entry = tuple[int, int, str]
@@ -41,6 +42,12 @@ class Tag:
 
     def __str__(self) -> str:
         return f"{self.client}#{self.op} {self.phase} e{self.epoch}"
+
+
+def server_end(kind: str, src: str, dst: str) -> str:
+    """The server a message of this kind is sent to or answered by: the end
+    whose faults may lose it, whatever role the other end has by now."""
+    return dst if kind in TO_SERVER_KINDS else src
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The threaded network: every node is a thread with an inbox; messages are
 delayed uniformly in 0..max_delay and lost, with probability `drop`, when
-they go to or from a faulty server. One seeded RNG makes every random choice
+their server end (the server a request goes to, or a reply comes from) is a
+faulty server. One seeded RNG makes every random choice
 (which messages are lost, how long each waits); thread timing still varies.
 
     net = ThreadedNetwork(env, actors, random.Random(seed)); net.start()
@@ -54,7 +55,7 @@ class ThreadedNetwork:
         with self._lock:
             self._next_id += 1
             msg = replace(msg, id=self._next_id)
-            lossy = self.env.is_lossy(msg.src) or self.env.is_lossy(msg.dst)
+            lossy = self.env.may_lose(msg)
             lost = lossy and params.drop > 0 and self.rng.random() < params.drop
             delay = self.rng.uniform(0, params.max_delay) if params.max_delay > 0 else 0.0
             self.env.recorder.record("sent", **msg.to_json())

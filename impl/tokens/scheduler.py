@@ -117,7 +117,7 @@ class Scheduler:
         return self.network.actors[msg.dst].accepts_now(msg)
 
     def can_drop(self, msg: Message) -> bool:
-        return self.env.is_lossy(msg.src) or self.env.is_lossy(msg.dst)
+        return self.env.may_lose(msg)
 
     def enabled(self) -> list[Step]:
         """Every step possible now, in message order: a deliver then a drop."""

@@ -140,3 +140,28 @@ def test_not_owner_is_answered_after_its_write_back(make_cluster: MakeCluster) -
     assert cluster.run(cluster.pay("c2", 0, "c3")) == NotOwner(1, "c1")
     phases = [e["tag"]["phase"] for e in recorder.events if e["event"] == "phase"]
     assert phases == ["read", "write-back"]
+
+
+def test_a_late_reply_to_a_client_that_rejoined_as_a_faulty_server_cannot_be_lost(
+    make_cluster: MakeCluster,
+) -> None:
+    """The reply's server end is a correct server: the model needs it delivered
+    (the joined node then discards it), whatever the node it goes to became."""
+    cluster = make_cluster(servers=5, faulty=("s1",))
+    sched = cluster.scheduler
+    assert sched is not None
+    cluster.run(cluster.transform("s1"))  # s1 leaves: a client now
+    pay = cluster.pay("s1", 0, "c2")  # s1 owns nothing: NOT_OWNER after a write-back
+    while not pay.done:  # deliver oldest first, but keep back s5's acks to s1
+        nxt = next(m for m in sched.in_flight() if (m.kind, m.src) != ("WRITE_ACK", "s5"))
+        sched.deliver(nxt.id)
+    assert isinstance(pay.answer, NotOwner)
+    [late] = sched.find(kind="WRITE_ACK", src="s5")
+    join = cluster.transform("s1")  # s1 joins again, as a faulty server
+    while not join.done:  # the manager's messages only: the late ack stays in flight
+        sched.deliver(next(m for m in sched.in_flight() if m.kind.startswith("SYNC")).id)
+    assert "s1" in cluster.servers()
+    assert Drop(late.id) not in sched.enabled()
+    with pytest.raises(SchedulerError, match="cannot be dropped"):
+        sched.drop(late.id)
+    sched.deliver(late.id)  # the server s1 discards it
