@@ -48,6 +48,8 @@ import pickle
 from array import array
 from collections import Counter
 from collections.abc import Callable
+from itertools import repeat
+from operator import rshift
 from typing import Any
 
 from checker.coverage import kind_function
@@ -193,7 +195,7 @@ class Shard:
         self, owner_ids: array[int], source_ids: array[int], moved: list[tuple[array[int], bytes]]
     ) -> list[array[int]]:
         """The coordinator's ids for the level's new states: `owner_ids`
-        for those this shard owns (in `resolve`'s key order), `source_ids`
+        for those this shard owns (in the order `resolve` gave their keys), `source_ids`
         for those it won (in `accept`'s key order), and the states other
         shards moved here with their ids. Records them, makes the states
         this shard holds its frontier, and answers each source with an id
@@ -331,7 +333,8 @@ class Shard:
     ) -> tuple[list[array[int]], array[int], list[Batch] | None]:
         """As owner, from every source's candidates for this shard: for each
         source, the keys of the candidates it won (new states it reached
-        first), in order, and the keys of all new states here, in order. As
+        first), in key order, and the keys of all new states here (in no
+        particular order: the coordinator numbers them by key). As
         source, from every owner's `answers` (ids of the candidates this
         shard sent the level before): that level's fair edges for their
         homes (`fair_edges`), or None without them."""
@@ -339,9 +342,13 @@ class Shard:
         self.incoming = incoming
         get = self.table.get
         # new fp -> key << 8 | source (source < 2**8): below 2**63, a
-        # machine integer, for ids below 2**35
+        # machine integer, for ids below 2**35. In the order first met, not
+        # sorted: the coordinator numbers the keys whatever their order, and
+        # each source's winners come in its key order unless a later source
+        # took an fp from an earlier one (`late`, rare).
         winners: dict[int, int] = {}
         best = winners.get
+        late = False
         for source, (fps, keys) in enumerate(incoming):
             ids = array("q", [-1]) * len(fps)
             mine = source == self.index  # `expand` sent only the unvisited
@@ -353,15 +360,20 @@ class Shard:
                         continue
                 tagged = keys[i] << 8 | source
                 found = best(fp)
-                if found is None or tagged < found:
+                if found is None:
                     winners[fp] = tagged
+                elif tagged < found:
+                    winners[fp] = tagged
+                    late = True
             self.answers.append(ids)
-        ordered = sorted(zip(winners.values(), winners.keys(), strict=True))
-        self.new_fps = [fp for _, fp in ordered]
+        self.new_fps = list(winners)
         won = [array("q") for _ in incoming]
-        for tagged, _ in ordered:
-            won[tagged & 0xFF].append(tagged >> 8)
-        keys = array("q", [tagged >> 8 for tagged, _ in ordered])
+        add = [w.append for w in won]
+        for tagged in winners.values():
+            add[tagged & 0xFF](tagged >> 8)
+        if late:
+            won = [array("q", sorted(w)) for w in won]
+        keys = array("q", map(rshift, winners.values(), repeat(8)))
         return won, keys, fair
 
     def accept(
