@@ -207,14 +207,15 @@ class Shard:
             table[fp] = sid
         answers: list[array[int]] = []
         if self.liveness:
-            # Every candidate still unanswered reached a state new in this level.
-            # A fingerprint new in this level was unknown (-1) to every
-            # source, and a known one is not new: get(fp, known), in C.
-            new_id = dict(zip(self.new_fps, owner_ids, strict=True))
-            answers = [
-                array("q", map(new_id.get, fps, answer))
-                for (fps, _), answer in zip(self.incoming, self.answers, strict=True)
-            ]
+            # `resolve` answered each candidate with its id when known, else
+            # with -2 - the position of its fingerprint among the new ones,
+            # whose ids are `owner_ids`: one pass, no dict of the new ids.
+            for answer in self.answers:
+                for i in range(len(answer)):
+                    a = answer[i]
+                    if a < 0:
+                        answer[i] = owner_ids[-2 - a]
+            answers = self.answers
         gone = self.gone
         frontier = [
             (sid, state)
@@ -344,12 +345,15 @@ class Shard:
         fair = self.fair_edges(answers) if answers else None
         self.incoming = incoming
         table = self.table
-        # new fp -> key << 8 | source (source < 2**8): below 2**63, a
-        # machine integer, for ids below 2**35. In the order first met, not
-        # sorted: the coordinator numbers the keys whatever their order, and
-        # each source's winners come in its key order unless a later source
-        # took an fp from an earlier one (`late`, rare).
+        # new fp -> its position among the new (the order first met), and
+        # per position key << 8 | source (source < 2**8): below 2**63, a
+        # machine integer, for ids below 2**35. Not sorted: the coordinator
+        # numbers the keys whatever their order, and each source's winners
+        # come in its key order unless a later source took an fp from an
+        # earlier one (`late`, rare). A candidate new in this level is
+        # answered -2 - its position (`settle` puts the id there).
         winners: dict[int, int] = {}
+        tags: list[int] = []
         late = False
         for source, (fps, keys) in enumerate(incoming):
             ids = array("q", [-1]) * len(fps)
@@ -363,19 +367,21 @@ class Shard:
                 tagged = keys[i] << 8 | source
                 found = winners.get(fp)
                 if found is None:
-                    winners[fp] = tagged
-                elif tagged < found:
-                    winners[fp] = tagged
+                    found = winners[fp] = len(tags)
+                    tags.append(tagged)
+                elif tagged < tags[found]:
+                    tags[found] = tagged
                     late = True
+                ids[i] = -2 - found
             self.answers.append(ids)
         self.new_fps = list(winners)
         won = [array("q") for _ in incoming]
         add = [w.append for w in won]
-        for tagged in winners.values():
+        for tagged in tags:
             add[tagged & 0xFF](tagged >> 8)
         if late:
             won = [array("q", sorted(w)) for w in won]
-        keys = array("q", map(rshift, winners.values(), repeat(8)))
+        keys = array("q", map(rshift, tags, repeat(8)))
         return won, keys, fair
 
     def accept(
