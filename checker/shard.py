@@ -48,7 +48,7 @@ import pickle
 from array import array
 from collections import Counter
 from collections.abc import Callable
-from itertools import repeat
+from itertools import compress, repeat
 from operator import rshift
 from typing import Any
 
@@ -173,10 +173,10 @@ class Shard:
         self.incoming: list[Candidates] = []
         self.answers: list[array[int]] = []
         self.new_fps: list[int] = []
-        # source: the states this shard won, by key; the positions among them
-        # that move to another shard
-        self.won: list[tuple[int, Any]] = []
-        self.gone: set[int] = set()
+        # source: the states this shard won, in key order, and whether each
+        # stays here (0: it moves to another shard)
+        self.won: list[Any] = []
+        self.kept = bytearray()
 
     def seed(self, fp: int, sid: int, state: Any) -> None:
         """Take an initial state (the coordinator checked it)."""
@@ -216,12 +216,7 @@ class Shard:
                     if a < 0:
                         answer[i] = owner_ids[-2 - a]
             answers = self.answers
-        gone = self.gone
-        frontier = [
-            (sid, state)
-            for i, (sid, (_, state)) in enumerate(zip(source_ids, self.won, strict=True))
-            if i not in gone
-        ]
+        frontier = list(compress(zip(source_ids, self.won, strict=True), self.kept))
         arrived = False
         for ids, blob in moved:
             if ids:
@@ -411,11 +406,14 @@ class Shard:
                         violation = (key, *found)
         self.out_state = []  # the losers and the visited go now, not at the level's end
         won.sort()  # keys are unique: the states are never compared
-        self.won = won
+        states = [state for _, state in won]
+        kept = bytearray(b"\x01") * len(states)
         batches = []
-        for leaving in plan_moves(len(won), moves):
-            self.gone.update(leaving)
-            batches.append(dumps_states([won[p][1] for p in leaving]) if leaving else b"")
+        for leaving in plan_moves(len(states), moves):
+            for p in leaving:
+                kept[p] = 0
+            batches.append(dumps_states([states[p] for p in leaving]) if leaving else b"")
+        self.won, self.kept = states, kept
         keys_won = array("q", [key for key, _ in won])
         return keys_won, violation, [n for n, _ in self.unmet], batches
 
