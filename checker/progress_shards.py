@@ -33,7 +33,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from itertools import accumulate, chain, compress, islice, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import and_, floordiv, gt, mul, not_
 from typing import Any
 
@@ -65,15 +65,22 @@ def fair_batches(
     quiescent = [bytearray() for _ in range(shards)]
     srcs = [array("i") for _ in range(shards)]
     dsts = [array("i") for _ in range(shards)]
+    # Bound once: compiled, `ids[h].append(u)` looks the method up each time.
+    id_add = [a.append for a in ids]
+    degree_add = [a.append for a in degrees]
+    flag_add = [a.append for a in quiescent]
     src_add = [a.append for a in srcs]
     dst_add = [a.append for a in dsts]
-    edges = iter(refs)
+    e = 0  # the next edge in `refs`: by index, not an islice per state
     for u, c, q in zip(sids, counts, flags, strict=True):
         h = u % shards
-        ids[h].append(u)
-        degrees[h].append(c)
-        quiescent[h].append(q)
-        for ref in islice(edges, c):
+        id_add[h](u)
+        degree_add[h](c)
+        flag_add[h](q)
+        end = e + c
+        while e < end:
+            ref = refs[e]
+            e += 1
             v = answers[ref >> 32][ref & 0xFFFFFFFF] if ref >= 0 else -1 - ref
             h = v % shards
             src_add[h](u)
