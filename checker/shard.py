@@ -48,7 +48,7 @@ import pickle
 from array import array
 from collections import Counter
 from collections.abc import Callable
-from itertools import compress, repeat
+from itertools import repeat
 from operator import rshift
 from typing import Any
 
@@ -173,10 +173,10 @@ class Shard:
         self.incoming: list[Candidates] = []
         self.answers: list[array[int]] = []
         self.new_fps: list[int] = []
-        # source: the states this shard won, in key order, and whether each
-        # stays here (0: it moves to another shard)
-        self.won: list[Any] = []
-        self.kept = bytearray()
+        # source: the states this shard won, by key; the positions among them
+        # that move to another shard
+        self.won: list[tuple[int, Any]] = []
+        self.gone: set[int] = set()
 
     def seed(self, fp: int, sid: int, state: Any) -> None:
         """Take an initial state (the coordinator checked it)."""
@@ -216,7 +216,12 @@ class Shard:
                     if a < 0:
                         answer[i] = owner_ids[-2 - a]
             answers = self.answers
-        frontier = list(compress(zip(source_ids, self.won, strict=True), self.kept))
+        gone = self.gone
+        frontier = [
+            (sid, state)
+            for i, (sid, (_, state)) in enumerate(zip(source_ids, self.won, strict=True))
+            if i not in gone
+        ]
         arrived = False
         for ids, blob in moved:
             if ids:
@@ -406,14 +411,11 @@ class Shard:
                         violation = (key, *found)
         self.out_state = []  # the losers and the visited go now, not at the level's end
         won.sort()  # keys are unique: the states are never compared
-        states = [state for _, state in won]
-        kept = bytearray(b"\x01") * len(states)
+        self.won = won
         batches = []
-        for leaving in plan_moves(len(states), moves):
-            for p in leaving:
-                kept[p] = 0
-            batches.append(dumps_states([states[p] for p in leaving]) if leaving else b"")
-        self.won, self.kept = states, kept
+        for leaving in plan_moves(len(won), moves):
+            self.gone.update(leaving)
+            batches.append(dumps_states([won[p][1] for p in leaving]) if leaving else b"")
         keys_won = array("q", [key for key, _ in won])
         return keys_won, violation, [n for n, _ in self.unmet], batches
 
