@@ -155,16 +155,18 @@ class _Digests:
         self.message_terms: dict[Any, tuple[int, ...]] = {}
         self.other_terms: dict[Any, tuple[int, ...]] = {}
         # The parts of the state expanded last: its node and count per
-        # position, its messages by identity (each entry holds its message,
-        # so the id cannot be reused while it lives), and their terms.
+        # position, its network, and their terms.
         self.parent_nodes: list[Any] = [None] * nodes
         self.parent_counts: list[int] = [-1] * nodes
         self.parent_terms: list[tuple[int, ...]] = [()] * nodes
-        self.parent_messages: dict[int, tuple[Any, tuple[int, ...]]] = {}
+        self.parent_network: tuple[Any, ...] = ()
+        self.parent_message_terms: list[tuple[int, ...]] = []
         # The servers and manager met last (successors share their parent's).
         self.last_servers: tuple[int, ...] | None = None
         self.last_manager: Manager | None = None
         self.last_other: tuple[int, ...] = ()
+        self.last_linearized: tuple[int, ...] | None = None
+        self.last_epoch = self.last_reconfigs = self.last_fixed = 0
         self.caches: list[tuple[dict[Any, Any], dict[Any, Any]]] = [({}, {}) for _ in group]
 
     def _term(self, part: Any) -> int:
@@ -190,14 +192,31 @@ class _Digests:
         return found
 
     def _message_terms(self, m: tuple[Any, ...]) -> tuple[int, ...]:
-        entry = self.parent_messages.get(id(m))
-        if entry is not None and entry[0] is m:
-            return entry[1]
         found = self.message_terms.get(m)
         if found is None:
             found = self.message_terms[m] = tuple(
                 [self._term(_rename_message(m, pi)) for pi in self.group]
             )
+        return found
+
+    def _network_terms(self, network: tuple[Any, ...]) -> list[tuple[int, ...]]:
+        """The terms of every message. A successor's network is its parent's
+        (sorted the same way) less a message or a few, plus a few: walked
+        side by side, the parent's messages are found by identity."""
+        parent, parent_terms = self.parent_network, self.parent_message_terms
+        found: list[tuple[int, ...]] = []
+        j = 0
+        for m in network:
+            # The next parent message, or one of the two after it (those
+            # before were removed); else a message the step made.
+            k = j
+            while k < len(parent) and k < j + 3 and parent[k] is not m:
+                k += 1
+            if k < len(parent) and k < j + 3:
+                found.append(parent_terms[k])
+                j = k + 1
+            else:
+                found.append(self._message_terms(m))
         return found
 
     def _other_terms(self, s: State) -> tuple[int, ...]:
@@ -233,9 +252,8 @@ class _Digests:
                 self.parent_terms[i] = self._node_terms(node, i, count)
                 self.parent_nodes[i] = node
                 self.parent_counts[i] = count
-        self.parent_messages = {}  # before the lookups: they read it
-        found = {id(m): (m, self._message_terms(m)) for m in s.network}
-        self.parent_messages = found
+        self.parent_network = s.network
+        self.parent_message_terms = [self._message_terms(m) for m in s.network]
 
     def forms(self, s: State) -> list[int]:
         """The Zobrist hash of every renaming of `s`, in `group`'s order."""
@@ -252,8 +270,7 @@ class _Digests:
                 terms = self._node_terms(node, i, count)
             for g in range(order):
                 forms[g] ^= terms[g]
-        for m in s.network:
-            terms = self._message_terms(m)
+        for terms in self._network_terms(s.network):
             for g in range(order):
                 forms[g] ^= terms[g]
         return forms
@@ -275,17 +292,28 @@ class _Digests:
                 terms = self._node_terms(node, i, count)
             a ^= terms[0]
             b ^= terms[1]
-        for m in s.network:
-            terms = self._message_terms(m)
+        for terms in self._network_terms(s.network):
             a ^= terms[0]
             b ^= terms[1]
         return a if a < b else b
 
     def canonical_hash(self, s: State) -> int:
         best = self._smallest2(s) if len(self.group) == 2 else min(self.forms(s))
-        digest = (best, s.epoch, s.linearized, s.reconfigs)
-        # The builtin is called directly when compiled: a third cheaper.
-        return hash(digest) if self.builtin else self.key(digest)
+        return best ^ self._fixed_term(s)
+
+    def _fixed_term(self, s: State) -> int:
+        """The term of the parts no renaming changes (a successor shares its
+        parent's, mostly)."""
+        epoch, linearized, reconfigs = s.epoch, s.linearized, s.reconfigs
+        if (
+            linearized is not self.last_linearized
+            or epoch != self.last_epoch
+            or reconfigs != self.last_reconfigs
+        ):
+            self.last_fixed = self._term((epoch, linearized, reconfigs))
+            self.last_linearized = linearized
+            self.last_epoch, self.last_reconfigs = epoch, reconfigs
+        return self.last_fixed
 
     def canonical(self, s: State) -> State:
         forms = self.forms(s)
