@@ -221,7 +221,7 @@ class _Digests:
 
     def _other_terms(self, s: State) -> tuple[int, ...]:
         """The terms of the configuration's servers and the manager together."""
-        servers, mgr = s.servers, s.manager
+        servers, mgr = s[1], s[3]
         if servers is self.last_servers and mgr is self.last_manager:
             return self.last_other
         both = (servers, mgr)
@@ -277,11 +277,14 @@ class _Digests:
 
     def _smallest2(self, s: State) -> int:
         """The smallest form of a group of two (the identity and one swap):
-        `forms` in two int locals, since a list boxes each form."""
+        `forms` in two int locals, since a list boxes each form, and the
+        state's fields by index (compiled, a NamedTuple's attribute is a
+        lookup by name)."""
         other = self._other_terms(s)
         a: int = other[0]
         b: int = other[1]
-        nodes, started = s.nodes, s.started
+        nodes = s[2]
+        started = s[6]
         parent_nodes, parent_counts = self.parent_nodes, self.parent_counts
         for i in range(len(nodes)):
             node = nodes[i]
@@ -292,7 +295,18 @@ class _Digests:
                 terms = self._node_terms(node, i, count)
             a ^= terms[0]
             b ^= terms[1]
-        for terms in self._network_terms(s.network):
+        # `_network_terms` inlined: no list a successor.
+        parent, parent_terms = self.parent_network, self.parent_message_terms
+        j = 0
+        for m in s[4]:
+            k = j
+            while k < len(parent) and k < j + 3 and parent[k] is not m:
+                k += 1
+            if k < len(parent) and k < j + 3:
+                terms = parent_terms[k]
+                j = k + 1
+            else:
+                terms = self._message_terms(m)
             a ^= terms[0]
             b ^= terms[1]
         return a if a < b else b
@@ -304,7 +318,7 @@ class _Digests:
     def _fixed_term(self, s: State) -> int:
         """The term of the parts no renaming changes (a successor shares its
         parent's, mostly)."""
-        epoch, linearized, reconfigs = s.epoch, s.linearized, s.reconfigs
+        epoch, linearized, reconfigs = s[0], s[5], s[7]
         if (
             linearized is not self.last_linearized
             or epoch != self.last_epoch
