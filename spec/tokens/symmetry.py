@@ -252,8 +252,11 @@ class _Digests:
                 self.parent_terms[i] = self._node_terms(node, i, count)
                 self.parent_nodes[i] = node
                 self.parent_counts[i] = count
-        self.parent_network = s.network
-        self.parent_message_terms = [self._message_terms(m) for m in s.network]
+        # Walked against the state expanded before: often a sibling, which
+        # shares most of its messages, as objects.
+        network = s[4]
+        self.parent_message_terms = self._network_terms(network)
+        self.parent_network = network
 
     def forms(self, s: State) -> list[int]:
         """The Zobrist hash of every renaming of `s`, in `group`'s order."""
