@@ -264,25 +264,43 @@ class _Digests:
         self.parent_message_terms = self._network_terms(network)
         self.parent_network = network
 
-    def forms(self, s: State) -> list[int]:
-        """The Zobrist hash of every renaming of `s`, in `group`'s order."""
-        forms = list(self._other_terms(s))
-        order = len(forms)
-        nodes, started = s.nodes, s.started
+    def _part_terms(self, s: State) -> list[tuple[int, ...]]:
+        """The terms of every part of `s` but the fixed ones."""
+        found = [self._other_terms(s)]
+        nodes, started = s[2], s[6]
         parent_nodes, parent_counts = self.parent_nodes, self.parent_counts
         for i in range(len(nodes)):
             node = nodes[i]
             count: int = started[i]
             if node is parent_nodes[i] and count == parent_counts[i]:
-                terms = self.parent_terms[i]
+                found.append(self.parent_terms[i])
             else:
-                terms = self._node_terms(node, i, count)
-            for g in range(order):
-                forms[g] ^= terms[g]
-        for terms in self._network_terms(s.network):
-            for g in range(order):
-                forms[g] ^= terms[g]
+                found.append(self._node_terms(node, i, count))
+        found.extend(self._network_terms(s[4]))
+        return found
+
+    def forms(self, s: State) -> list[int]:
+        """The Zobrist hash of every renaming of `s`, in `group`'s order."""
+        parts = self._part_terms(s)
+        forms = []
+        for g in range(len(self.group)):
+            form = 0  # one renaming at a time: an int local, never boxed
+            for terms in parts:
+                form ^= terms[g]
+            forms.append(form)
         return forms
+
+    def _smallest(self, s: State) -> int:
+        """The smallest form (`forms` without the list of them)."""
+        parts = self._part_terms(s)
+        best = 0
+        for g in range(len(self.group)):
+            form = 0
+            for terms in parts:
+                form ^= terms[g]
+            if g == 0 or form < best:
+                best = form
+        return best
 
     def _smallest2(self, s: State) -> int:
         """The smallest form of a group of two (the identity and one swap):
@@ -321,7 +339,7 @@ class _Digests:
         return a if a < b else b
 
     def canonical_hash(self, s: State) -> int:
-        best = self._smallest2(s) if len(self.group) == 2 else min(self.forms(s))
+        best = self._smallest2(s) if len(self.group) == 2 else self._smallest(s)
         return best ^ self._fixed_term(s)
 
     def _fixed_term(self, s: State) -> int:
