@@ -22,7 +22,8 @@ a time, at message granularity; no search. The mapping:
   `reconfig` event after it is).
 - `dropped` is a message that is never delivered: the model simply never
   delivers it (it is removed from the model's network, which changes no later
-  step). `lost (faulty server)` needs a faulty server at one end.
+  step). `lost (faulty server)` needs a faulty server at the message's server
+  end (where a request goes, where a reply comes from), as `is_fair` reads it.
 - `held` is a message that stays in flight: the model must agree that it
   cannot be delivered yet (its epoch is newer than its server's).
 - `bad-message` and `faults` change no model state (`faults` changes which
