@@ -223,7 +223,13 @@ def _explore(
 
     # Level 0: the initial states, deduplicated, in the model's order.
     frontier: list[Any] = []
-    fingerprint = _fingerprint(exact, canonical, getattr(model, "canonical_hash", None))
+    # An incremental canonical hash takes each expanded state as a hint.
+    expanding: Callable[[Any], None] | None = (
+        getattr(model, "expanding", None) if canonical is not None and not exact else None
+    )
+    fingerprint = _fingerprint(
+        exact, canonical, getattr(model, "canonical_hash", None), expanding is not None
+    )
     ample_sets = AmpleSets(model, lambda s: seen.get(fingerprint(s))) if reduce else None
     choose = ample_sets.choose if ample_sets is not None else None
     for index, state in enumerate(model.initial_states()):
@@ -296,6 +302,8 @@ def _explore(
             if live:
                 off_append(len(fair_dst))
             enabled = actions(state)
+            if expanding is not None:
+                expanding(state)
             picks = None if choose is None else choose(state, enabled)
             if picks is not None:  # an ample set: expand these (indices into `enabled`)
                 enabled = [a for _, a in picks]
@@ -429,6 +437,7 @@ def _fingerprint(
     exact: bool,
     canonical: Callable[[Any], Any] | None,
     canonical_hash: Callable[[Any], int] | None,
+    incremental: bool = False,
 ) -> Callable[[Any], Any]:
     """What the visited set is keyed by: the state or its hash, of the
     canonical form when symmetry is on (the model's `canonical_hash`, if it
@@ -439,11 +448,15 @@ def _fingerprint(
     fingerprint: most successors are concrete states met before (diamonds),
     and a dict lookup costs far less than a canonical form. It costs one
     more dict entry per distinct concrete state met, with the same 64-bit
-    collision risk as the visited set."""
+    collision risk as the visited set. Not for an `incremental` canonical
+    hash (the engine calls the model's `expanding` first): that one costs
+    less than `hash` itself, since it hashes only the parts a step made."""
     if canonical is None:
         return _identity if exact else hash
     if exact:
         return canonical
+    if incremental and canonical_hash is not None:
+        return canonical_hash
     rep = canonical
     slow = canonical_hash if canonical_hash is not None else lambda s: hash(rep(s))
     memo: dict[int, int] = {}

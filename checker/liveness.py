@@ -70,7 +70,7 @@ def find_progress_violation(
     lasso is then found again among concrete states (see `lasso`)."""
     quiescent, off, dst = graph.quiescent, graph.fair_off, graph.fair_dst
     n = len(quiescent)
-    if n == 0:
+    if n == 0 or _holds(n, quiescent, off, dst):
         return None
     rev_off, preds = _predecessors(n, off, dst)
 
@@ -83,6 +83,31 @@ def find_progress_violation(
     if cycle is None:
         return None
     return lasso(model, graph.parent, graph.via, cycle, canonical)
+
+
+def _holds(n: int, quiescent: bytearray, off: array[int], dst: array[int]) -> bool:
+    """Whether Progress holds, in one pass over the edges and without the
+    predecessor lists a counterexample needs: it holds exactly when every
+    non-quiescent state has a fair step and the fair steps among
+    non-quiescent states form no cycle (then every walk of fair steps ends
+    in a quiescent state, and a stuck state or a cycle breaks either).
+    Kahn's algorithm on in-degrees: the quiescent states go first, then
+    every state whose fair predecessors have all gone; all go unless some
+    are on a cycle or wait behind one."""
+    counts = Counter(dst)  # in-degrees over every fair edge, counted in C
+    indegree = [counts.get(v, 0) for v in range(n)]
+    queue = [u for u in range(n) if quiescent[u] or not indegree[u]]
+    for u in queue:  # the list grows while we walk it
+        start, end = off[u], off[u + 1]
+        if start == end and not quiescent[u]:
+            return False  # no fair step: stuck
+        for v in dst[start:end]:
+            if not quiescent[v]:
+                left = indegree[v] - 1
+                indegree[v] = left
+                if not left:
+                    queue.append(v)
+    return len(queue) == n
 
 
 def stuck_counterexample(

@@ -89,7 +89,11 @@ def has_symmetry(model: object) -> bool:
     `hash(canonical(state))`, which it need not equal; and
     `canonical_by(key)`: the pair (canonical, canonical_hash) with `key` in
     place of `hash`, for engines whose processes must agree on the
-    representative (Ray's: `hash` differs between interpreters)."""
+    representative (Ray's: `hash` differs between interpreters). A model
+    whose `canonical_hash` is incremental offers `expanding(state)` too: the
+    one-process engine calls it with each state it expands, before the
+    canonical hashes of that state's successors, which then need not hash
+    the parts they share with it; it is a hint and changes no answer."""
     return callable(getattr(model, "canonical", None))
 
 

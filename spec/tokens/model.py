@@ -61,7 +61,7 @@ from spec.tokens.state import (
     Server,
     State,
 )
-from spec.tokens.symmetry import canonical_form
+from spec.tokens.symmetry import canonical_form, symmetry_of
 
 # The interpreted action classes and the verbs as compiled-in constants:
 # mypyc looks a plain global name up in the module's dict on every use, a
@@ -97,9 +97,13 @@ class TokenModel:
         self.check_step = step_check(self.params, self.step_properties)
         # Symmetry is opt-in (checker.model.has_symmetry): only a model with
         # interchangeable nodes offers `canonical`.
-        symmetry = canonical_form(self.params)
+        symmetry = symmetry_of(self.params)
         if symmetry is not None:
-            self.canonical, self.canonical_hash = symmetry
+            self.canonical, self.canonical_hash = symmetry.canonical, symmetry.canonical_hash
+            # The engine's hint for an incremental hash (checker.model.has_symmetry).
+            hint: Callable[[State], None] | None = getattr(symmetry, "expanding", None)
+            if hint is not None:
+                self.expanding = hint
 
     def __reduce__(self) -> tuple[type[TokenModel], tuple[Config]]:
         # Pickled (for Ray's actors) as its config, rebuilt on arrival: the

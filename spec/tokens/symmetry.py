@@ -19,16 +19,22 @@ servers, owners in stores, buffers and messages, payees and owners of
 pending operations, bitmasks of the servers that answered, message ends.
 
 `canonical(state)` is the renaming of `state` with the smallest *form*,
-the tuple of the keys (hashes) of its parts in place, so all states of one
-orbit get the same representative; `canonical_hash(state)` is the key of
-that form with the parts no renaming changes, computed without building
-any renamed state (`_Digests`). It tells classes apart as `hash` tells
-states apart, since a state's own hash is also a tuple hash over its
-parts' hashes; it is not `hash(canonical(state))`, which the engine never
-needs. The group is the product of the classes' symmetric groups: at most
-3! * 2! = 12 elements for the configurations the checker can finish (larger
-groups sort by signatures, `_Sorter`); a model whose group is trivial gets
-no `canonical` at all, so symmetry costs it nothing.
+a Zobrist hash of the renamed state (the exclusive or of one term per
+part: each node with its position, each message, ...), so all states of
+one orbit get the same representative; `canonical_hash(state)` is that
+smallest form with the term of the parts no renaming changes, computed
+without building any renamed state (`_Digests`), and incrementally: the
+engine names the state it expands (`expanding`), and a successor's parts
+that are its parent's, as objects, cost no hashing. It tells classes apart
+as `hash` tells states apart, a little less sharply: the smallest of k
+63-bit values is less spread than one 64-bit hash, so the visited set's
+collision estimate (n**2 / 2**65) is low by a factor 2k**2 / (2k - 1),
+2.7 for a group of two, 6.5 for six (S3a: 6e-10, not 2.3e-10). It is not
+`hash(canonical(state))`, which the engine never needs. The group is the
+product of the classes' symmetric groups: at most 3! * 2! = 12 elements
+for the configurations the checker can finish (larger groups sort by
+signatures, `_Sorter`); a model whose group is trivial gets no
+`canonical` at all, so symmetry costs it nothing.
 """
 
 from __future__ import annotations
@@ -101,15 +107,20 @@ def canonical_form(
     of, so with a key that is the same in every process (not `hash`:
     hash(None) is an address on Python 3.11) every process picks the same
     representative and the same fingerprint."""
+    found = symmetry_of(params, key)
+    return None if found is None else (found.canonical, found.canonical_hash)
+
+
+def symmetry_of(params: Params, key: Callable[[Any], int] = hash) -> _Digests | _Sorter | None:
+    """The object behind `canonical_form`: a `_Digests` also takes the
+    engine's hint `expanding`."""
     classes = interchangeable_classes(params)
     if not classes:
         return None
     group = renamings(params)
     if len(group) + 1 > _SORT_ABOVE:
-        sorter = _Sorter(params, classes, key)
-        return sorter.canonical, sorter.canonical_hash
-    digests = _Digests([tuple(range(params.nodes + 1)), *group], key)
-    return digests.canonical, digests.canonical_hash
+        return _Sorter(params, classes, key)
+    return _Digests([tuple(range(params.nodes + 1)), *group], key)
 
 
 # Sorting by signatures pays only for large groups: measured per state of S4
@@ -119,116 +130,244 @@ _SORT_ABOVE = 6
 
 
 class _Digests:
-    """Canonical forms over the whole group, for small groups, with no
-    renamed state built for the hash. A renaming's form is the tuple of the
-    keys of the renamed state's parts (each node, message and the manager)
-    in place; a part is renamed and keyed under every renaming once, when
-    its value is first met. The smallest form is the same for every state
-    of an orbit (the orbit's states have the same set of renamings), and
-    its key tells orbits apart as a state's own hash tells states apart:
-    both are tuple hashes over the same parts' hashes. `canonical` builds
-    the renaming that reaches it."""
+    """Canonical hashes over the whole group, for small groups, with no
+    renamed state built. Each renaming g gets a Zobrist hash of the renamed
+    state g(s): the exclusive or of one term per part (each node with its
+    position and `started` count, each message, the configuration's servers
+    with the manager), each term the key of the renamed part. The smallest
+    of these is the same for every state of an orbit (the orbit's states
+    have the same set of renamings), and with the parts no renaming changes
+    it is the class's fingerprint. `canonical` builds the renaming that
+    reaches it.
+
+    A part's terms, one per renaming, are computed once per part value.
+    The engine names each state it expands (`expanding`) before it
+    fingerprints that state's successors, which share all but one or two of
+    its nodes and a message or two with it, as objects: those parts are
+    found by identity, with no hashing, so a successor's fingerprint hashes
+    only the parts its step made, where the whole state's `hash` would hash
+    every part again."""
 
     def __init__(self, group: list[Renaming], key: Callable[[Any], int]) -> None:
         self.group = group  # the identity first
         self.key = key
         self.builtin = key is hash
-        # Per part value: its renamed keys, one per renaming in `group`'s order;
-        # a table per kind of part, so that no two kinds can meet as equal tuples.
-        self.node_keys: dict[Any, tuple[Any, ...]] = {}
-        self.message_keys: dict[Any, tuple[Any, ...]] = {}
-        self.manager_keys: dict[Any, tuple[Any, ...]] = {}
-        # The same, by the identity of a part object met recently: successors
-        # share most of their parts with their parent, as objects, and an id
-        # costs less than hashing and comparing a nested tuple. Each entry
-        # holds its part, so the id cannot be reused while the entry lives.
-        self.by_id: dict[int, tuple[Any, tuple[Any, ...]]] = {}
-        self.server_sets: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
-        # Per renaming, the old id of each new position's node.
-        self.inverses: list[tuple[int, ...]] = [
-            tuple(sorted(range(len(pi) - 1), key=pi.__getitem__)) for pi in group
-        ]
+        nodes = len(group[0]) - 1
+        # Per position, where each renaming moves the node there.
+        self.images: list[tuple[int, ...]] = [tuple([pi[i] for pi in group]) for i in range(nodes)]
+        # Per part value, its terms, one per renaming in `group`'s order; a
+        # node's per position and count (a slot); a table per kind of part.
+        self.node_terms: dict[Any, dict[int, tuple[int, ...]]] = {}
+        self.message_terms: dict[Any, tuple[int, ...]] = {}
+        self.other_terms: dict[Any, tuple[int, ...]] = {}
+        # The parts of the state expanded last: its node and count per
+        # position, its network, and their terms.
+        self.parent_nodes: list[Any] = [None] * nodes
+        self.parent_counts: list[int] = [-1] * nodes
+        self.parent_terms: list[tuple[int, ...]] = [()] * nodes
+        self.parent_network: tuple[Any, ...] = ()
+        self.parent_message_terms: list[tuple[int, ...]] = []
+        # The servers and manager met last (successors share their parent's).
+        self.last_servers: tuple[int, ...] | None = None
+        self.last_manager: Manager | None = None
+        self.last_other: tuple[int, ...] = ()
+        self.last_linearized: tuple[int, ...] | None = None
+        self.last_epoch = self.last_reconfigs = self.last_fixed = 0
         self.caches: list[tuple[dict[Any, Any], dict[Any, Any]]] = [({}, {}) for _ in group]
 
-    def _keys(self, part: Any) -> tuple[Any, ...]:
-        """The renamed keys of a node, a message or the manager."""
-        # Objects sit at multiples of 16: the shift spreads them over the table.
-        ident = id(part) >> 4
-        entry = self.by_id.get(ident)
-        if entry is not None and entry[0] is part:
-            return entry[1]
-        kind = type(part)
-        table = (
-            self.message_keys
-            if kind is tuple
-            else self.manager_keys
-            if kind is Manager
-            else self.node_keys
-        )
-        found = table.get(part)
-        if found is None:
-            key = self.key
-            found = table[part] = tuple([key(_rename_part(part, pi)) for pi in self.group])
-        if len(self.by_id) >= _RECENT_PARTS:
-            self.by_id = {}
-        self.by_id[ident] = (part, found)
-        return found
+    def _term(self, part: Any) -> int:
+        # 63 bits, signed: exclusive ors of these stay small ints, which
+        # compiled code computes without allocating.
+        return self.key(part) >> 1
 
-    def _servers(self, servers: tuple[int, ...]) -> list[tuple[int, ...]]:
-        found = self.server_sets.get(servers)
+    def _node_terms(self, node: Server | Client, i: int, count: int) -> tuple[int, ...]:
+        """The terms of `node` at position i with `count` operations started."""
+        slots = self.node_terms.get(node)
+        if slots is None:
+            slots = self.node_terms[node] = {}
+        slot = i * _SLOTS_PER_POSITION + count
+        found = slots.get(slot)
         if found is None:
-            found = self.server_sets[servers] = [_rename_set(servers, pi) for pi in self.group]
-        return found
-
-    def best(self, s: State) -> tuple[int, tuple[Any, ...]]:
-        """The renaming of `s` (its index in `group`) with the smallest form,
-        and that form: the keys of the renamed state's parts that a renaming
-        can change, in place, the nodes first. Most states are decided by
-        their nodes, so the rest is built for the renamings tied there only."""
-        nodes = [self._keys(node) for node in s.nodes]
-        placed = [tuple([nodes[i][g] for i in inverse]) for g, inverse in enumerate(self.inverses)]
-        first = min(placed)
-        messages = [self._keys(m) for m in s.network]
-        mgr = s.manager
-        managers = None if mgr is None else self._keys(mgr)
-        servers = self._servers(s.servers)
-        started = s.started
-        best_g = -1
-        best_form: tuple[Any, ...] = ()
-        for g, inverse in enumerate(self.inverses):
-            if placed[g] != first:
-                continue
-            network = [h[g] for h in messages]
-            network.sort()
-            form = (
-                first,
-                tuple(network),
-                servers[g],
-                None if managers is None else managers[g],
-                tuple([started[i] for i in inverse]),
+            images = self.images[i]
+            found = slots[slot] = tuple(
+                [
+                    self._term((images[g], count, _rename_node(node, pi)))
+                    for g, pi in enumerate(self.group)
+                ]
             )
-            if best_g < 0 or form < best_form:
-                best_g, best_form = g, form
-        return best_g, best_form
+        return found
+
+    def _message_terms(self, m: tuple[Any, ...]) -> tuple[int, ...]:
+        found = self.message_terms.get(m)
+        if found is None:
+            found = self.message_terms[m] = tuple(
+                [self._term(_rename_message(m, pi)) for pi in self.group]
+            )
+        return found
+
+    def _network_terms(self, network: tuple[Any, ...]) -> list[tuple[int, ...]]:
+        """The terms of every message. A successor's network is its parent's
+        (sorted the same way) less a message or a few, plus a few: walked
+        side by side, the parent's messages are found by identity."""
+        parent, parent_terms = self.parent_network, self.parent_message_terms
+        found: list[tuple[int, ...]] = []
+        j = 0
+        for m in network:
+            # The next parent message, or one of the two after it (those
+            # before were removed); else a message the step made.
+            k = j
+            while k < len(parent) and k < j + 3 and parent[k] is not m:
+                k += 1
+            if k < len(parent) and k < j + 3:
+                found.append(parent_terms[k])
+                j = k + 1
+            else:
+                found.append(self._message_terms(m))
+        return found
+
+    def _other_terms(self, s: State) -> tuple[int, ...]:
+        """The terms of the configuration's servers and the manager together."""
+        servers, mgr = s[1], s[3]
+        if servers is self.last_servers and mgr is self.last_manager:
+            return self.last_other
+        both = (servers, mgr)
+        found = self.other_terms.get(both)
+        if found is None:
+            found = self.other_terms[both] = tuple(
+                [
+                    self._term(
+                        (
+                            _rename_set(servers, pi),
+                            None if mgr is None else _rename_manager(mgr, pi),
+                        )
+                    )
+                    for pi in self.group
+                ]
+            )
+        self.last_servers, self.last_manager, self.last_other = servers, mgr, found
+        return found
+
+    def expanding(self, s: State) -> None:
+        """Remember the parts of `s`: its successors are fingerprinted next.
+        A hint only: every answer is the same without it, or with another state."""
+        nodes, started = s.nodes, s.started
+        for i in range(len(nodes)):
+            node = nodes[i]
+            count: int = started[i]
+            if node is not self.parent_nodes[i] or count != self.parent_counts[i]:
+                self.parent_terms[i] = self._node_terms(node, i, count)
+                self.parent_nodes[i] = node
+                self.parent_counts[i] = count
+        # Walked against the state expanded before: often a sibling, which
+        # shares most of its messages, as objects.
+        network = s[4]
+        self.parent_message_terms = self._network_terms(network)
+        self.parent_network = network
+
+    def _part_terms(self, s: State) -> list[tuple[int, ...]]:
+        """The terms of every part of `s` but the fixed ones."""
+        found = [self._other_terms(s)]
+        nodes, started = s[2], s[6]
+        parent_nodes, parent_counts = self.parent_nodes, self.parent_counts
+        for i in range(len(nodes)):
+            node = nodes[i]
+            count: int = started[i]
+            if node is parent_nodes[i] and count == parent_counts[i]:
+                found.append(self.parent_terms[i])
+            else:
+                found.append(self._node_terms(node, i, count))
+        found.extend(self._network_terms(s[4]))
+        return found
+
+    def forms(self, s: State) -> list[int]:
+        """The Zobrist hash of every renaming of `s`, in `group`'s order."""
+        parts = self._part_terms(s)
+        forms = []
+        for g in range(len(self.group)):
+            form = 0  # one renaming at a time: an int local, never boxed
+            for terms in parts:
+                form ^= terms[g]
+            forms.append(form)
+        return forms
+
+    def _smallest(self, s: State) -> int:
+        """The smallest form (`forms` without the list of them)."""
+        parts = self._part_terms(s)
+        best = 0
+        for g in range(len(self.group)):
+            form = 0
+            for terms in parts:
+                form ^= terms[g]
+            if g == 0 or form < best:
+                best = form
+        return best
+
+    def _smallest2(self, s: State) -> int:
+        """The smallest form of a group of two (the identity and one swap):
+        `forms` in two int locals, since a list boxes each form, and the
+        state's fields by index (compiled, a NamedTuple's attribute is a
+        lookup by name)."""
+        other = self._other_terms(s)
+        a: int = other[0]
+        b: int = other[1]
+        nodes = s[2]
+        started = s[6]
+        parent_nodes, parent_counts = self.parent_nodes, self.parent_counts
+        for i in range(len(nodes)):
+            node = nodes[i]
+            count: int = started[i]
+            if node is parent_nodes[i] and count == parent_counts[i]:
+                terms = self.parent_terms[i]
+            else:
+                terms = self._node_terms(node, i, count)
+            a ^= terms[0]
+            b ^= terms[1]
+        # `_network_terms` inlined: no list a successor.
+        parent, parent_terms = self.parent_network, self.parent_message_terms
+        j = 0
+        for m in s[4]:
+            k = j
+            while k < len(parent) and k < j + 3 and parent[k] is not m:
+                k += 1
+            if k < len(parent) and k < j + 3:
+                terms = parent_terms[k]
+                j = k + 1
+            else:
+                terms = self._message_terms(m)
+            a ^= terms[0]
+            b ^= terms[1]
+        return a if a < b else b
 
     def canonical_hash(self, s: State) -> int:
-        # Forms are compared, not hashed: only the winner is hashed.
-        digest = (s.epoch, s.linearized, s.reconfigs, self.best(s)[1])
-        # The builtin is called directly when compiled: a third cheaper.
-        return hash(digest) if self.builtin else self.key(digest)
+        best = self._smallest2(s) if len(self.group) == 2 else self._smallest(s)
+        return best ^ self._fixed_term(s)
+
+    def _fixed_term(self, s: State) -> int:
+        """The term of the parts no renaming changes (a successor shares its
+        parent's, mostly)."""
+        epoch, linearized, reconfigs = s[0], s[5], s[7]
+        if (
+            linearized is not self.last_linearized
+            or epoch != self.last_epoch
+            or reconfigs != self.last_reconfigs
+        ):
+            self.last_fixed = self._term((epoch, linearized, reconfigs))
+            self.last_linearized = linearized
+            self.last_epoch, self.last_reconfigs = epoch, reconfigs
+        return self.last_fixed
 
     def canonical(self, s: State) -> State:
-        g = self.best(s)[0]
+        forms = self.forms(s)
+        g = forms.index(min(forms))
         if g == 0:
             return s
         node_cache, message_cache = self.caches[g]
         return rename(s, self.group[g], node_cache, message_cache)
 
 
-# Parts remembered by identity before the table starts again: enough for a
-# parent's parts to be found when its successors come (about 85% of lookups
-# on S3a), and small enough to stay in the CPU's cache (2**16 measured no faster).
-_RECENT_PARTS = 1 << 14
+# A node's terms are kept per position and started count: slot
+# position * this + count (counts are operations started, a handful).
+_SLOTS_PER_POSITION = 1 << 20
 
 
 class _Sorter:

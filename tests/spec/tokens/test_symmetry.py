@@ -282,3 +282,25 @@ def test_the_renaming_check_catches_a_hash_of_one_renaming_only() -> None:
     assert all(
         full.canonical_hash(rename(s, pi)) == full.canonical_hash(s) for s in states for pi in group
     )
+
+
+@pytest.mark.parametrize("name", ["F2", "S3m", "clients-and-changes"])
+def test_the_expanding_hint_changes_no_canonical_hash(name: str) -> None:
+    """`expanding(parent)` only lets a successor's parts be found by
+    identity: each successor's canonical hash is the one a form never
+    hinted gives, after the right parent, after an unrelated state, and
+    for states of the orbit (renamed objects share nothing)."""
+    config = _RENAMED_CONFIGS[name]
+    hinted, plain = TokenModel(config), TokenModel(config)
+    group = renamings(hinted.params)
+    states = _walk_states(hinted, seed=5, walks=4, depth=25)
+    checked = 0
+    for parent, unrelated in zip(states, reversed(states), strict=True):
+        successors = [hinted.next_state(parent, a) for a in hinted.actions(parent)]
+        for hint in (parent, unrelated, rename(parent, group[0])):
+            hinted.expanding(hint)
+            for after in successors:
+                assert hinted.canonical_hash(after) == plain.canonical_hash(after)
+                assert hinted.canonical(after) == plain.canonical(after)
+                checked += 1
+    assert checked > 1_000
