@@ -290,18 +290,6 @@ class _Digests:
             forms.append(form)
         return forms
 
-    def _smallest(self, s: State) -> int:
-        """The smallest form (`forms` without the list of them)."""
-        parts = self._part_terms(s)
-        best = 0
-        for g in range(len(self.group)):
-            form = 0
-            for terms in parts:
-                form ^= terms[g]
-            if g == 0 or form < best:
-                best = form
-        return best
-
     def _smallest2(self, s: State) -> int:
         """The smallest form of a group of two (the identity and one swap):
         `forms` in two int locals, since a list boxes each form, and the
@@ -339,7 +327,7 @@ class _Digests:
         return a if a < b else b
 
     def canonical_hash(self, s: State) -> int:
-        best = self._smallest2(s) if len(self.group) == 2 else self._smallest(s)
+        best = self._smallest2(s) if len(self.group) == 2 else min(self.forms(s))
         return best ^ self._fixed_term(s)
 
     def _fixed_term(self, s: State) -> int:
