@@ -207,9 +207,15 @@ def explore_parallel(
     canonical: Callable[[Any], Any] | None = (
         model.canonical if symmetry and has_symmetry(model) else None  # type: ignore[attr-defined]
     )
+    expanding: Callable[[Any], None] | None = None
     if canonical is not None:
         if fingerprint is hash:
-            fingerprint = _fingerprint(False, canonical, getattr(model, "canonical_hash", None))
+            # The model's incremental canonical hash, as in one process: each
+            # shard names the state it expands (`Shard.expanding`). Not for
+            # Ray's stable fingerprint, which the model's hint does not serve.
+            expanding = getattr(model, "expanding", None)
+            canonical_hash = getattr(model, "canonical_hash", None)
+            fingerprint = _fingerprint(False, canonical, canonical_hash, expanding is not None)
         else:
             fingerprint = CanonicalFingerprint(model, fingerprint)
     coordinator = _Coordinator(
@@ -224,6 +230,7 @@ def explore_parallel(
         ParentLinks(spill, max_memory),
     )
     coordinator.canonical = canonical
+    coordinator.expanding = expanding
     coordinator.memory_cap = max_memory if max_memory is not None else sys.maxsize
     return coordinator.run(pool_factory or ForkPool, one_process)
 
@@ -262,6 +269,7 @@ class _Coordinator:
         self.stopped_by: str | None = None
         self.memory_cap = sys.maxsize
         self.canonical: Callable[[Any], Any] | None = None
+        self.expanding: Callable[[Any], None] | None = None  # the shards' hint
         self.kinds: Counter[Any] = Counter()
         checked = [p.name for p in model.invariants] + [p.name for p in model.step_properties]
         checked += [p.name for p in model.sometimes]
@@ -309,7 +317,7 @@ class _Coordinator:
     ) -> CheckResult:
         model = self.model
         shards = [
-            Shard(model, k, self.workers, self.liveness, self.fingerprint)
+            Shard(model, k, self.workers, self.liveness, self.fingerprint, self.expanding)
             for k in range(self.workers)
         ]
         # Level 0 here, as the one-process engine does it; anything unusual

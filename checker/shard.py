@@ -119,6 +119,7 @@ class Shard:
         shards: int,
         liveness: bool,
         fingerprint: Callable[[Any], int] = hash,
+        expanding: Callable[[Any], None] | None = None,
     ) -> None:
         if not 1 <= shards <= MAX_SHARDS:
             # `resolve` tags a candidate with its source shard in 8 bits
@@ -128,6 +129,9 @@ class Shard:
         self.shards = shards
         self.liveness = liveness
         self.fingerprint = fingerprint
+        # The model's hint for an incremental `fingerprint` (checker.model
+        # `has_symmetry`), called with each state before its successors.
+        self.expanding = expanding
         self.table = FingerprintTable()
         self.frontier: list[tuple[int, Any]] = []  # (global id, state), by id
         self.unmet = [(p.name, p.check) for p in model.sometimes]
@@ -154,7 +158,8 @@ class Shard:
         if self.sids or self.last_sids or self.kinds_done or self.kinds_level:
             raise pickle.PicklingError("a shard pickles only seeded, before its first level")
         seeds = (self.table, self.frontier, [name for name, _ in self.unmet])
-        args = (self.model, self.index, self.shards, self.liveness, self.fingerprint)
+        model, liveness, hint = self.model, self.liveness, self.expanding
+        args = (model, self.index, self.shards, liveness, self.fingerprint, hint)
         return _seeded_shard, (args, seeds)
 
     def _reset_level(self) -> None:
@@ -255,6 +260,7 @@ class Shard:
         step_check = step_checker(model)
         is_fair = model.is_fair if self.liveness else None
         is_quiescent = model.is_quiescent if self.liveness else None
+        expanding = self.expanding
         # The arrays' appends, bound once: compiled code would look each
         # method up at every call (arrays are plain objects to mypyc).
         add_quiescent = self.quiescent.append
@@ -288,6 +294,8 @@ class Shard:
             for action in enabled:  # not Counter.update: its Mapping check costs more
                 kind = kind_of(action)
                 kinds[kind] = kinds.get(kind, 0) + 1
+            if expanding is not None:
+                expanding(state)
             base = sid << ACTION_BITS
             fair_here = 0
             for ai, action in enumerate(enabled):
@@ -495,11 +503,11 @@ def balance(won: list[int], tolerance: float) -> list[list[int]]:
 
 
 def _seeded_shard(
-    args: tuple[Model[Any, Any], int, int, bool, Callable[[Any], int]],
+    args: tuple[Any, ...],
     seeds: tuple[FingerprintTable, list[tuple[int, Any]], list[str]],
 ) -> Shard:
     """A pickled shard again (`Shard.__reduce__`)."""
-    shard = Shard(*args)
+    shard = Shard(*args)  # (model, index, shards, liveness, fingerprint, expanding)
     shard.table, shard.frontier, unmet = seeds
     checks = {p.name: p.check for p in shard.model.sometimes}
     shard.unmet = [(name, checks[name]) for name in unmet]

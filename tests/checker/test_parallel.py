@@ -412,3 +412,33 @@ def test_the_frontiers_stay_balanced_and_few_states_move(workers: int) -> None:
     # The initial state's shard generates all of level 1; after that the
     # winners stay about where they are: few states travel.
     assert 0 < used.moved < 0.1 * result.stats.states, used.moved
+
+
+class HintedCounters(TwoCounters):
+    """TwoCounters with a `canonical_hash` and the `expanding` hint that an
+    incremental one needs: it notes each state named, and each state hashed
+    that is not a successor of the last one named."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.named: list[tuple[int, int]] = []
+        self.unnamed: list[tuple[int, int]] = []
+
+    def canonical_hash(self, s: tuple[int, int]) -> int:
+        last = self.named[-1] if self.named else None
+        if last is None or s not in [self.next_state(last, a) for a in self.actions(last)]:
+            self.unnamed.append(s)
+        return hash(self.canonical(s))
+
+    def expanding(self, s: tuple[int, int]) -> None:
+        self.named.append(s)
+
+
+def test_the_shards_name_each_state_they_expand_before_hashing_its_successors() -> None:
+    model = HintedCounters()
+    result = explore_parallel(model, workers=2, symmetry=True, pool_factory=Recording)
+    assert (result.stats.states, result.stats.transitions) == (6, 8)
+    # Each class's first state reached, once; only the initial state is
+    # hashed before any is named (by the coordinator, which seeds the shards).
+    assert sorted(model.named) == [(0, 0), (1, 0), (1, 1), (2, 0), (2, 1), (2, 2)]
+    assert model.unnamed == [(0, 0)]
