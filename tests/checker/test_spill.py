@@ -321,6 +321,28 @@ def test_a_token_mutant_on_two_workers_gives_the_one_process_counterexample_spil
     assert os.listdir(spill_dir) == []
 
 
+def is_the_spill_pair(names: list[str]) -> bool:
+    return len(names) == 2 and all(n.startswith("tokencheck-spill-") for n in names)
+
+
+def wait_for_the_spill_files(
+    directory: Path, process: subprocess.Popen[str], seconds: float
+) -> list[str]:
+    """The names in `directory` once they are the run's two spill files (or
+    when `process` ended, or after `seconds`). A directory that is merely not
+    empty is not enough: the first `tempfile.gettempdir()` in the process
+    writes a probe file there and removes it, and the two spill files are
+    created one after the other."""
+    deadline = time.monotonic() + seconds
+    names = sorted(os.listdir(directory))
+    while not is_the_spill_pair(names) and process.poll() is None:
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+        names = sorted(os.listdir(directory))
+    return names
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_ctrl_c_in_check_model_removes_the_files(tmp_path: Path, workers: str) -> None:
     """A real Ctrl-C, once the run has spilled: exit 3 and no file left."""
@@ -335,10 +357,8 @@ def test_ctrl_c_in_check_model_removes_the_files(tmp_path: Path, workers: str) -
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
-        deadline = time.monotonic() + 30
-        while not os.listdir(tmp_path) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(os.listdir(tmp_path)) == 2, "the run never spilled"
+        names = wait_for_the_spill_files(tmp_path, process, seconds=30)
+        assert is_the_spill_pair(names), f"the run never spilled: {names}"
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=60)
     finally:
