@@ -50,6 +50,17 @@ LOW_AVAILABLE_SHARE = 0.2
 
 _ITEM = array("i").itemsize
 
+# As tempfile.mkstemp: created here or not at all, never through a symlink.
+_CREATE = (
+    os.O_RDWR
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_ATTEMPTS = 100  # names are 64 random bits: a clash is already unheard of
+
 
 class SpillArray(Sequence[int]):
     """An append-only int32 array whose prefix may live in a temporary file;
@@ -107,13 +118,28 @@ class SpillArray(Sequence[int]):
         if not self._tail:
             return
         if self._file is None:
-            fd, self._path = tempfile.mkstemp(prefix="tokencheck-spill-", suffix=".i32")
-            self._file = os.fdopen(fd, "w+b")
+            self._file = self._create()
         self._file.seek(0, os.SEEK_END)
         self._tail.tofile(self._file)
         self._file.flush()
         self._on_disk += len(self._tail)
         del self._tail[:]  # in place: the bound `append`, `extend` stay valid; frees the buffer
+
+    def _create(self) -> BinaryIO:
+        """A new file in the temp dir, as tempfile.mkstemp makes one (0600,
+        exclusive), but named in `_path` before it exists: a KeyboardInterrupt
+        landing once the file exists (mkstemp returns its name only after
+        that) still leaves close() the name to remove."""
+        directory = tempfile.gettempdir()
+        for _ in range(_ATTEMPTS):
+            self._path = os.path.join(directory, f"tokencheck-spill-{os.urandom(8).hex()}.i32")
+            try:
+                fd = os.open(self._path, _CREATE, 0o600)
+            except FileExistsError:  # someone else's: not ours to remove
+                self._path = None
+                continue
+            return os.fdopen(fd, "w+b")
+        raise FileExistsError(f"no free spill file name in {directory} after {_ATTEMPTS} tries")
 
     def close(self) -> None:
         """Remove the temporary file (idempotent); the entries on disk are lost."""

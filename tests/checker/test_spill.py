@@ -121,6 +121,49 @@ def test_nothing_is_written_until_something_is_spilled(spill_dir: Path) -> None:
     assert os.listdir(spill_dir) == []
 
 
+def test_an_interrupt_just_after_the_file_is_created_leaves_no_file(
+    spill_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A KeyboardInterrupt (a second Ctrl-C, or a first one outside the CLI)
+    that lands once the file exists but before spill() returns: close(), in
+    the engine's `finally`, still removes the file."""
+    opened: list[int] = []
+    real_open = os.open
+
+    def open_then_interrupt(*args: Any, **kwargs: Any) -> int:
+        opened.append(real_open(*args, **kwargs))
+        raise KeyboardInterrupt  # as Python raises it at the next bytecode
+
+    links = SpillArray()
+    links.append(7)
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "open", open_then_interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            links.spill()
+    for fd in opened:
+        os.close(fd)
+    assert len(opened) == 1 and len(os.listdir(spill_dir)) == 1  # the file was created
+    links.close()
+    assert os.listdir(spill_dir) == []
+
+
+def test_a_name_already_taken_is_skipped_and_left_alone(
+    spill_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = spill_dir / f"tokencheck-spill-{'00' * 8}.i32"
+    taken.write_bytes(b"someone else's")
+    draws = iter([b"\0" * 8, b"\1" * 8])
+    links = SpillArray()
+    links.append(7)
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "urandom", lambda n: next(draws))
+        links.spill()
+    assert links.path == str(spill_dir / f"tokencheck-spill-{'01' * 8}.i32")
+    assert links[0] == 7
+    links.close()
+    assert os.listdir(spill_dir) == [taken.name] and taken.read_bytes() == b"someone else's"
+
+
 def test_the_rule_spills_auto_at_70_percent_of_max_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     assert SpillRule("always").now() and not SpillRule("never").now()
     assert SpillRule("auto", max_memory=1).now()  # this process is past 0.7 bytes
