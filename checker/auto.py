@@ -5,7 +5,7 @@ small run, every core for a large one, decided early.
     result = explore_auto(model)        # same CheckResult as explore(model)
 
 The rule: the run starts in one process. If it ends (verified, violated, or
-a bound) within `PROBE_SECONDS` of CPU time, that is the answer: a small
+a bound) within `PROBE_SECONDS` (2) of CPU time, that is the answer: a small
 run pays nothing for workers (forking, a round trip per level). If it is
 still going then, it is stopped and run again from the start on every core
 (`checker.parallel`, which gives the same answer). At most `PROBE_SECONDS`
@@ -33,10 +33,12 @@ from checker.parallel import explore_parallel
 from checker.result import CheckResult, Verdict
 from checker.spill import SpillMode
 
-# Measured on the token protocol (README "Performance and scale"): runs
-# under a second are S1-sized (about 10,000 states); the partitioned engine
-# pays off only on runs of several seconds.
-PROBE_SECONDS = 1.0
+# Measured on the token protocol (README "Performance and scale"): two
+# workers run about 1.3 times as fast as one process, so a restart after
+# p seconds pays off only for runs longer than about 4p. S3a and F2 take
+# 1.2 to 1.6 CPU s in one process, under a 2-second probe even on a slow
+# hour; S3m (6 s) breaks about even, R2 (67 s) gains.
+PROBE_SECONDS = 2.0
 
 
 def available_cores() -> int:

@@ -51,7 +51,14 @@ from typing import Any, Final
 from checker.coverage import declared_kinds, kind_function, summarize
 from checker.errors import BadBound, NondeterministicModel
 from checker.liveness import FairGraph, find_progress_violation
-from checker.model import PROGRESS, Model, has_liveness, has_symmetry, step_checker
+from checker.model import (
+    PROGRESS,
+    Model,
+    collision_factor,
+    has_liveness,
+    has_symmetry,
+    step_checker,
+)
 from checker.nogc import without_cyclic_gc
 from checker.por import PARTIAL_ORDER, AmpleSets, has_por
 from checker.replay import rebuild
@@ -166,6 +173,7 @@ def _explore(
         model.canonical if symmetry and has_symmetry(model) else None  # type: ignore[attr-defined]
     )
     reductions: tuple[str, ...] = ("symmetry",) if canonical is not None else ()
+    spread = collision_factor(model) if canonical is not None else 1.0
     reduce = por and has_por(model)
     if reduce:
         reductions += (PARTIAL_ORDER,)
@@ -193,7 +201,7 @@ def _explore(
     kind_counts: dict[Any, int] = {}
 
     def finish(verdict: Verdict, transitions: int, depth: int, **fields: Any) -> CheckResult:
-        _fill(stats, len(seen), transitions, depth, started, exact)
+        _fill(stats, len(seen), transitions, depth, started, exact, spread)
         stats.frontier = 0
         coverage = summarize(Counter(kind_counts), declared_kinds(model))
         return CheckResult(
@@ -294,9 +302,8 @@ def _explore(
                     return finish(Verdict.INCOMPLETE, transitions, level, bound=bound)
                 if on_progress is not None and now - last_report >= _PROGRESS_PERIOD:
                     last_report = now
-                    _fill(
-                        stats, n, transitions, level + (1 if next_frontier else 0), started, exact
-                    )
+                    depth = level + (1 if next_frontier else 0)
+                    _fill(stats, n, transitions, depth, started, exact, spread)
                     stats.frontier = len(frontier) - (sid - first_id) + len(next_frontier)
                     on_progress(stats)
             if live:
@@ -398,14 +405,21 @@ def peak_memory_bytes() -> int:
 
 
 def _fill(
-    stats: Stats, states: int, transitions: int, depth: int, started: float, exact: bool
+    stats: Stats,
+    states: int,
+    transitions: int,
+    depth: int,
+    started: float,
+    exact: bool,
+    spread: float = 1.0,
 ) -> None:
+    """`spread`: the model's `collision_factor` under symmetry, else 1."""
     stats.states = states
     stats.transitions = transitions
     stats.depth = depth
     stats.seconds = time.perf_counter() - started
     stats.peak_memory_bytes = peak_memory_bytes()
-    stats.collision_probability = 0.0 if exact else collision_probability(states)
+    stats.collision_probability = 0.0 if exact else spread * collision_probability(states)
 
 
 def _bound_reached(

@@ -93,8 +93,22 @@ def has_symmetry(model: object) -> bool:
     whose `canonical_hash` is incremental offers `expanding(state)` too: the
     one-process engine calls it with each state it expands, before the
     canonical hashes of that state's successors, which then need not hash
-    the parts they share with it; it is a hint and changes no answer."""
+    the parts they share with it; it is a hint and changes no answer. A
+    `canonical_hash` that is the smallest of several hashes collides more
+    often than `hash`: the model says how many times more often as
+    `collision_factor` (see `collision_factor`), and the engine scales its
+    collision estimate by it."""
     return callable(getattr(model, "canonical", None))
+
+
+def collision_factor(model: object) -> float:
+    """How many times likelier two classes' `canonical_hash` values
+    collide than two states' `hash` values: the model's
+    `collision_factor`, else 1."""
+    factor = getattr(model, "collision_factor", 1.0)
+    if isinstance(factor, bool) or not isinstance(factor, int | float) or factor < 1:
+        raise ValueError(f"{model!r} has collision_factor {factor!r}: expected a number >= 1")
+    return float(factor)
 
 
 def has_step_check(model: object) -> bool:

@@ -42,7 +42,7 @@ from typing import Any, cast
 from checker.coverage import declared_kinds, summarize
 from checker.errors import NondeterministicModel
 from checker.explore import _bound_reached, _check_bound, _fill, _fingerprint, explore
-from checker.model import PROGRESS, Model, has_liveness, has_symmetry
+from checker.model import PROGRESS, Model, collision_factor, has_liveness, has_symmetry
 from checker.progress_shards import Caller, find_on_shards
 from checker.replay import rebuild
 from checker.result import CheckResult, Counterexample, Stats, Verdict
@@ -289,7 +289,8 @@ class _Coordinator:
             raise Interrupted
 
     def _stats(self, states: int, transitions: int, depth: int) -> Stats:
-        _fill(self.stats, states, transitions, depth, self.started, False)
+        spread = collision_factor(self.model) if self.canonical is not None else 1.0
+        _fill(self.stats, states, transitions, depth, self.started, False, spread)
         return self.stats
 
     def finish(

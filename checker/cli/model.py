@@ -298,7 +298,7 @@ def coverage_line(coverage: Coverage) -> str:
     default="auto",
     show_default=True,
     help="Processes (or Ray actors) sharing the search, each owning a shard of the states."
-    " auto: one process if the run ends within a CPU second, else every core (it starts"
+    " auto: one process if the run ends within 2 CPU seconds, else every core (it starts"
     " again on them); 1 forces one process.",
 )
 @click.option(

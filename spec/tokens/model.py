@@ -61,7 +61,7 @@ from spec.tokens.state import (
     Server,
     State,
 )
-from spec.tokens.symmetry import canonical_form, symmetry_of
+from spec.tokens.symmetry import canonical_form, collision_factor, renamings, symmetry_of
 
 # The interpreted action classes and the verbs as compiled-in constants:
 # mypyc looks a plain global name up in the module's dict on every use, a
@@ -104,6 +104,9 @@ class TokenModel:
             hint: Callable[[State], None] | None = getattr(symmetry, "expanding", None)
             if hint is not None:
                 self.expanding = hint
+            # The smallest of a form per renaming collides more often than
+            # `hash` (checker.model.collision_factor).
+            self.collision_factor = collision_factor(len(renamings(self.params)) + 1)
 
     def __reduce__(self) -> tuple[type[TokenModel], tuple[Config]]:
         # Pickled (for Ray's actors) as its config, rebuilt on arrival: the

@@ -27,9 +27,9 @@ without building any renamed state (`_Digests`), and incrementally: the
 engine names the state it expands (`expanding`), and a successor's parts
 that are its parent's, as objects, cost no hashing. It tells classes apart
 as `hash` tells states apart, a little less sharply: the smallest of k
-63-bit values is less spread than one 64-bit hash, so the visited set's
-collision estimate (n**2 / 2**65) is low by a factor 2k**2 / (2k - 1),
-2.7 for a group of two, 6.5 for six (S3a: 6e-10, not 2.3e-10). It is not
+63-bit values is less spread than one 64-bit hash, so two classes collide
+2k**2 / (2k - 1) times as often (`collision_factor`: 2.7 for a group of
+two, 6.5 for six), and the engine's estimate is scaled by it. It is not
 `hash(canonical(state))`, which the engine never needs. The group is the
 product of the classes' symmetric groups: at most 3! * 2! = 12 elements
 for the configurations the checker can finish (larger groups sort by
@@ -121,6 +121,18 @@ def symmetry_of(params: Params, key: Callable[[Any], int] = hash) -> _Digests | 
     if len(group) + 1 > _SORT_ABOVE:
         return _Sorter(params, classes, key)
     return _Digests([tuple(range(params.nodes + 1)), *group], key)
+
+
+def collision_factor(group_size: int) -> float:
+    """How many times likelier two classes' canonical hashes collide than
+    two 64-bit `hash` values, for a group of `group_size` renamings
+    (identity included): the smallest of k uniform 63-bit forms has density
+    k(1 - x)**(k - 1), so two such minima meet with probability
+    k**2 / (2k - 1) / 2**63, that is 2k**2 / (2k - 1) times 1 / 2**64. A
+    state that some renamings fix has fewer distinct forms, and a smaller
+    factor: this bounds it. `_Sorter` takes the smallest hash among the
+    renamings left after sorting, at most the whole group."""
+    return 2 * group_size * group_size / (2 * group_size - 1)
 
 
 # Sorting by signatures pays only for large groups: measured per state of S4

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checker.explore import explore
-from checker.model import PROGRESS, Invariant, StepProperty
+import pytest
+
+from checker.explore import collision_probability, explore
+from checker.model import PROGRESS, Invariant, StepProperty, collision_factor
+from checker.parallel import explore_parallel
 from checker.replay import replay
 from checker.result import Verdict
 from tests.replaying import action_indexes
@@ -129,3 +132,29 @@ def test_progress_lasso_under_symmetry_closes_on_a_concrete_state() -> None:
 def test_progress_verdict_is_the_same_with_and_without_symmetry() -> None:
     assert explore(TwoCounters()).verdict is Verdict.VERIFIED
     assert explore(TwoCounters(), symmetry=True).verdict is Verdict.VERIFIED
+
+
+class SpreadCounters(TwoCounters):
+    """TwoCounters whose class fingerprints collide three times as often as `hash`."""
+
+    collision_factor: float = 3
+
+
+def test_the_collision_estimate_is_scaled_by_the_models_factor_under_symmetry_only() -> None:
+    reduced = explore(SpreadCounters(), symmetry=True)
+    assert reduced.stats.states == 6
+    assert reduced.stats.collision_probability == 3 * collision_probability(6)
+    on_two = explore_parallel(SpreadCounters(), workers=2, symmetry=True)
+    assert on_two.stats.collision_probability == 3 * collision_probability(6)
+    plain = explore(SpreadCounters(), symmetry=False)
+    assert plain.stats.collision_probability == collision_probability(9)
+    assert explore(TwoCounters(), symmetry=True).stats.collision_probability == (
+        collision_probability(6)
+    )
+
+
+def test_a_collision_factor_below_one_is_refused_by_name() -> None:
+    model = SpreadCounters()
+    model.collision_factor = 0.5
+    with pytest.raises(ValueError, match=r"collision_factor 0\.5: expected a number >= 1"):
+        collision_factor(model)

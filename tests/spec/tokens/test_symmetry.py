@@ -304,3 +304,21 @@ def test_the_expanding_hint_changes_no_canonical_hash(name: str) -> None:
                 assert hinted.canonical(after) == plain.canonical(after)
                 checked += 1
     assert checked > 1_000
+
+
+@pytest.mark.parametrize("k", [2, 6, 12])
+def test_the_collision_factor_is_that_of_the_smallest_of_k_forms(k: int) -> None:
+    """Exactly, on a 2**16-value space: two classes' smallest of k forms
+    meet with probability sum over m of P(min = m)**2, which the factor
+    gives relative to two 64-bit hashes (the forms have 63 bits)."""
+    n = 2**16
+    meet = sum((((n - m) ** k - (n - m - 1) ** k) / n**k) ** 2 for m in range(n))
+    assert symmetry.collision_factor(k) == pytest.approx(2 * n * meet, rel=1e-3)
+
+
+def test_the_token_model_scales_the_collision_estimate_by_its_group() -> None:
+    model = TokenModel(STANDARD_CONFIGS["S3a"].config)
+    group = len(renamings(model.params)) + 1
+    assert group == 2 and model.collision_factor == symmetry.collision_factor(2) == 8 / 3
+    result = explore(model, symmetry=True, max_states=1000)
+    assert result.stats.collision_probability == pytest.approx(8 / 3 * 1000**2 / 2**65)
