@@ -61,9 +61,12 @@ class CountingPool(ForkPool):
         return out
 
     def _count(self, expanded: list[Any]) -> None:
-        for k, (per_owner, *_) in enumerate(expanded):
+        # A shard keeps the candidates it sends itself (`Shard.own_candidates`).
+        own = sum(super().call("own_candidates", [()] * len(expanded)))
+        self.counts["own"] += own
+        for per_owner, *_ in expanded:
             self.counts["candidates"] += sum(len(fps) for fps, _ in per_owner)
-            self.counts["own"] += len(per_owner[k][0])
+        self.counts["candidates"] += own
 
 
 def measure(name: str, workers: int, max_seconds: float | None, single: bool) -> dict[str, Any]:

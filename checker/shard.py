@@ -47,10 +47,10 @@ import math
 import pickle
 from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import rshift
-from typing import Any
+from typing import Any, cast
 
 from checker.coverage import kind_function
 from checker.model import Model, step_checker
@@ -166,6 +166,10 @@ class Shard:
         self.out_fp = [array("q") for _ in range(self.shards)]
         self.out_key = [array("q") for _ in range(self.shards)]
         self.out_state: list[list[Any]] = [[] for _ in range(self.shards)]
+        # The candidates this shard sends itself stay here, as lists: they
+        # never travel, and a list's items are read without boxing an int.
+        self.own_fp: list[object] = []  # ints, kept boxed (see `expand`)
+        self.own_key: list[int] = []
         # invariant violations of candidates, by owner << 32 | position
         self.flagged: dict[int, tuple[str, str]] = {}
         # per fair transition: owner << 32 | index there, or -1 - id when known
@@ -175,8 +179,7 @@ class Shard:
         self.quiescent = bytearray()
         # owner: the candidates from each source, and per source an id per
         # candidate (-1: new in this level); the new fingerprints, by key
-        self.incoming: list[Candidates] = []
-        self.answers: list[array[int]] = []
+        self.answers: list[list[int]] = []
         self.new_fps: list[int] = []
         # source: the states this shard won, by key; the positions among them
         # that move to another shard
@@ -220,7 +223,7 @@ class Shard:
                     a = answer[i]
                     if a < 0:
                         answer[i] = owner_ids[-2 - a]
-            answers = self.answers
+                answers.append(array("q", answer))  # one C loop; they travel
         gone = self.gone
         frontier = [
             (sid, state)
@@ -256,7 +259,10 @@ class Shard:
         are checked here: a candidate that loses has the winner's class (the
         properties are the same on it) or was visited before (and checked)."""
         model = self.model
-        actions, next_state, fingerprint = model.actions, model.next_state, self.fingerprint
+        actions, next_state = model.actions, model.next_state
+        # Fingerprints as objects: compiled, an int result is unboxed, then
+        # boxed again (an allocation) for every dict and list it goes into.
+        fingerprint = cast("Callable[[Any], object]", self.fingerprint)
         step_check = step_checker(model)
         is_fair = model.is_fair if self.liveness else None
         is_quiescent = model.is_quiescent if self.liveness else None
@@ -265,13 +271,14 @@ class Shard:
         # method up at every call (arrays are plain objects to mypyc).
         add_quiescent = self.quiescent.append
         shards, out_fp, out_state = self.shards, self.out_fp, self.out_state
-        add_fp = [a.append for a in out_fp]
+        add_fp = [cast("Callable[[object], None]", a.append) for a in out_fp]
         add_key = [a.append for a in self.out_key]
+        add_own_fp, add_own_key = self.own_fp.append, self.own_key.append
         add_fair, add_fair_count = self.fair_ref.append, self.fair_count.append
         # Called as methods of typed locals, not bound methods: compiled,
         # that is a direct C call.
         me, table = self.index, self.table
-        sent: dict[int, int] = {}  # fp -> owner << 32 | position, this level
+        sent: dict[object, int] = {}  # fp -> owner << 32 | position, this level
         kinds, kind_of = self.kinds_level, kind_function(model)
         inv_checks = tuple((p.name, p.check) for p in model.invariants)
         flagged = self.flagged
@@ -280,10 +287,13 @@ class Shard:
         add_sid, add_count = sids.append, counts.append
         violation: Violation = None
         stopped = False
-        for position, (sid, state) in enumerate(self.frontier):
+        frontier = self.frontier
+        # By index, not enumerate: compiled, enumerate builds a tuple a step.
+        for position in range(len(frontier)):
             if not position % 256 and self.stop():
                 stopped = True
                 break
+            sid, state = frontier[position]
             enabled = actions(state)
             if len(enabled) > ACTION_MASK:
                 raise ValueError(f"{len(enabled)} actions enabled in one state: at most 2**20")
@@ -298,7 +308,8 @@ class Shard:
                 expanding(state)
             base = sid << ACTION_BITS
             fair_here = 0
-            for ai, action in enumerate(enabled):
+            for ai in range(len(enabled)):
+                action = enabled[ai]
                 nxt = next_state(state, action)
                 if step_check is not None:
                     found = step_check(state, action, nxt)
@@ -308,9 +319,10 @@ class Shard:
                 fp = fingerprint(nxt)
                 ref = sent.get(fp)
                 if ref is None:
-                    owner = (fp ^ (fp >> 31)) % shards
+                    ifp = cast(int, fp)
+                    owner = (ifp ^ (ifp >> 31)) % shards
                     if owner == me:
-                        known = table.get(fp)
+                        known = table.get(ifp)
                         if known is not None:  # visited in an earlier level: no message
                             if is_fair is not None and is_fair(state, action):
                                 add_fair(-1 - known)
@@ -318,8 +330,12 @@ class Shard:
                             continue
                     states = out_state[owner]
                     ref = sent[fp] = owner << 32 | len(states)
-                    add_fp[owner](fp)
-                    add_key[owner](base | ai)
+                    if owner == me:
+                        add_own_fp(fp)
+                        add_own_key(base | ai)
+                    else:
+                        add_fp[owner](fp)
+                        add_key[owner](base | ai)
                     states.append(nxt)
                     # Checked now, while the state is in the cache, though
                     # the candidate may lose: `accept` reports the winners'.
@@ -351,7 +367,6 @@ class Shard:
         shard sent the level before): that level's fair edges for their
         homes (`fair_edges`), or None without them."""
         fair = self.fair_edges(answers) if answers else None
-        self.incoming = incoming
         table = self.table
         # new fp -> its position among the new (the order first met), and
         # per position key << 8 | source (source < 2**8): below 2**63, a
@@ -360,17 +375,24 @@ class Shard:
         # come in its key order unless a later source took an fp from an
         # earlier one (`late`, rare). A candidate new in this level is
         # answered -2 - its position (`settle` puts the id there).
-        winners: dict[int, int] = {}
+        winners: dict[object, int] = {}
         tags: list[int] = []
         late = False
-        for source, (fps, keys) in enumerate(incoming):
-            ids = array("q", [-1]) * len(fps)
-            mine = source == self.index  # `expand` sent only the unvisited
-            for i, fp in enumerate(fps):
+        live, me = self.liveness, self.index
+        for source in range(len(incoming)):
+            mine = source == me  # `expand` kept these, and only the unvisited
+            # Fingerprints as objects: compiled, an int would be unboxed and
+            # boxed again (an allocation) for each dict operation.
+            fps: Sequence[object] = self.own_fp if mine else incoming[source][0]
+            keys: Sequence[int] = self.own_key if mine else incoming[source][1]
+            ids: list[int] = []  # an id per candidate, for the fair edges (liveness)
+            for i in range(len(fps)):
+                fp = fps[i]
                 if not mine:
-                    known = table.get(fp)
+                    known = table.get(cast(int, fp))
                     if known is not None:
-                        ids[i] = known
+                        if live:
+                            ids.append(known)
                         continue
                 tagged = keys[i] << 8 | source
                 found = winners.get(fp)
@@ -380,9 +402,10 @@ class Shard:
                 elif tagged < tags[found]:
                     tags[found] = tagged
                     late = True
-                ids[i] = -2 - found
+                if live:
+                    ids.append(-2 - found)
             self.answers.append(ids)
-        self.new_fps = list(winners)
+        self.new_fps = cast("list[int]", list(winners))
         won = [array("q") for _ in incoming]
         add = [w.append for w in won]
         for tagged in tags:
@@ -407,7 +430,8 @@ class Shard:
         violation: Violation = None
         for owner, wanted in enumerate(won_keys):
             # Both in key order: one walk finds each won candidate.
-            keys, states = self.out_key[owner], self.out_state[owner]
+            keys: Sequence[int] = self.own_key if owner == self.index else self.out_key[owner]
+            states = self.out_state[owner]
             p = 0
             for key in wanted:
                 while keys[p] != key:
@@ -426,6 +450,11 @@ class Shard:
             batches.append(dumps_states([won[p][1] for p in leaving]) if leaving else b"")
         keys_won = array("q", [key for key, _ in won])
         return keys_won, violation, [n for n, _ in self.unmet], batches
+
+    def own_candidates(self) -> int:
+        """How many candidates this level's `expand` kept for this shard
+        (they do not travel; the rounds benchmark counts them)."""
+        return len(self.own_fp)
 
     def fair_edges(self, answers: list[array[int]]) -> list[Batch]:
         """The level before's expanded states and fair edges, with
