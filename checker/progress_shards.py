@@ -35,7 +35,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from itertools import accumulate, chain, compress, repeat
 from operator import and_, floordiv, gt, mul, not_
-from typing import Any
+from typing import Any, cast
 
 from checker.liveness import lasso, stuck_counterexample
 from checker.model import Model
@@ -59,33 +59,46 @@ def fair_batches(
     `counts` and quiescence `flags`) and their fair edges, split by home.
     An edge's destination is `refs[i]`: `-1 - id` when known at once, else
     `owner << 32 | index` into `answers[owner]` (the ids the owners gave).
-    One loop per edge, which costs less than splitting afterwards."""
-    ids = [array("i") for _ in range(shards)]
-    degrees = [array("i") for _ in range(shards)]
+    One loop per edge, which costs less than splitting afterwards. Ids are
+    gathered as objects in lists and made arrays once at the end: compiled,
+    an array's append is a method call that parses its argument, and an
+    int local would be boxed again for each list it goes into."""
+    if not len(sids) == len(counts) == len(flags):
+        raise ValueError("sids, counts and flags differ in length")
+    ids: list[list[object]] = [[] for _ in range(shards)]
+    degrees: list[list[object]] = [[] for _ in range(shards)]
     quiescent = [bytearray() for _ in range(shards)]
-    srcs = [array("i") for _ in range(shards)]
-    dsts = [array("i") for _ in range(shards)]
-    # Bound once: compiled, `ids[h].append(u)` looks the method up each time.
-    id_add = [a.append for a in ids]
-    degree_add = [a.append for a in degrees]
-    flag_add = [a.append for a in quiescent]
-    src_add = [a.append for a in srcs]
-    dst_add = [a.append for a in dsts]
+    srcs: list[list[object]] = [[] for _ in range(shards)]
+    dsts: list[list[object]] = [[] for _ in range(shards)]
+    sid_objects = cast("Sequence[object]", sids)
+    count_objects = cast("Sequence[object]", counts)
+    owners = cast("Sequence[Sequence[object]]", answers)
     e = 0  # the next edge in `refs`: by index, not an islice per state
-    for u, c, q in zip(sids, counts, flags, strict=True):
-        h = u % shards
-        id_add[h](u)
-        degree_add[h](c)
-        flag_add[h](q)
-        end = e + c
+    for i in range(len(sids)):
+        u = sid_objects[i]
+        c = count_objects[i]
+        h = cast(int, u) % shards
+        ids[h].append(u)
+        degrees[h].append(c)
+        quiescent[h].append(flags[i])
+        end = e + cast(int, c)
         while e < end:
             ref = refs[e]
             e += 1
-            v = answers[ref >> 32][ref & 0xFFFFFFFF] if ref >= 0 else -1 - ref
-            h = v % shards
-            src_add[h](u)
-            dst_add[h](v)
-    return [(ids[h], degrees[h], bytes(quiescent[h]), srcs[h], dsts[h]) for h in range(shards)]
+            v: object = owners[ref >> 32][ref & 0xFFFFFFFF] if ref >= 0 else -1 - ref
+            h = cast(int, v) % shards
+            srcs[h].append(u)
+            dsts[h].append(v)
+    return [
+        (
+            array("i", cast("list[int]", ids[h])),
+            array("i", cast("list[int]", degrees[h])),
+            bytes(quiescent[h]),
+            array("i", cast("list[int]", srcs[h])),
+            array("i", cast("list[int]", dsts[h])),
+        )
+        for h in range(shards)
+    ]
 
 
 class ProgressHome:
@@ -104,7 +117,9 @@ class ProgressHome:
         self.preds = array("i")
         self.built = False
         self.reached: bytearray | None = None
-        self.outdeg: array[int] | None = None  # live fair successors, while peeling
+        # Live fair successors, while peeling: a list, whose items (small
+        # ints, shared) are set without the parsing an array's setitem does.
+        self.outdeg: list[int] | None = None
 
     def take(self, batches: Sequence[Batch | None]) -> None:
         """The batches every shard sent this home."""
@@ -172,7 +187,8 @@ class ProgressHome:
         out = [array("i") for _ in range(n)]
         send = [o.append for o in out]
         for v in queue:  # grows while we walk it
-            for u in preds[off[v] : off[v + 1]]:
+            for k in range(off[v], off[v + 1]):  # not a slice: no copy
+                u = preds[k]
                 h = u % n
                 if h != me:
                     send[h](u)
@@ -200,7 +216,7 @@ class ProgressHome:
         n, me = self.shards, self.index
         if self.outdeg is None:
             self._built()
-            self.outdeg = array("i", map(mul, self.fair_count, map(not_, self.quiescent)))
+            self.outdeg = list(map(mul, self.fair_count, map(not_, self.quiescent)))
             queue = list(compress(range(len(self.outdeg)), map(not_, self.outdeg)))
         else:
             queue = []
@@ -214,7 +230,8 @@ class ProgressHome:
         out = [array("i") for _ in range(n)]
         send = [o.append for o in out]
         for v in queue:
-            for u in preds[off[v] : off[v + 1]]:
+            for k in range(off[v], off[v + 1]):  # not a slice: no copy
+                u = preds[k]
                 h = u % n
                 if h != me:
                     send[h](u)
