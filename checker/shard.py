@@ -25,7 +25,8 @@ data between them and numbers the new states after the third):
    level (record the ids of the states this shard owns, take the states it
    won or was sent as its frontier, answer each source with the id of every
    candidate it sent), then `expand` the frontier: candidates per owner
-   (and, for Progress, each state's quiescence and fair transitions).
+   (and, for Progress, each state's quiescence and fair transitions). The
+   candidates a shard owns itself stay in it (`own_fp`, `own_key`).
 2. `resolve(candidates from every source, answers from every owner)`: which
    candidates are new, and which source won each (the smallest key); and,
    from the answers, the previous level's fair edges with destination ids,
@@ -177,8 +178,8 @@ class Shard:
         self.fair_count = array("i")  # per expanded frontier state
         self.sids = array("q")  # the frontier states expanded, and whether quiescent
         self.quiescent = bytearray()
-        # owner: the candidates from each source, and per source an id per
-        # candidate (-1: new in this level); the new fingerprints, by key
+        # owner: per source an id per candidate (-2 - its position among
+        # the new: new in this level); the new fingerprints, in that order
         self.answers: list[list[int]] = []
         self.new_fps: list[int] = []
         # source: the states this shard won, by key; the positions among them
