@@ -329,14 +329,13 @@ class Shard:
                                 add_fair(-1 - known)
                                 fair_here += 1
                             continue
-                    states = out_state[owner]
-                    ref = sent[fp] = owner << 32 | len(states)
-                    if owner == me:
                         add_own_fp(fp)
                         add_own_key(base | ai)
                     else:
                         add_fp[owner](fp)
                         add_key[owner](base | ai)
+                    states = out_state[owner]
+                    ref = sent[fp] = owner << 32 | len(states)
                     states.append(nxt)
                     # Checked now, while the state is in the cache, though
                     # the candidate may lose: `accept` reports the winners'.
