@@ -10,6 +10,8 @@ Each message names what was wrong, what was expected, and how to fix it.
 
 from __future__ import annotations
 
+import signal
+
 
 class CheckerError(Exception):
     """Base class of every error the checker raises on purpose."""
@@ -82,3 +84,33 @@ class Divergence(CheckerError):
         self.states = states or {}
         self.allowed = allowed or []
         super().__init__(f"line {line}: {reason}")
+
+
+class WorkerLost(CheckerError):
+    """A worker process of a partitioned run ended before the run did
+    (killed, most often by the out-of-memory killer): the run has no
+    verdict. The message names the worker, how it ended, and what to try."""
+
+    def __init__(self, worker: int, pid: int | None, exitcode: int | None) -> None:
+        self.worker, self.pid, self.exitcode = worker, pid, exitcode
+        super().__init__(
+            f"worker {worker} (pid {pid}) ended mid-run, {_how_it_ended(exitcode)}: no verdict."
+            " If the machine ran out of memory (see `dmesg`): on one process"
+            " (--workers 1 --max-memory MB) a run stops at the bound, INCOMPLETE,"
+            " instead of being killed"
+        )
+
+    def __reduce__(self) -> tuple[type[WorkerLost], tuple[int, int | None, int | None]]:
+        # Raised in the suite's pool workers, it travels pickled.
+        return WorkerLost, (self.worker, self.pid, self.exitcode)
+
+
+def _how_it_ended(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "its pipe closed"
+    if exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"

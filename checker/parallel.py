@@ -27,6 +27,7 @@ import contextlib
 import gc
 import math
 import multiprocessing
+import os
 import signal
 import sys
 import time
@@ -40,8 +41,9 @@ from operator import and_, rshift
 from typing import Any, cast
 
 from checker.coverage import declared_kinds, summarize
-from checker.errors import NondeterministicModel
+from checker.errors import NondeterministicModel, WorkerLost
 from checker.explore import _bound_reached, _check_bound, _fill, _fingerprint, explore
+from checker.lifeline import die_with_parent
 from checker.model import PROGRESS, Model, collision_factor, has_liveness, has_symmetry
 from checker.progress_shards import Caller, find_on_shards
 from checker.replay import rebuild
@@ -60,6 +62,7 @@ from checker.shard import (
 from checker.spill import ParentLinks, SpillMode
 
 _POLL = 0.2  # seconds between looks at the clock while workers compute
+CLOSE_GRACE = 2.0  # seconds the workers have to exit once closed
 
 
 class Pool:
@@ -88,9 +91,11 @@ class ForkPool(Pool):
         self.poll = poll
         self.conns: list[Connection] = []
         self.procs = []
+        parent = os.getpid()
         for shard in shards:
             ours, theirs = context.Pipe()
-            proc = context.Process(target=_serve, args=(shard, theirs, self.stop), daemon=True)
+            args = (shard, theirs, self.stop, parent)
+            proc = context.Process(target=_serve, args=args, daemon=True)
             proc.start()
             theirs.close()
             self.conns.append(ours)
@@ -99,8 +104,11 @@ class ForkPool(Pool):
         self.critical = 0.0
 
     def call(self, method: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
-        for conn, a in zip(self.conns, args, strict=True):
-            conn.send((method, a))
+        for k, (conn, a) in enumerate(zip(self.conns, args, strict=True)):
+            try:
+                conn.send((method, a))
+            except OSError:  # a broken pipe: the worker is gone
+                raise self._lost(k) from None
         answers: dict[int, Any] = {}
         spent = self.cpu.setdefault(method, [0.0] * len(self.conns))
         slowest = 0.0
@@ -108,10 +116,13 @@ class ForkPool(Pool):
             ready = wait([c for i, c in enumerate(self.conns) if i not in answers], _POLL)
             for got in ready:
                 sender = cast(Connection, got)
-                ok, value, cpu = sender.recv()
+                k = self.conns.index(sender)
+                try:
+                    ok, value, cpu = sender.recv()
+                except (EOFError, OSError):  # killed: the OOM killer, a signal
+                    raise self._lost(k) from None
                 if not ok:
                     raise RuntimeError(f"a worker failed:\n{value}")
-                k = self.conns.index(sender)
                 answers[k] = value
                 spent[k] += cpu
                 slowest = max(slowest, cpu)
@@ -122,18 +133,30 @@ class ForkPool(Pool):
         self.critical += slowest
         return [answers[i] for i in range(len(self.conns))]
 
+    def _lost(self, k: int) -> WorkerLost:
+        proc = self.procs[k]
+        proc.join(timeout=CLOSE_GRACE)  # its exit code says how it ended
+        return WorkerLost(k, proc.pid, proc.exitcode)
+
     def close(self) -> None:
+        # After an error or a SIGTERM a level may be under way: cut it short.
+        # A worker blocked sending its answer never reads the None; after
+        # CLOSE_GRACE it is terminated (an idle one has exited by then).
+        self.stop.set()
         for conn in self.conns:
             with contextlib.suppress(OSError):
                 conn.send(None)
+        deadline = time.monotonic() + CLOSE_GRACE
         for proc in self.procs:
-            proc.join(timeout=5)
+            proc.join(timeout=max(0.0, deadline - time.monotonic()))
+        for proc in self.procs:
             if proc.is_alive():
                 proc.terminate()
                 proc.join()
 
 
-def _serve(shard: Shard, conn: Connection, stop: Any) -> None:
+def _serve(shard: Shard, conn: Connection, stop: Any, parent: int) -> None:
+    die_with_parent(parent)  # a coordinator killed outright leaves no orphan computing
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl-C
     # No cyclic collector in a worker (see checker.nogc); what the parent
     # left is frozen, so nothing walks it.

@@ -1,7 +1,8 @@
 """The `check` command line: `check` alone runs the standard suite.
 
 Exit codes, for every subcommand: 0 every property holds, 1 a property is
-violated, 2 bad usage, 3 incomplete (a bound stopped the run).
+violated, 2 bad usage, 3 incomplete (a bound, Ctrl-C, or a worker lost
+mid-run stopped the run), 128 + N after signal N (`checker.cli.terminate`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import time
 import click
 
 from checker.cli.interrupt import first_interrupt_stops
+from checker.cli.lost import worker_loss_is_incomplete
 from checker.cli.suite import PARTS, worst_exit_code
+from checker.cli.terminate import exit_on_terminate
 from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
 
 
@@ -35,7 +38,11 @@ def main(ctx: click.Context, jobs: int | None) -> None:
     jobs = jobs or default_jobs()
     started = time.perf_counter()
     codes = []
-    with first_interrupt_stops() as stop, start_suite_runs(*suite_runs(), jobs):
+    with (
+        worker_loss_is_incomplete(),
+        first_interrupt_stops() as stop,
+        start_suite_runs(*suite_runs(), jobs),
+    ):
         for part in PARTS:
             if stop():
                 click.echo(f"== {part.name}: skipped (interrupted by Ctrl-C)")
@@ -49,6 +56,13 @@ def main(ctx: click.Context, jobs: int | None) -> None:
     seconds = time.perf_counter() - started
     click.echo(f"standard suite: {verdict} ({len(codes)} parts, {seconds:.0f} s, {jobs} jobs)")
     sys.exit(code)
+
+
+def entry() -> None:
+    """The `check` executable: `main`, with SIGTERM and SIGHUP ending it
+    through its cleanup (`checker.cli.terminate`)."""
+    exit_on_terminate()
+    main()
 
 
 def suite_runs() -> tuple[

@@ -24,6 +24,7 @@ from typing import Any
 import click
 
 from checker.cli.interrupt import first_interrupt_stops
+from checker.cli.lost import worker_loss_is_incomplete
 from checker.cli.paths import writable_path
 from checker.cli.registry import DEFAULT_PROTOCOL, all_protocols, lookup
 from checker.cli.runs import StandardRun, check_config, run_standards, violated_property
@@ -414,6 +415,7 @@ def model_command(
     with (
         ProgressLine(enabled=False if quiet else None) as progress,
         first_interrupt_stops() as stop,
+        worker_loss_is_incomplete(),
     ):
         model, result = check_config(
             spec,

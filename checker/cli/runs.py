@@ -18,6 +18,7 @@ from typing import Any
 from checker.auto import available_cores, explore_auto
 from checker.cli.interrupt import stop_requested
 from checker.explore import explore
+from checker.lifeline import die_with_parent
 from checker.model import PROGRESS, Model
 from checker.parallel import explore_parallel
 from checker.progress import ProgressLine
@@ -38,8 +39,9 @@ def _should_stop() -> bool:
     return stop_requested()
 
 
-def _worker_init(stop: Any) -> None:
+def _worker_init(stop: Any, parent: int) -> None:
     global _worker_stop
+    die_with_parent(parent)  # the suite killed outright leaves no run going on
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_stop = stop
 
@@ -261,7 +263,10 @@ def _pool(jobs: int, stop: Any) -> ProcessPoolExecutor:
     # fork: the workers inherit the loaded modules; results come back in order.
     context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(stop,)
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(stop, os.getpid()),
     )
 
 

@@ -44,7 +44,7 @@ def command_line(ctx: click.Context) -> list[str]:
 
 def rerun_as_source(args: list[str]) -> NoReturn:
     """`check ARGS` in a child running the Python source; exit with its code."""
-    child = [sys.executable, "-c", "from checker.cli import main; main()", *args]
+    child = [sys.executable, "-c", "from checker.cli import entry; entry()", *args]
     env = {**os.environ, PURE_VARIABLE: "1"}
     try:
         code = subprocess.run(child, env=env, check=False).returncode

@@ -1,0 +1,192 @@
+"""Processes ended from outside: SIGTERM ends `check` through its cleanup
+(exit 143, workers stopped, spill files gone); a coordinator killed outright
+takes its workers with it (Linux); a worker killed mid-run ends the run with
+a message and exit 3, never click's "Aborted!" and exit 1 (a violation to
+scripts). Each test starts `check` in a subprocess and signals it or one of
+its workers once the run is under way."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from checker.errors import WorkerLost
+from tests.checker.test_spill import is_the_spill_pair, wait_for_the_spill_files
+
+CHECK = shutil.which("check") or "check"
+LINUX = sys.platform.startswith("linux")
+R2_ON_TWO = ["model", "--config", "R2", "--workers", "2", "--quiet", "--max-seconds", "120"]
+
+
+def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [CHECK, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (from Linux's /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        # "pid (command) state ppid ...": the command may hold spaces
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == pid and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for child in children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def wait_for_descendants(pid: int, count: int, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    found = descendants(pid)
+    while len(found) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = descendants(pid)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent's wait is left
+
+
+def wait_until_gone(pids: list[int], seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    left = [p for p in pids if alive(p)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = [p for p in left if alive(p)]
+    return left
+
+
+def finish(process: subprocess.Popen[str], seconds: float = 60) -> str:
+    try:
+        out, _ = process.communicate(timeout=seconds)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return out
+
+
+def kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+pytestmark = pytest.mark.skipif(not LINUX, reason="reads the process tree from /proc")
+
+
+def test_sigterm_stops_the_workers_and_removes_the_spill_files(tmp_path: Path) -> None:
+    process = start([*R2_ON_TWO, "--spill", "always"], tmp_path)
+    workers: list[int] = []
+    try:
+        names = wait_for_the_spill_files(tmp_path, process, seconds=60)
+        assert is_the_spill_pair(names), f"the run never spilled: {names}"
+        workers = wait_for_descendants(process.pid, 2, seconds=10)
+        assert len(workers) == 2, workers
+        process.send_signal(signal.SIGTERM)
+        out = finish(process)
+        assert process.returncode == 128 + signal.SIGTERM, out
+        assert "SIGTERM: stopping the workers and removing temporary files" in out
+        assert "Traceback" not in out, out
+        assert wait_until_gone(workers, seconds=10) == []
+        assert os.listdir(tmp_path) == []
+    finally:
+        kill_all(workers)
+
+
+def test_a_coordinator_killed_outright_takes_its_workers_with_it(tmp_path: Path) -> None:
+    process = start(R2_ON_TWO, tmp_path)
+    workers: list[int] = []
+    try:
+        workers = wait_for_descendants(process.pid, 2, seconds=30)
+        assert len(workers) == 2, workers
+        time.sleep(1)  # under way: the workers are expanding a level
+        process.kill()
+        finish(process)
+        # Without the kernel's parent-death signal they would run on, orphaned.
+        assert wait_until_gone(workers, seconds=10) == []
+    finally:
+        kill_all(workers)
+
+
+def test_a_worker_killed_mid_run_ends_it_with_exit_3_and_says_which(tmp_path: Path) -> None:
+    process = start(R2_ON_TWO, tmp_path)
+    workers: list[int] = []
+    try:
+        workers = wait_for_descendants(process.pid, 2, seconds=30)
+        assert len(workers) == 2, workers
+        time.sleep(1)
+        os.kill(workers[1], signal.SIGKILL)
+        out = finish(process)
+        assert process.returncode == 3, out
+        assert f"(pid {workers[1]}) ended mid-run, killed by SIGKILL: no verdict" in out
+        assert "Aborted!" not in out and "Traceback" not in out, out
+        assert wait_until_gone(workers, seconds=10) == []
+    finally:
+        kill_all(workers)
+
+
+def test_sigterm_ends_the_suite_and_every_process_it_started(tmp_path: Path) -> None:
+    process = start([], tmp_path)
+    started: list[int] = []
+    try:
+        # The pool's processes and, under the costliest run, its shard workers.
+        started = wait_for_descendants(process.pid, 3, seconds=60)
+        assert len(started) >= 3, started
+        process.send_signal(signal.SIGTERM)
+        out = finish(process)
+        assert process.returncode == 128 + signal.SIGTERM, out
+        assert "Traceback" not in out, out
+        assert wait_until_gone(started, seconds=10) == []
+    finally:
+        kill_all(started)
+
+
+@pytest.mark.parametrize(
+    ("exitcode", "how"),
+    [
+        (-9, "killed by SIGKILL"),
+        (-200, "killed by signal 200"),
+        (1, "exit code 1"),
+        (None, "its pipe closed"),
+    ],
+)
+def test_a_lost_worker_says_how_it_ended_and_travels_pickled(
+    exitcode: int | None, how: str
+) -> None:
+    error = pickle.loads(pickle.dumps(WorkerLost(1, 4321, exitcode)))
+    assert (error.worker, error.pid, error.exitcode) == (1, 4321, exitcode)
+    assert str(error).startswith(f"worker 1 (pid 4321) ended mid-run, {how}: no verdict.")
