@@ -87,25 +87,28 @@ class Divergence(CheckerError):
 
 
 class WorkerLost(CheckerError):
-    """A worker process of a partitioned run ended before the run did
-    (killed, most often by the out-of-memory killer): the run has no
-    verdict. The message names the worker, how it ended, and what to try."""
+    """A worker of a partitioned run (a forked process, a Ray actor) ended
+    before the run did, most often killed by the out-of-memory killer: the
+    run has no verdict. The message names the worker, how it ended (`how`,
+    see `how_it_ended`), and what to try."""
 
-    def __init__(self, worker: int, pid: int | None, exitcode: int | None) -> None:
-        self.worker, self.pid, self.exitcode = worker, pid, exitcode
+    def __init__(self, worker: int, pid: int | None, how: str) -> None:
+        self.worker, self.pid, self.how = worker, pid, how
+        named = f"worker {worker}" if pid is None else f"worker {worker} (pid {pid})"
         super().__init__(
-            f"worker {worker} (pid {pid}) ended mid-run, {_how_it_ended(exitcode)}: no verdict."
+            f"{named} ended mid-run, {how}: no verdict."
             " If the machine ran out of memory (see `dmesg`): on one process"
             " (--workers 1 --max-memory MB) a run stops at the bound, INCOMPLETE,"
             " instead of being killed"
         )
 
-    def __reduce__(self) -> tuple[type[WorkerLost], tuple[int, int | None, int | None]]:
+    def __reduce__(self) -> tuple[type[WorkerLost], tuple[int, int | None, str]]:
         # Raised in the suite's pool workers, it travels pickled.
-        return WorkerLost, (self.worker, self.pid, self.exitcode)
+        return WorkerLost, (self.worker, self.pid, self.how)
 
 
-def _how_it_ended(exitcode: int | None) -> str:
+def how_it_ended(exitcode: int | None) -> str:
+    """A process's end, from its exit code (negative: the signal)."""
     if exitcode is None:
         return "its pipe closed"
     if exitcode < 0:

@@ -41,7 +41,7 @@ from operator import and_, rshift
 from typing import Any, cast
 
 from checker.coverage import declared_kinds, summarize
-from checker.errors import NondeterministicModel, WorkerLost
+from checker.errors import NondeterministicModel, WorkerLost, how_it_ended
 from checker.explore import _bound_reached, _check_bound, _fill, _fingerprint, explore
 from checker.lifeline import die_with_parent
 from checker.model import PROGRESS, Model, collision_factor, has_liveness, has_symmetry
@@ -136,7 +136,7 @@ class ForkPool(Pool):
     def _lost(self, k: int) -> WorkerLost:
         proc = self.procs[k]
         proc.join(timeout=CLOSE_GRACE)  # its exit code says how it ended
-        return WorkerLost(k, proc.pid, proc.exitcode)
+        return WorkerLost(k, proc.pid, how_it_ended(proc.exitcode))
 
     def close(self) -> None:
         # After an error or a SIGTERM a level may be under way: cut it short.

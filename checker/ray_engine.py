@@ -25,6 +25,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from checker.errors import WorkerLost
 from checker.fingerprint import stable_fingerprint
 from checker.model import Model
 from checker.parallel import Interrupted, Pool, explore_parallel
@@ -86,10 +87,22 @@ class RayPool(Pool):
                 self.poll()
             except Interrupted:
                 interrupted = True  # actors cannot be stopped mid-call; end after it
-        answers = self.ray.get(refs)
+        try:
+            answers = self.ray.get(refs)
+        except self.ray.exceptions.RayActorError as error:
+            raise self._lost(refs, error) from None
         if interrupted:
             raise Interrupted
         return list(answers)
+
+    def _lost(self, refs: list[Any], error: Exception) -> WorkerLost:
+        # Which actor died: the first whose answer is that error.
+        for k, ref in enumerate(refs):
+            try:
+                self.ray.get(ref)
+            except self.ray.exceptions.RayActorError:
+                return WorkerLost(k, None, "its Ray actor died")
+        return WorkerLost(0, None, f"a Ray actor died ({type(error).__name__})")
 
     def close(self) -> None:
         for a in self.actors:

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from checker.errors import WorkerLost
 from checker.explore import explore
+from checker.ray_engine import explore_on_ray
 from tests.checker.answers import answer
+from tests.checker.tiny_models import Dying
 
 ray = pytest.importorskip("ray", reason="ray is not installed: pip install -e '.[ray]'")
 
@@ -39,7 +42,6 @@ def local_ray() -> Iterator[None]:
 )
 def test_ray_actors_answer_as_one_process(protocol: str, config: str, mutant: str | None) -> None:
     from checker.cli.registry import lookup
-    from checker.ray_engine import explore_on_ray
 
     spec = lookup(protocol)
     params = spec.standard(config).config
@@ -54,7 +56,6 @@ def test_ray_actors_reduce_by_symmetry_as_one_process(mutant: str | None) -> Non
     """Each actor orders a class's renamings by their stable fingerprint
     (`canonical_by`), so the actors agree on the classes, which are the
     one-process engine's (that one orders them by hash)."""
-    from checker.ray_engine import explore_on_ray
     from spec.tokens import PROTOCOL
 
     params = PROTOCOL.standard("S1").config
@@ -65,3 +66,8 @@ def test_ray_actors_reduce_by_symmetry_as_one_process(mutant: str | None) -> Non
     on_ray = explore_on_ray(model, workers=2, symmetry=True)
     assert on_ray.reductions == one.reductions == ("symmetry",)
     assert answer(on_ray) == answer(one)
+
+
+def test_an_actor_lost_mid_run_raises_worker_lost() -> None:
+    with pytest.raises(WorkerLost, match="ended mid-run, its Ray actor died: no verdict"):
+        explore_on_ray(Dying(limit=10, at=4, code=7), workers=2)

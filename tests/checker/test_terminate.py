@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from checker.errors import WorkerLost
+from checker.errors import WorkerLost, how_it_ended
+from checker.parallel import explore_parallel
 from tests.checker.test_spill import is_the_spill_pair, wait_for_the_spill_files
+from tests.checker.tiny_models import Dying
 
 CHECK = shutil.which("check") or "check"
 LINUX = sys.platform.startswith("linux")
@@ -108,6 +110,14 @@ def kill_all(pids: list[int]) -> None:
 pytestmark = pytest.mark.skipif(not LINUX, reason="reads the process tree from /proc")
 
 
+@pytest.mark.parametrize(("code", "how"), [(7, "exit code 7"), (-9, "killed by SIGKILL")])
+def test_a_worker_lost_mid_run_raises_worker_lost_naming_it(code: int, how: str) -> None:
+    # Counter(10) on 2 shards: state 4 is expanded by one worker, which dies there.
+    with pytest.raises(WorkerLost, match=f"ended mid-run, {how}: no verdict") as lost:
+        explore_parallel(Dying(limit=10, at=4, code=code), workers=2)
+    assert lost.value.worker in (0, 1) and lost.value.pid is not None
+
+
 def test_sigterm_stops_the_workers_and_removes_the_spill_files(tmp_path: Path) -> None:
     process = start([*R2_ON_TWO, "--spill", "always"], tmp_path)
     workers: list[int] = []
@@ -159,6 +169,7 @@ def test_a_worker_killed_mid_run_ends_it_with_exit_3_and_says_which(tmp_path: Pa
         kill_all(workers)
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the suite runs in one process on one core")
 def test_sigterm_ends_the_suite_and_every_process_it_started(tmp_path: Path) -> None:
     process = start([], tmp_path)
     started: list[int] = []
@@ -187,6 +198,6 @@ def test_sigterm_ends_the_suite_and_every_process_it_started(tmp_path: Path) -> 
 def test_a_lost_worker_says_how_it_ended_and_travels_pickled(
     exitcode: int | None, how: str
 ) -> None:
-    error = pickle.loads(pickle.dumps(WorkerLost(1, 4321, exitcode)))
-    assert (error.worker, error.pid, error.exitcode) == (1, 4321, exitcode)
+    error = pickle.loads(pickle.dumps(WorkerLost(1, 4321, how_it_ended(exitcode))))
+    assert (error.worker, error.pid, error.how) == (1, 4321, how)
     assert str(error).startswith(f"worker 1 (pid 4321) ended mid-run, {how}: no verdict.")

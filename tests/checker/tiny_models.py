@@ -7,6 +7,7 @@ interface is enough for a protocol that is not the token one.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -292,3 +293,20 @@ class Permuted:
 
     def describe_state(self, s: Any) -> Mapping[str, Any]:
         return self.model.describe_state(s)
+
+
+class Dying(Counter):
+    """A Counter whose worker process ends (`os._exit(code)`, or kills
+    itself with signal -code) when it expands state `at`: a worker lost
+    mid-run. Never in the process that built it (the coordinator)."""
+
+    def __init__(self, limit: int, at: int, code: int) -> None:
+        super().__init__(limit)
+        self.at, self.code, self.builder = at, code, os.getpid()
+
+    def actions(self, s: int) -> tuple[str, ...]:
+        if s == self.at and os.getpid() != self.builder:
+            if self.code < 0:
+                os.kill(os.getpid(), -self.code)
+            os._exit(self.code)
+        return super().actions(s)
