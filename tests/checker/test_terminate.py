@@ -14,6 +14,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from checker.errors import WorkerLost, how_it_ended
 from checker.parallel import explore_parallel
 from tests.checker.test_spill import is_the_spill_pair, wait_for_the_spill_files
 from tests.checker.tiny_models import Dying
+from tests.processes import kill_all, wait_for_descendants, wait_until_gone
 
 CHECK = shutil.which("check") or "check"
 LINUX = sys.platform.startswith("linux")
@@ -39,58 +42,6 @@ def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
     )
 
 
-def children(pid: int) -> list[int]:
-    """The live processes whose parent is `pid` (from Linux's /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:  # ended meanwhile
-            continue
-        # "pid (command) state ppid ...": the command may hold spaces
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == pid and state != "Z":
-            found.append(int(entry))
-    return found
-
-
-def descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        for child in children(todo.pop()):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def wait_for_descendants(pid: int, count: int, seconds: float) -> list[int]:
-    deadline = time.monotonic() + seconds
-    found = descendants(pid)
-    while len(found) < count and time.monotonic() < deadline:
-        time.sleep(0.05)
-        found = descendants(pid)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has ended; only its parent's wait is left
-
-
-def wait_until_gone(pids: list[int], seconds: float) -> list[int]:
-    deadline = time.monotonic() + seconds
-    left = [p for p in pids if alive(p)]
-    while left and time.monotonic() < deadline:
-        time.sleep(0.05)
-        left = [p for p in left if alive(p)]
-    return left
-
-
 def finish(process: subprocess.Popen[str], seconds: float = 60) -> str:
     try:
         out, _ = process.communicate(timeout=seconds)
@@ -99,12 +50,6 @@ def finish(process: subprocess.Popen[str], seconds: float = 60) -> str:
             process.kill()
             process.wait()
     return out
-
-
-def kill_all(pids: list[int]) -> None:
-    for pid in pids:
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
 
 
 pytestmark = pytest.mark.skipif(not LINUX, reason="reads the process tree from /proc")
@@ -118,14 +63,31 @@ def test_a_worker_lost_mid_run_raises_worker_lost_naming_it(code: int, how: str)
     assert lost.value.worker in (0, 1) and lost.value.pid is not None
 
 
-def test_sigterm_stops_the_workers_and_removes_the_spill_files(tmp_path: Path) -> None:
-    process = start([*R2_ON_TWO, "--spill", "always"], tmp_path)
+@contextmanager
+def r2_on_two_workers(
+    tmp_path: Path, *more: str
+) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
+    """`check model --config R2 --workers 2` under way, and its two workers;
+    whatever a failed test leaves running is killed after it."""
+    process = start([*R2_ON_TWO, *more], tmp_path)
     workers: list[int] = []
     try:
-        names = wait_for_the_spill_files(tmp_path, process, seconds=60)
-        assert is_the_spill_pair(names), f"the run never spilled: {names}"
-        workers = wait_for_descendants(process.pid, 2, seconds=10)
+        if more:  # --spill always: under way once it has spilled
+            names = wait_for_the_spill_files(tmp_path, process, seconds=60)
+            assert is_the_spill_pair(names), f"the run never spilled: {names}"
+        workers = wait_for_descendants(process.pid, 2, seconds=30)
         assert len(workers) == 2, workers
+        time.sleep(0.5)  # the workers are expanding a level
+        yield process, workers
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        kill_all(workers)
+
+
+def test_sigterm_stops_the_workers_and_removes_the_spill_files(tmp_path: Path) -> None:
+    with r2_on_two_workers(tmp_path, "--spill", "always") as (process, workers):
         process.send_signal(signal.SIGTERM)
         out = finish(process)
         assert process.returncode == 128 + signal.SIGTERM, out
@@ -133,40 +95,24 @@ def test_sigterm_stops_the_workers_and_removes_the_spill_files(tmp_path: Path) -
         assert "Traceback" not in out, out
         assert wait_until_gone(workers, seconds=10) == []
         assert os.listdir(tmp_path) == []
-    finally:
-        kill_all(workers)
 
 
 def test_a_coordinator_killed_outright_takes_its_workers_with_it(tmp_path: Path) -> None:
-    process = start(R2_ON_TWO, tmp_path)
-    workers: list[int] = []
-    try:
-        workers = wait_for_descendants(process.pid, 2, seconds=30)
-        assert len(workers) == 2, workers
-        time.sleep(1)  # under way: the workers are expanding a level
+    with r2_on_two_workers(tmp_path) as (process, workers):
         process.kill()
         finish(process)
         # Without the kernel's parent-death signal they would run on, orphaned.
         assert wait_until_gone(workers, seconds=10) == []
-    finally:
-        kill_all(workers)
 
 
 def test_a_worker_killed_mid_run_ends_it_with_exit_3_and_says_which(tmp_path: Path) -> None:
-    process = start(R2_ON_TWO, tmp_path)
-    workers: list[int] = []
-    try:
-        workers = wait_for_descendants(process.pid, 2, seconds=30)
-        assert len(workers) == 2, workers
-        time.sleep(1)
+    with r2_on_two_workers(tmp_path) as (process, workers):
         os.kill(workers[1], signal.SIGKILL)
         out = finish(process)
         assert process.returncode == 3, out
         assert f"(pid {workers[1]}) ended mid-run, killed by SIGKILL: no verdict" in out
         assert "Aborted!" not in out and "Traceback" not in out, out
         assert wait_until_gone(workers, seconds=10) == []
-    finally:
-        kill_all(workers)
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the suite runs in one process on one core")

@@ -3,19 +3,17 @@ processes on 127.0.0.1, each bounded by a timeout and stopped at the end."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from click.testing import CliRunner
 
 from checker.cli import main
+from tests.processes import children, wait_until_gone
 
 CHECK = [sys.executable, "-c", "from checker.cli import main; main()"]
 WAIT = 30
@@ -112,34 +110,13 @@ def test_bad_usage_is_one_line_and_exit_2() -> None:
     assert no_replica.exit_code == 1 and "no replica answers" in no_replica.output
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                found.append(int(stat.parent.name))
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def test_replicas_exit_when_their_serve_process_is_killed() -> None:
     with (
         socket.create_server(("127.0.0.1", 0)) as taken,
         _serve("--replicas", "2", "--base-port", str(taken.getsockname()[1])) as (serve, _),
     ):
-        replicas = _children(serve.pid)
+        replicas = children(serve.pid)
         assert len(replicas) == 2
         serve.kill()
         serve.wait(timeout=WAIT)
-        deadline = time.monotonic() + WAIT
-        while any(map(_running, replicas)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(map(_running, replicas))
+        assert wait_until_gone(replicas, seconds=WAIT) == []
