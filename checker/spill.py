@@ -19,8 +19,10 @@ read back with one seek.
 `append` and `extend` are the bound methods of the in-memory tail, which
 `spill()` empties in place, so the engine can bind them once. The file is created on the first
 spill in the system temp dir (`tempfile.gettempdir()`, named
-`tokencheck-spill-*.i32`) and removed by `close()`, which the engine calls
-in a `finally` (a violation, a bound, an exception or Ctrl-C all end there).
+`tokencheck-spill-PID-*.i32`) and removed by `close()`, which the engine calls
+in a `finally` (a violation, a bound, an exception, Ctrl-C or SIGTERM all
+end there). A run killed outright leaves its files; the next spill on the
+machine removes them (`remove_stale_spill_files`: their process is gone).
 
 `ParentLinks` is the engine's pair (parent, via) with the rule of when to
 spill (`SpillRule`): `never`, `always` (every completed level: the tests),
@@ -60,6 +62,8 @@ _CREATE = (
     | getattr(os, "O_BINARY", 0)
 )
 _ATTEMPTS = 100  # names are 64 random bits: a clash is already unheard of
+# A spill file is named by the process that made it: PREFIX + pid - random + SUFFIX.
+_PREFIX, _SUFFIX = "tokencheck-spill-", ".i32"
 
 
 class SpillArray(Sequence[int]):
@@ -131,8 +135,10 @@ class SpillArray(Sequence[int]):
         landing once the file exists (mkstemp returns its name only after
         that) still leaves close() the name to remove."""
         directory = tempfile.gettempdir()
+        remove_stale_spill_files(directory)
+        prefix = f"{_PREFIX}{os.getpid()}-"
         for _ in range(_ATTEMPTS):
-            self._path = os.path.join(directory, f"tokencheck-spill-{os.urandom(8).hex()}.i32")
+            self._path = os.path.join(directory, f"{prefix}{os.urandom(8).hex()}{_SUFFIX}")
             try:
                 fd = os.open(self._path, _CREATE, 0o600)
             except FileExistsError:  # someone else's: not ours to remove
@@ -233,3 +239,53 @@ class ParentLinks:
             self.parent.close()
         finally:
             self.via.close()
+
+
+def remove_stale_spill_files(directory: str) -> list[str]:
+    """Remove the spill files in `directory` left by runs that were killed
+    outright (SIGKILL, the out-of-memory killer: no `finally` ran): this
+    user's files whose process no longer exists. The names removed.
+
+    A file of a live process stays. Were its pid in another pid namespace
+    sharing the directory, removing it would still be harmless: the run
+    reads through the descriptor it holds, not the name."""
+    if os.name != "posix":  # elsewhere os.kill(pid, 0) would not be a mere probe
+        return []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        pid = _owner(name)
+        if pid is None or pid == os.getpid() or _alive(pid):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            if os.lstat(path).st_uid != os.getuid():  # someone else's
+                continue
+            os.unlink(path)
+        except OSError:  # gone meanwhile, or not ours to remove
+            continue
+        removed.append(name)
+    return removed
+
+
+def _owner(name: str) -> int | None:
+    """The pid in a spill file's name, or None for any other name."""
+    if not (name.startswith(_PREFIX) and name.endswith(_SUFFIX)):
+        return None
+    pid, dash, rest = name[len(_PREFIX) : -len(_SUFFIX)].partition("-")
+    if not (dash and pid.isdigit() and len(rest) == 16):
+        return None
+    return int(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, as another user's
+        return True
+    return True

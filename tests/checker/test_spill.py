@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -150,7 +151,8 @@ def test_an_interrupt_just_after_the_file_is_created_leaves_no_file(
 def test_a_name_already_taken_is_skipped_and_left_alone(
     spill_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    taken = spill_dir / f"tokencheck-spill-{'00' * 8}.i32"
+    me = os.getpid()
+    taken = spill_dir / f"tokencheck-spill-{me}-{'00' * 8}.i32"
     taken.write_bytes(b"someone else's")
     draws = iter([b"\0" * 8, b"\1" * 8])
     links = SpillArray()
@@ -158,10 +160,40 @@ def test_a_name_already_taken_is_skipped_and_left_alone(
     with monkeypatch.context() as patch:
         patch.setattr(os, "urandom", lambda n: next(draws))
         links.spill()
-    assert links.path == str(spill_dir / f"tokencheck-spill-{'01' * 8}.i32")
+    assert links.path == str(spill_dir / f"tokencheck-spill-{me}-{'01' * 8}.i32")
     assert links[0] == 7
     links.close()
     assert os.listdir(spill_dir) == [taken.name] and taken.read_bytes() == b"someone else's"
+
+
+def a_dead_pid() -> int:
+    """The pid of a process that has ended (and been reaped)."""
+    probe = subprocess.Popen([sys.executable, "-c", "pass"])
+    probe.wait()
+    return probe.pid
+
+
+def test_a_spill_removes_the_files_of_runs_killed_outright(spill_dir: Path) -> None:
+    """A run killed by SIGKILL or the out-of-memory killer leaves its files;
+    the next spill removes those whose process is gone, and nothing else."""
+    dead, alive = a_dead_pid(), os.getppid()
+    stale = spill_dir / f"tokencheck-spill-{dead}-{'ab' * 8}.i32"
+    kept = [
+        f"tokencheck-spill-{alive}-{'cd' * 8}.i32",  # a live run's
+        f"tokencheck-spill-{dead}-{'ab' * 4}.i32",  # not a name this engine makes
+        f"tokencheck-spill-{'ef' * 8}.i32",  # the old names, without a pid
+        "notes.txt",
+    ]
+    for name in [stale.name, *kept]:
+        (spill_dir / name).write_bytes(b"x")
+    links = SpillArray()
+    links.append(7)
+    links.spill()
+    assert links.path is not None
+    mine = Path(links.path).name
+    assert sorted(os.listdir(spill_dir)) == sorted([*kept, mine])
+    links.close()
+    assert sorted(os.listdir(spill_dir)) == sorted(kept)
 
 
 def test_the_rule_spills_auto_at_70_percent_of_max_memory(monkeypatch: pytest.MonkeyPatch) -> None:

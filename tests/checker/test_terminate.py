@@ -22,6 +22,7 @@ import pytest
 
 from checker.errors import WorkerLost, how_it_ended
 from checker.parallel import explore_parallel
+from checker.spill import remove_stale_spill_files
 from tests.checker.test_spill import is_the_spill_pair, wait_for_the_spill_files
 from tests.checker.tiny_models import Dying
 from tests.processes import kill_all, wait_for_descendants, wait_until_gone
@@ -98,11 +99,16 @@ def test_sigterm_stops_the_workers_and_removes_the_spill_files(tmp_path: Path) -
 
 
 def test_a_coordinator_killed_outright_takes_its_workers_with_it(tmp_path: Path) -> None:
-    with r2_on_two_workers(tmp_path) as (process, workers):
+    with r2_on_two_workers(tmp_path, "--spill", "always") as (process, workers):
         process.kill()
         finish(process)
         # Without the kernel's parent-death signal they would run on, orphaned.
         assert wait_until_gone(workers, seconds=10) == []
+    # No `finally` ran: its spill files stay, until a later spill removes them.
+    left = sorted(os.listdir(tmp_path))
+    assert is_the_spill_pair(left) and all(f"-{process.pid}-" in name for name in left)
+    assert sorted(remove_stale_spill_files(str(tmp_path))) == left
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_worker_killed_mid_run_ends_it_with_exit_3_and_says_which(tmp_path: Path) -> None:
