@@ -22,6 +22,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,6 +63,7 @@ class RayPool(Pool):
         self.started_ray = False
         if not ray.is_initialized():
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+            handlers = _terminate_handlers()
             if address is None:
                 ray.init(
                     num_cpus=max(2, len(shards)),
@@ -72,6 +75,7 @@ class RayPool(Pool):
             else:
                 ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
             self.started_ray = True
+            _restore(handlers)
         actor: Any = ray.remote(num_cpus=1)(_ShardActor)
         self.actors: list[Any] = [actor.remote(shard) for shard in shards]
         self.poll = poll
@@ -109,6 +113,21 @@ class RayPool(Pool):
             self.ray.kill(a)
         if self.started_ray:
             self.ray.shutdown()
+
+
+def _terminate_handlers() -> dict[int, Any]:
+    """This process's Python handlers of SIGTERM and SIGHUP (`checker.cli.terminate`)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
+
+
+def _restore(handlers: dict[int, Any]) -> None:
+    # ray.init puts its own crash handler on SIGTERM (a stack dump, exit 1:
+    # a violation to scripts); put back the one that stops through cleanup.
+    for signum, handler in handlers.items():
+        if callable(handler):
+            signal.signal(signum, handler)
 
 
 def explore_on_ray(

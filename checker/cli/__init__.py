@@ -15,7 +15,7 @@ import click
 from checker.cli.interrupt import first_interrupt_stops
 from checker.cli.lost import worker_loss_is_incomplete
 from checker.cli.suite import PARTS, worst_exit_code
-from checker.cli.terminate import exit_on_terminate
+from checker.cli.terminate import exit_on_terminate, received
 from checker.protocol import MutantSpec, ProtocolSpec, StandardConfig
 
 
@@ -62,7 +62,13 @@ def entry() -> None:
     """The `check` executable: `main`, with SIGTERM and SIGHUP ending it
     through its cleanup (`checker.cli.terminate`)."""
     exit_on_terminate()
-    main()
+    try:
+        main()
+    except SystemExit:
+        signum = received()
+        if signum is not None:  # whatever the code on the way out made of it
+            raise SystemExit(128 + signum) from None
+        raise
 
 
 def suite_runs() -> tuple[

@@ -23,6 +23,14 @@ from typing import NoReturn
 TERMINATING = (signal.SIGTERM, signal.SIGHUP)
 
 _installed_by: int | None = None  # the pid that installed the handler
+_received: int | None = None  # the signal that ended this process, once one has
+
+
+def received() -> int | None:
+    """The terminating signal received, if any: code in between may turn
+    our SystemExit into its own (Ray's wait raises SystemExit(1)), so the
+    executable's exit code is decided from this (`checker.cli.entry`)."""
+    return _received
 
 
 def exit_on_terminate() -> None:
@@ -37,6 +45,8 @@ def exit_on_terminate() -> None:
 
 
 def _on_terminate(signum: int, frame: FrameType | None) -> NoReturn:
+    global _received
+    _received = signum
     signal.signal(signum, signal.SIG_DFL)  # a second one kills at once
     if os.getpid() == _installed_by:  # not in every forked worker too
         name = signal.Signals(signum).name

@@ -25,21 +25,25 @@ from checker.parallel import explore_parallel
 from checker.spill import remove_stale_spill_files
 from tests.checker.test_spill import is_the_spill_pair, wait_for_the_spill_files
 from tests.checker.tiny_models import Dying
-from tests.processes import kill_all, wait_for_descendants, wait_until_gone
+from tests.processes import descendants, kill_all, wait_for_descendants, wait_until_gone
 
 CHECK = shutil.which("check") or "check"
 LINUX = sys.platform.startswith("linux")
 R2_ON_TWO = ["model", "--config", "R2", "--workers", "2", "--quiet", "--max-seconds", "120"]
 
 
-def start(args: list[str], tmp_path: Path) -> subprocess.Popen[str]:
+def start(args: list[str], tmp_path: Path | None) -> subprocess.Popen[str]:
+    """`check args`, its temp dir `tmp_path` (None: the system's)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if tmp_path is not None:
+        env["TMPDIR"] = str(tmp_path)
     return subprocess.Popen(
         [CHECK, *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "TMPDIR": str(tmp_path), "PYTHONUNBUFFERED": "1"},
+        env=env,
     )
 
 
@@ -134,6 +138,30 @@ def test_sigterm_ends_the_suite_and_every_process_it_started(tmp_path: Path) -> 
         assert process.returncode == 128 + signal.SIGTERM, out
         assert "Traceback" not in out, out
         assert wait_until_gone(started, seconds=10) == []
+    finally:
+        kill_all(started)
+
+
+@pytest.mark.slow
+def test_sigterm_ends_a_ray_run_and_its_local_cluster() -> None:
+    """ray.init puts its own handler on SIGTERM (a stack dump and exit 1) and
+    its wait turns our SystemExit into SystemExit(1): still exit 143. In the
+    system's temp dir: Ray's socket paths would be too long under pytest's."""
+    pytest.importorskip("ray", reason="ray is not installed: pip install -e '.[ray]'")
+    process = start(["model", "--config", "R2", "--engine", "ray", *R2_ON_TWO[3:]], None)
+    started: list[int] = []
+    try:
+        # The local Ray's processes and the two actors; then a level under way.
+        started = wait_for_descendants(process.pid, 5, seconds=60)
+        time.sleep(5)
+        started = descendants(process.pid)
+        assert process.poll() is None and len(started) >= 5, started
+        process.send_signal(signal.SIGTERM)
+        out = finish(process)
+        assert process.returncode == 128 + signal.SIGTERM, out
+        assert "SIGTERM: stopping the workers and removing temporary files" in out
+        assert "Traceback" not in out and "SIGTERM received" not in out, out
+        assert wait_until_gone(started, seconds=30) == []
     finally:
         kill_all(started)
 
