@@ -13,6 +13,7 @@ own handling.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -50,5 +51,7 @@ def _on_terminate(signum: int, frame: FrameType | None) -> NoReturn:
     signal.signal(signum, signal.SIG_DFL)  # a second one kills at once
     if os.getpid() == _installed_by:  # not in every forked worker too
         name = signal.Signals(signum).name
-        print(f"\n{name}: stopping the workers and removing temporary files", file=sys.stderr)
+        # After SIGHUP the terminal may be gone: the cleanup matters, not the line.
+        with contextlib.suppress(OSError):
+            print(f"\n{name}: stopping the workers and removing temporary files", file=sys.stderr)
     raise SystemExit(128 + signum)
