@@ -5,6 +5,7 @@ parts that are distinct objects, and after the remembered ones roll over."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -75,6 +76,20 @@ def test_values_stay_once_the_remembered_ones_roll_over() -> None:
         stable_fingerprint(p)
     assert [stable_fingerprint(p) for p in parts[:1000]] == before
     assert before == [stable_fingerprint((i, (i, i + 1))) for i in range(1000)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Tagged:
+    value: int
+    note: int = dataclasses.field(compare=False)  # left out of ==
+
+
+def test_dataclasses_equal_by_eq_but_not_field_by_field_fingerprint_apart() -> None:
+    a, b = Tagged(1, 2), Tagged(1, 3)
+    assert a == b and hash(a) == hash(b)
+    first = [stable_fingerprint((a,)), stable_fingerprint((b,))]
+    assert first[0] != first[1]
+    assert [stable_fingerprint((b,)), stable_fingerprint((a,))] == first[::-1]
 
 
 def _copy(x: object) -> object:
