@@ -19,10 +19,12 @@ result is the same in every 64-bit CPython 3.8 or later.
     True
 
 A successor shares most of its parts (nodes, messages) with its parent and
-its siblings, so the fingerprints of tuples and NamedTuples are remembered,
-keyed by the tuples themselves (a dict lookup hashes them with `hash`, at
-C speed, and meets equal parts, not only the same objects; a tuple equals
-another only item by item, so equal keys have equal fingerprints): R2 2.7 us a state
+its siblings, so the fingerprints of containers are remembered, keyed by
+the containers themselves (a dict lookup hashes them with `hash`, at C
+speed, and meets equal parts, not only the same objects). Equal parts must
+then have equal fingerprints: a dataclass counts by the fields its `==`
+compares (not those with `compare=False`, which its hash leaves out too),
+and a part's `==`, if written by hand, must compare what it is made of: R2 2.7 us a state
 against 27 us walking every state whole, `hash` 1 us. Only the Ray engine
 pays it.
 """
@@ -67,10 +69,6 @@ def _fingerprint(x: object) -> object:
     if x is None:
         return _NONE
     if kind is tuple or kind in _FIELDS:
-        if kind is not tuple and _FIELDS[kind] is not None:
-            # A dataclass is no key: its __eq__ may leave fields out
-            # (compare=False). Its fields' tuples are keys.
-            return hash(_fingerprints(x, kind))
         value = _known.get(x)
         if value is None:
             value = _older.get(x)
@@ -110,7 +108,9 @@ def _leaf(x: Any, kind: type) -> object:
             _FIELDS[kind] = None
             return _fingerprint(x)
         if dataclasses.is_dataclass(kind):
-            _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+            # The fields its == and hash look at, as the engines' visited sets
+            # do: equal parts must have one fingerprint (they are its keys).
+            _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind) if f.compare)
             return _fingerprint(x)
         stand_in = _LEAVES[kind] = _stand_in_for(kind)
     return hash(stand_in(x))
