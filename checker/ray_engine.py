@@ -24,7 +24,8 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from checker.errors import WorkerLost
@@ -63,19 +64,18 @@ class RayPool(Pool):
         self.started_ray = False
         if not ray.is_initialized():
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-            handlers = _terminate_handlers()
-            if address is None:
-                ray.init(
-                    num_cpus=max(2, len(shards)),
-                    include_dashboard=False,
-                    _node_ip_address="127.0.0.1",
-                    log_to_driver=False,
-                    logging_level=logging.ERROR,
-                )
-            else:
-                ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+            with _signal_handlers_kept():
+                if address is None:
+                    ray.init(
+                        num_cpus=max(2, len(shards)),
+                        include_dashboard=False,
+                        _node_ip_address="127.0.0.1",
+                        log_to_driver=False,
+                        logging_level=logging.ERROR,
+                    )
+                else:
+                    ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
             self.started_ray = True
-            _restore(handlers)
         actor: Any = ray.remote(num_cpus=1)(_ShardActor)
         self.actors: list[Any] = [actor.remote(shard) for shard in shards]
         self.poll = poll
@@ -115,19 +115,22 @@ class RayPool(Pool):
             self.ray.shutdown()
 
 
-def _terminate_handlers() -> dict[int, Any]:
-    """This process's Python handlers of SIGTERM and SIGHUP (`checker.cli.terminate`)."""
+@contextmanager
+def _signal_handlers_kept() -> Iterator[None]:
+    """Put back this process's SIGTERM and SIGHUP handlers after the block:
+    ray.init installs its own crash handler on SIGTERM (a stack dump, exit
+    1, a violation to scripts) over the one that stops through cleanup
+    (`checker.cli.terminate`)."""
     if threading.current_thread() is not threading.main_thread():
-        return {}
-    return {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
-
-
-def _restore(handlers: dict[int, Any]) -> None:
-    # ray.init puts its own crash handler on SIGTERM (a stack dump, exit 1:
-    # a violation to scripts); put back the one that stops through cleanup.
-    for signum, handler in handlers.items():
-        if callable(handler):
-            signal.signal(signum, handler)
+        yield  # handlers are the main thread's to set
+        return
+    kept = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in kept.items():
+            if callable(handler):
+                signal.signal(signum, handler)
 
 
 def explore_on_ray(
